@@ -1,0 +1,58 @@
+"""``python -m repo``: a thin command-line shell over the library.
+
+Each subcommand lives in its own module with a ``register(subparsers)`` function; handlers
+parse arguments, call one library function and print. Errors reach the user here and only
+here: ``error: <message>`` on stderr, exit 1 (usage errors exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from ..config import load_settings, redact
+from ..errors import RepoError, UsageError
+
+# One module per subcommand, in the order `--help` lists them.
+COMMANDS = ("migrate", "prepare", "generate", "verify", "explain", "db")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m repo",
+        description="Typed PostgreSQL data access from plain SQL files.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM unwinds like an exception, so scratch servers and temp files are cleaned up.
+    raise SystemExit(128 + signum)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        settings = load_settings()
+        return int(args.handler(args, settings) or 0)
+    except UsageError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    except RepoError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)

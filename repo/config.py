@@ -1,0 +1,206 @@
+"""Project settings and database URL resolution.
+
+The URL is looked up in this order (design.md, "Database URL resolution"):
+
+1. ``--database-url``;
+2. ``DATABASE_URL`` from the process environment, else from ``./.env``;
+3. ``config.toml`` ``[repository] database_url`` with ``${VAR}`` expanded from the environment,
+   where ``APP_REPOSITORY__DATABASE_URL`` overrides the key;
+4. none: commands that only need a scratch server start an embedded one.
+
+Paths (``migrations/``, ``queries/``, ``.sqlx/``, the generated package) are relative to the
+current directory and can be changed in ``config.toml`` ``[paths]`` or by command-line flags.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+CONFIG_FILE = "config.toml"
+ENV_FILE = ".env"
+URL_ENV = "DATABASE_URL"
+URL_OVERRIDE_ENV = "APP_REPOSITORY__DATABASE_URL"
+OFFLINE_ENV = "SQLX_OFFLINE"
+
+_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)(?P<pw>[^@/?#\s]*)(?=@)",
+                              re.IGNORECASE)
+_PASSWORD_KV = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s&]+)",
+                          re.IGNORECASE)
+_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+
+
+def redact(text: str) -> str:
+    """Replace every password in ``text`` (URL or key=value form) with ``***``.
+
+    >>> redact("postgresql://app:s3cret@db:5432/app?sslmode=require")
+    'postgresql://app:***@db:5432/app?sslmode=require'
+    >>> redact("host=db password=s3cret user=app")
+    'host=db password=*** user=app'
+    """
+    text = _PASSWORD_IN_URL.sub(lambda m: m["head"] + "***", text)
+    return _PASSWORD_KV.sub(lambda m: m["head"] + "***", text)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file: ``KEY=value`` lines, optional ``export``, quotes and comments."""
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return values
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}", path=path,
+                          hint="fix or remove the .env file") from None
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export "):].lstrip()
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise ConfigError("expected KEY=value", path=path, line=lineno,
+                              hint="quote values with spaces; comment lines start with #")
+        values[key] = _unquote_env_value(value.strip())
+    return values
+
+
+def _unquote_env_value(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    # An unquoted value ends at an inline comment.
+    return value.split(" #", 1)[0].rstrip()
+
+
+def expand_vars(value: str, env: Mapping[str, str]) -> str:
+    """Expand ``${VAR}`` and ``${VAR:-default}``; an unset variable expands to ``""``."""
+    return _VAR.sub(lambda m: env.get(m["name"]) or (m["default"] or ""), value)
+
+
+@dataclass(frozen=True)
+class ResolvedUrl:
+    """A database URL and where it came from (for messages; the URL itself is never printed)."""
+
+    url: str
+    source: str
+
+    @property
+    def safe(self) -> str:
+        """The URL with its password replaced by ``***``."""
+        return redact(self.url)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know about the project it runs in."""
+
+    root: Path
+    migrations_dir: Path
+    queries_dir: Path
+    sqlx_dir: Path
+    generated_dir: Path
+    generated_package: str
+    database_type: str = "postgresql"
+    config_url: str | None = None
+    auto_migrate: bool = False
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def with_paths(
+        self,
+        *,
+        migrations: str | Path | None = None,
+        queries: str | Path | None = None,
+        sqlx_dir: str | Path | None = None,
+        generated: str | Path | None = None,
+    ) -> Settings:
+        """A copy with the given directories (relative to the current directory) replaced."""
+        return replace(
+            self,
+            migrations_dir=Path(migrations) if migrations else self.migrations_dir,
+            queries_dir=Path(queries) if queries else self.queries_dir,
+            sqlx_dir=Path(sqlx_dir) if sqlx_dir else self.sqlx_dir,
+            generated_dir=Path(generated) if generated else self.generated_dir,
+        )
+
+    def resolve_url(self, cli_url: str | None = None) -> ResolvedUrl | None:
+        """The database URL by the documented precedence, or None when nothing is configured."""
+        if cli_url:
+            return ResolvedUrl(cli_url, "--database-url")
+        if self.env.get(URL_ENV):
+            return ResolvedUrl(self.env[URL_ENV], URL_ENV)
+        if self.config_url:
+            return ResolvedUrl(self.config_url, f"{CONFIG_FILE} [repository] database_url")
+        return None
+
+    def require_url(self, cli_url: str | None = None) -> ResolvedUrl:
+        """Like `resolve_url`, but a missing URL is an error that says how to set one."""
+        resolved = self.resolve_url(cli_url)
+        if resolved is None:
+            raise ConfigError(
+                "no database URL configured",
+                hint="pass --database-url, set DATABASE_URL (environment or .env), set "
+                "[repository] database_url in config.toml, or start the development server "
+                "with `python -m repo db start` and use `$(python -m repo db url)`",
+            )
+        return resolved
+
+    @property
+    def offline(self) -> bool:
+        """True when SQLX_OFFLINE is truthy (``true`` in any case, or ``1``), as in SQLx."""
+        value = self.env.get(OFFLINE_ENV, "")
+        return value.lower() == "true" or value == "1"
+
+
+def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read ``config.toml`` and ``.env`` in ``root`` (default: the current directory).
+
+    Process environment variables win over ``.env`` values, as with SQLx and dotenv.
+    """
+    root = Path.cwd() if root is None else root
+    merged = {**read_env_file(root / ENV_FILE), **(os.environ if env is None else env)}
+    doc = _read_config(root / CONFIG_FILE)
+    repository = _table(doc, "repository", root)
+    paths = _table(doc, "paths", root)
+    url = merged.get(URL_OVERRIDE_ENV) or expand_vars(str(repository.get("database_url", "")),
+                                                       merged)
+    generated = Path(str(paths.get("generated", "repo/generated")))
+    return Settings(
+        root=root,
+        migrations_dir=Path(str(paths.get("migrations", "migrations"))),
+        queries_dir=Path(str(paths.get("queries", "queries"))),
+        sqlx_dir=Path(str(paths.get("sqlx", ".sqlx"))),
+        generated_dir=generated,
+        generated_package=str(paths.get("generated_package", ".".join(generated.parts))),
+        database_type=str(repository.get("database_type", "postgresql")),
+        config_url=url or None,
+        auto_migrate=bool(repository.get("auto_migrate", False)),
+        env=merged,
+    )
+
+
+def _read_config(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(f"invalid TOML: {exc}", path=path, line=line,
+                          hint="fix the syntax; see config.toml in the project template") from None
+
+
+def _table(doc: Mapping[str, object], name: str, root: Path) -> Mapping[str, object]:
+    value = doc.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table", path=root / CONFIG_FILE,
+                          hint=f"write it as a [{name}] section")
+    return value

@@ -1,0 +1,69 @@
+"""Creating and dropping databases on an existing server (never string-formatting user values)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from ..config import redact
+from ..errors import ServerError
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    """The same connection target with another database name.
+
+    >>> with_dbname("postgresql://u:p@h:5/app?sslmode=disable", "other")
+    'postgresql://u:p@h:5/other?sslmode=disable'
+    """
+    if "://" in url:
+        parts = urlsplit(url)
+        return urlunsplit(parts._replace(path="/" + dbname))
+    return psycopg.conninfo.make_conninfo(url, dbname=dbname)
+
+
+def dbname_of(url: str) -> str:
+    """The database a URL points at (libpq's default: the user name)."""
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    return str(params.get("dbname") or params.get("user") or "postgres")
+
+
+def _admin_connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
+    try:
+        return psycopg.connect(with_dbname(url, "postgres"), autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise ServerError(
+            f"cannot connect to {redact(url)}: {redact(str(exc).strip())}",
+            hint="check that the server is running and the URL is right",
+        ) from None
+
+
+def create_database(url: str, name: str, *, template: str | None = None) -> str:
+    """Create database ``name`` on the server of ``url``; return a URL for it."""
+    query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    with _admin_connect(url) as conn:
+        conn.execute(query)
+    return with_dbname(url, name)
+
+
+def drop_database(url: str, name: str) -> None:
+    """Drop database ``name`` if it exists, disconnecting its sessions first."""
+    with _admin_connect(url) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def temporary_database(url: str, prefix: str = "repo_scratch") -> Iterator[str]:
+    """A fresh empty database on the server of ``url``, dropped on exit."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    db_url = create_database(url, name)
+    try:
+        yield db_url
+    finally:
+        drop_database(url, name)

@@ -1,0 +1,196 @@
+"""A small lexer for PostgreSQL text: enough to split statements and find placeholders.
+
+It knows the lexical forms that can hide a ``;`` or a ``:name``: string constants (standard,
+``E''`` with backslash escapes, ``U&''``, ``B''``, ``X''``), dollar-quoted bodies, quoted
+identifiers, ``--`` and nested ``/* */`` comments, ``::`` casts and ``$n`` parameters.
+Everything else is passed through as ``other``. Unterminated quotes and comments are errors
+with the line and column where they start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
+_POSITIONAL = re.compile(r"\$[0-9]+")
+_NAMED = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)")
+_IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]")
+
+
+class LexError(ValueError):
+    """Unterminated quote or comment; ``offset`` is where it starts."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Token:
+    """A lexical unit: ``kind`` and the half-open span ``[start, end)`` in the text."""
+
+    kind: str  # string | dollar | ident | comment | named | positional | cast | semi | space | other
+    start: int
+    end: int
+    value: str = ""
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a character offset.
+
+    >>> line_col("SELECT\\n  x", 9)
+    (2, 3)
+    """
+    offset = max(0, min(offset, len(text)))
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def _end_of_quoted(text: str, i: int, quote: str, backslash: bool) -> int:
+    """Index just past the closing quote of a literal whose opening quote is at ``i``."""
+    j = i + 1
+    n = len(text)
+    while j < n:
+        c = text[j]
+        if backslash and c == "\\":
+            j += 2
+            continue
+        if c == quote:
+            if j + 1 < n and text[j + 1] == quote:  # doubled quote is an escaped quote
+                j += 2
+                continue
+            return j + 1
+        j += 1
+    what = "identifier" if quote == '"' else "string literal"
+    raise LexError(f"unterminated quoted {what}", i)
+
+
+def _end_of_block_comment(text: str, i: int) -> int:
+    depth = 0
+    j = i
+    n = len(text)
+    while j < n:
+        if text.startswith("/*", j):
+            depth += 1
+            j += 2
+        elif text.startswith("*/", j):
+            depth -= 1
+            j += 2
+            if depth == 0:
+                return j
+        else:
+            j += 1
+    raise LexError("unterminated /* comment", i)
+
+
+def _string_prefix(text: str, i: int) -> tuple[int, bool] | None:
+    """If a string constant starts at ``i`` (with an optional E/U&/B/X prefix), return the
+    offset of its opening quote and whether backslash escapes apply."""
+    if i > 0 and _IDENT_CHAR.match(text[i - 1]):
+        return None  # part of an identifier such as `name'`: not a prefix
+    c = text[i]
+    if c == "'":
+        return i, False
+    upper = c.upper()
+    if upper == "E" and text[i + 1:i + 2] == "'":
+        return i + 1, True
+    if upper in "BX" and text[i + 1:i + 2] == "'":
+        return i + 1, False
+    if upper == "U" and text[i + 1:i + 3] == "&'":
+        return i + 2, False
+    return None
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Yield the tokens of ``text`` in order; raises `LexError` on unterminated forms."""
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        prefix = _string_prefix(text, i) if c in "'eEuUbBxX" else None
+        if prefix is not None:
+            end = _end_of_quoted(text, prefix[0], "'", prefix[1])
+            yield Token("string", i, end)
+        elif c == '"':
+            end = _end_of_quoted(text, i, '"', False)
+            yield Token("ident", i, end)
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            yield Token("comment", i, end)
+        elif text.startswith("/*", i):
+            end = _end_of_block_comment(text, i)
+            yield Token("comment", i, end)
+        elif c == "$":
+            end = yield from _dollar(text, i)
+        elif text.startswith("::", i):
+            end = i + 2
+            yield Token("cast", i, end)
+        elif c == ":" and (m := _NAMED.match(text, i)) and not _after_identifier(text, i):
+            end = m.end()
+            yield Token("named", i, end, m.group(1))
+        elif c == ";":
+            end = i + 1
+            yield Token("semi", i, end)
+        elif c.isspace():
+            end = i + 1
+            while end < n and text[end].isspace():
+                end += 1
+            yield Token("space", i, end)
+        else:
+            end = i + 1
+            # An identifier or keyword is one token, so the `E` of `CASE'` is not a prefix.
+            if _IDENT_CHAR.match(c):
+                while end < n and _IDENT_CHAR.match(text[end]) and text[end] != "$":
+                    end += 1
+            yield Token("other", i, end)
+        i = end
+
+
+def _after_identifier(text: str, i: int) -> bool:
+    """A ``:`` glued to a preceding identifier or ``]`` is an array slice, not a placeholder."""
+    return i > 0 and (bool(_IDENT_CHAR.match(text[i - 1])) or text[i - 1] in "]:")
+
+
+def _dollar(text: str, i: int) -> Iterator[Token]:
+    """Tokens for a ``$`` at ``i``: a positional parameter, a dollar-quoted body, or other."""
+    if m := _POSITIONAL.match(text, i):
+        yield Token("positional", i, m.end(), m.group(0)[1:])
+        return m.end()
+    m = _DOLLAR_TAG.match(text, i)
+    if m and not (i > 0 and _IDENT_CHAR.match(text[i - 1])):
+        tag = m.group(0)
+        close = text.find(tag, m.end())
+        if close < 0:
+            raise LexError("unterminated dollar-quoted string", i)
+        yield Token("dollar", i, close + len(tag))
+        return close + len(tag)
+    yield Token("other", i, i + 1)
+    return i + 1
+
+
+def split_statements(text: str) -> list[tuple[int, str]]:
+    """Split a script into statements; return ``(start offset, statement text)`` pairs.
+
+    Statements that are only whitespace and comments are dropped.
+
+    >>> [s for _, s in split_statements("SELECT 1; SELECT ';'; -- end")]
+    ['SELECT 1', " SELECT ';'"]
+    """
+    out: list[tuple[int, str]] = []
+    start = 0
+    meaningful = False
+    for tok in tokens(text):
+        if tok.kind == "semi":
+            if meaningful:
+                out.append((start, text[start:tok.start]))
+            start = tok.end
+            meaningful = False
+        elif tok.kind not in ("space", "comment"):
+            meaningful = True
+    if meaningful:
+        out.append((start, text[start:]))
+    return out
