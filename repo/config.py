@@ -193,7 +193,9 @@ def _read_config(path: Path) -> dict[str, object]:
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        # TOMLDecodeError has no lineno before Python 3.14; its message ends "(at line N, ...)".
+        found = re.search(r"at line (\d+)", str(exc))
+        line = int(found.group(1)) if found else None
         raise ConfigError(f"invalid TOML: {exc}", path=path, line=line,
                           hint="fix the syntax; see config.toml in the project template") from None
 

@@ -24,15 +24,16 @@ def next_version(existing: list[Migration], *, timestamp: bool, sequential: bool
     """
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
     forward = [m.version for m in existing if m.kind is not Kind.DOWN]
-    if timestamp:
-        return stamp
-    if sequential:
-        return f"{(forward[-1] + 1) if forward else 1:04}"
-    if len(forward) >= 2 and forward[-1] - forward[-2] == 1:
-        return f"{forward[-1] + 1:04}"
-    if len(forward) == 1 and forward[0] in (0, 1):
-        return f"{forward[0] + 1:04}"
-    return stamp
+    if timestamp or not (sequential or _looks_sequential(forward)):
+        # Two migrations added within one second must not share a version.
+        return str(max(int(stamp), forward[-1] + 1)) if forward else stamp
+    return f"{forward[-1] + 1 if forward else 1:04}"
+
+
+def _looks_sequential(forward: list[int]) -> bool:
+    if len(forward) >= 2:
+        return forward[-1] - forward[-2] == 1
+    return len(forward) == 1 and forward[0] in (0, 1)
 
 
 def add_migration(source: Path, description: str, *, reversible: bool | None = None,
