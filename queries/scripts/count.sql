@@ -1,0 +1,3 @@
+-- Number of scripts.
+-- :one
+SELECT count(*) AS count FROM scripts

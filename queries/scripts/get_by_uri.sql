@@ -1,0 +1,3 @@
+-- Find a script by its URI.
+-- :optional
+SELECT * FROM scripts WHERE uri = :uri

@@ -1,0 +1,3 @@
+-- Delete every expired session; returns how many were deleted.
+-- :execrows
+DELETE FROM sessions WHERE expires_at <= now()

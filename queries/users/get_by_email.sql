@@ -1,0 +1,3 @@
+-- Find a user by email address.
+-- :optional
+SELECT * FROM users WHERE email = :email

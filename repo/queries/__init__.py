@@ -1,0 +1,6 @@
+"""Query files: ``queries/<repo>/<method>.sql`` -> `QueryDef`."""
+
+from .loader import load_queries, load_query_file
+from .model import CARDINALITIES, QueryDef
+
+__all__ = ["CARDINALITIES", "QueryDef", "load_queries", "load_query_file"]

@@ -1,0 +1,285 @@
+"""Load ``queries/<repo>/<method>.sql`` files into `QueryDef` objects.
+
+A file is one statement. Its leading ``--`` lines are the docstring, except two kinds of
+lines that are instructions rather than prose:
+
+* the cardinality marker, a comment line of its own: ``-- :one``, ``:optional``, ``:many``,
+  ``:exec`` or ``:execrows``;
+* parameter nullability directives: ``-- @nullable name [, name...]`` and ``-- @notnull name``.
+
+``:name`` placeholders are compiled to ``$1..$n`` in order of first appearance, using the
+lexer in `repo.sqltext` so literals, quoted identifiers, comments, dollar bodies and ``::``
+casts are never touched. A file written with ``$n`` is sent byte for byte (SQLx's
+``query_file!`` rule). Every problem is a `QueryFileError` naming ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from ..errors import QueryFileError
+from ..sqltext import LexError, Token, line_col, split_statements, tokens
+from .model import CARDINALITIES, QueryDef
+
+_MARKER = re.compile(r"^\s*--\s*:([A-Za-z_]\w*)\s*$")
+_DIRECTIVE = re.compile(r"^\s*--\s*@([A-Za-z_]\w*)\b(.*)$")
+_COMMENT = re.compile(r"^\s*--")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DIRECTIVES = {"nullable": True, "notnull": False}
+# Statements whose first keyword means "returns rows" (DML returns rows only with RETURNING).
+_ROW_KEYWORDS = {"select", "values", "table", "show", "explain", "fetch"}
+_DML_KEYWORDS = {"insert", "update", "delete", "merge"}
+
+
+def load_queries(queries_dir: Path) -> list[QueryDef]:
+    """Every query under ``queries_dir``, sorted by (repo, method).
+
+    Args:
+        queries_dir: the folder holding one sub-folder per repository.
+
+    Raises:
+        QueryFileError: for the first malformed file, naming file:line:col and the fix.
+    """
+    if not queries_dir.is_dir():
+        raise QueryFileError(f"query directory {queries_dir} does not exist", path=queries_dir,
+                             hint="create queries/<repo>/<method>.sql files, or pass --queries")
+    defs = [load_query_file(p, p.parent.name) for p in _query_files(queries_dir)]
+    _check_duplicates(defs)
+    return sorted(defs, key=lambda q: (q.repo, q.method))
+
+
+def _query_files(queries_dir: Path) -> list[Path]:
+    found: list[Path] = []
+    for path in sorted(queries_dir.rglob("*")):
+        if not path.is_file() or path.suffix.lower() != ".sql":
+            continue
+        if path.parent.parent != queries_dir:
+            raise QueryFileError(
+                "query files must be queries/<repo>/<method>.sql", path=path,
+                hint=f"move it into a repository folder directly under {queries_dir}")
+        found.append(path)
+    return found
+
+
+def _check_duplicates(defs: Iterable[QueryDef]) -> None:
+    # Compared case-insensitively: `Get.sql` and `get.sql` would clash on macOS/Windows.
+    seen: dict[tuple[str, str], QueryDef] = {}
+    repos: dict[str, str] = {}
+    for q in sorted(defs, key=lambda d: str(d.path)):
+        other_repo = repos.setdefault(q.repo.lower(), q.repo)
+        if other_repo != q.repo:
+            raise QueryFileError(f"repository folder {q.repo!r} clashes with {other_repo!r}",
+                                 path=q.path, hint="rename one of the folders")
+        first = seen.setdefault((q.repo.lower(), q.method.lower()), q)
+        if first is not q:
+            raise QueryFileError(
+                f"duplicate method name {q.method!r} in {q.repo!r} (also {first.path})",
+                path=q.path, line=1, hint="rename one of the files; method names are unique")
+
+
+def _check_name(name: str, what: str, path: Path) -> None:
+    if not name.isidentifier() or not name.isascii() or keyword.iskeyword(name):
+        raise QueryFileError(
+            f"{what} name {name!r} is not a valid Python identifier", path=path,
+            hint=f"rename it to lowercase letters, digits and underscores (e.g. "
+            f"{re.sub(r'[^0-9a-zA-Z_]', '_', name).lower() or 'query'}), not a keyword")
+
+
+def read_text(path: Path) -> str:
+    """The file decoded as strict UTF-8; a bad byte is an error naming its line and column."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = data[:exc.start].decode("utf-8")
+        line, col = line_col(good, len(good))
+        raise QueryFileError(
+            f"file is not UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start}",
+            path=path, line=line, col=col, hint="re-save the file as UTF-8") from None
+
+
+def load_query_file(path: Path, repo: str) -> QueryDef:
+    """Parse one query file of repository ``repo``."""
+    _check_name(repo, "repository folder", path)
+    method = path.name[: -len(".sql")]
+    _check_name(method, "method (file)", path)
+    text = read_text(path)
+    if text.startswith("\ufeff"):
+        raise QueryFileError(
+            "file starts with a UTF-8 byte-order mark, which PostgreSQL rejects as part of "
+            "the SQL", path=path, line=1, col=1, hint="save the file as UTF-8 without BOM")
+    toks = _lex(text, path)
+    _check_single_statement(text, toks, path)
+    header = parse_header(text, path)
+    sql, params, positional, offsets = compile_placeholders(text, toks, path)
+    for name in header.param_nullable:
+        if name not in params:
+            raise QueryFileError(
+                f"directive names {name!r}, which is not a parameter of this query",
+                path=path, line=header.directive_lines[name],
+                hint=f"parameters are: {', '.join(params) or '(none)'}")
+    cardinality = header.cardinality or ("many" if returns_rows(text, toks) else "exec")
+    return QueryDef(repo=repo, method=method, path=path, text=text, sql=sql,
+                    params=params, positional=positional, cardinality=cardinality,
+                    doc=header.doc, param_nullable=MappingProxyType(dict(header.param_nullable)),
+                    marker_line=header.marker_line, offsets=offsets)
+
+
+def _lex(text: str, path: Path) -> list[Token]:
+    try:
+        return list(tokens(text))
+    except LexError as exc:
+        line, col = line_col(text, exc.offset)
+        raise QueryFileError(str(exc), path=path, line=line, col=col,
+                             hint="close it, or escape the quote by doubling it") from None
+
+
+def _check_single_statement(text: str, toks: list[Token], path: Path) -> None:
+    if not any(t.kind not in ("space", "comment") for t in toks):
+        raise QueryFileError("query file is empty (no SQL statement)", path=path, line=1,
+                             hint="write one SQL statement, or delete the file")
+    statements = split_statements(text)
+    if len(statements) > 1:
+        start = statements[1][0]
+        start += len(statements[1][1]) - len(statements[1][1].lstrip())
+        line, col = line_col(text, start)
+        raise QueryFileError("a query file holds exactly one statement; found another here",
+                             path=path, line=line, col=col,
+                             hint="move the second statement into a file of its own")
+
+
+@dataclass
+class Header:
+    """What the leading comment block says besides the docstring."""
+
+    doc: str = ""
+    cardinality: str | None = None
+    marker_line: int | None = None
+    param_nullable: dict[str, bool] = field(default_factory=dict)
+    directive_lines: dict[str, int] = field(default_factory=dict)
+
+
+def parse_header(text: str, path: Path) -> Header:
+    """Read the docstring, the marker and the directives from the leading comment lines."""
+    header = Header()
+    doc: list[str] = []
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            if doc:
+                doc.append("")
+            continue
+        if not _COMMENT.match(line):
+            break
+        if _marker(line, lineno, path, header) or _directive(line, lineno, path, header):
+            continue
+        body = line.lstrip()[2:]
+        doc.append((body[1:] if body.startswith(" ") else body).rstrip())
+    header.doc = "\n".join(doc).strip("\n")
+    return header
+
+
+def _marker(line: str, lineno: int, path: Path, header: Header) -> bool:
+    m = _MARKER.match(line)
+    if not m:
+        return False
+    name = m.group(1)
+    if name not in CARDINALITIES:
+        raise QueryFileError(f"unknown cardinality marker ':{name}'", path=path, line=lineno,
+                             col=line.index(":") + 1,
+                             hint=f"use one of {', '.join(':' + c for c in CARDINALITIES)}")
+    if header.cardinality is not None:
+        raise QueryFileError("second cardinality marker", path=path, line=lineno,
+                             hint=f"keep one marker (the first is on line {header.marker_line})")
+    header.cardinality, header.marker_line = name, lineno
+    return True
+
+
+def _directive(line: str, lineno: int, path: Path, header: Header) -> bool:
+    m = _DIRECTIVE.match(line)
+    if not m:
+        return False
+    if m.group(1) not in _DIRECTIVES:
+        raise QueryFileError(f"unknown directive '@{m.group(1)}'", path=path, line=lineno,
+                             col=line.index("@") + 1,
+                             hint="use `-- @nullable name` or `-- @notnull name`")
+    names = [n for n in re.split(r"[\s,]+", m.group(2).strip()) if n]
+    if not names or not all(_IDENT.fullmatch(n) for n in names):
+        raise QueryFileError(f"@{m.group(1)} needs parameter names", path=path, line=lineno,
+                             hint=f"write `-- @{m.group(1)} param_name`")
+    for name in names:
+        header.param_nullable[name] = _DIRECTIVES[m.group(1)]
+        header.directive_lines[name] = lineno
+    return True
+
+
+def compile_placeholders(
+    text: str, toks: list[Token], path: Path
+) -> tuple[str, tuple[str, ...], bool, tuple[tuple[int, int], ...]]:
+    """Return (sql, params, positional, offsets) for the file text.
+
+    >>> sql, params, pos, _ = compile_placeholders("SELECT :a, ':b', :a::int, $$:c$$",
+    ...     list(tokens("SELECT :a, ':b', :a::int, $$:c$$")), Path("x.sql"))
+    >>> sql, params, pos
+    ("SELECT $1, ':b', $1::int, $$:c$$", ('a',), False)
+    """
+    named = [t for t in toks if t.kind == "named"]
+    positional = [t for t in toks if t.kind == "positional"]
+    if named and positional:
+        later = max(named[0], positional[0], key=lambda t: t.start)
+        line, col = line_col(text, later.start)
+        raise QueryFileError("query mixes :name and $n placeholders", path=path, line=line,
+                             col=col, hint="use :name placeholders throughout (or $n throughout)")
+    if not named:
+        count = max((int(t.value) for t in positional), default=0)
+        return text, tuple(f"p{i}" for i in range(1, count + 1)), bool(positional), ()
+    return _compile_named(text, named)
+
+
+def _compile_named(
+    text: str, named: list[Token]
+) -> tuple[str, tuple[str, ...], bool, tuple[tuple[int, int], ...]]:
+    order: dict[str, int] = {}
+    parts: list[str] = []
+    offsets: list[tuple[int, int]] = []
+    pos = 0
+    out_len = 0
+    for tok in named:
+        number = order.setdefault(tok.value, len(order) + 1)
+        parts.append(text[pos:tok.start])
+        out_len += tok.start - pos
+        offsets.append((out_len, tok.start))
+        placeholder = f"${number}"
+        parts.append(placeholder)
+        out_len += len(placeholder)
+        offsets.append((out_len, tok.end))
+        pos = tok.end
+    parts.append(text[pos:])
+    return "".join(parts), tuple(order), False, tuple(offsets)
+
+
+def returns_rows(text: str, toks: list[Token]) -> bool:
+    """Guess from the text whether the statement returns rows (before PostgreSQL says so).
+
+    The main statement is the first top-level keyword after any ``WITH`` list; DML returns
+    rows only with a top-level ``RETURNING``.
+    """
+    depth = 0
+    main: str | None = None
+    returning = False
+    for tok in toks:
+        word = text[tok.start:tok.end].lower() if tok.kind == "other" else ""
+        if word == "(":
+            depth += 1
+        elif word == ")":
+            depth -= 1
+        elif depth == 0 and main is None and word in _ROW_KEYWORDS | _DML_KEYWORDS:
+            main = word
+        elif depth == 0 and word == "returning":
+            returning = True
+    return main in _ROW_KEYWORDS or (main in _DML_KEYWORDS and returning)

@@ -1,0 +1,85 @@
+"""The in-memory form of one query file (``queries/<repo>/<method>.sql``)."""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from ..sqltext import line_col
+
+# The cardinality markers a query file may carry (`-- :one` on a line of its own).
+CARDINALITIES = ("one", "optional", "many", "exec", "execrows")
+
+
+@dataclass(frozen=True)
+class QueryDef:
+    """One query: its file, the exact text sent to PostgreSQL, and its header facts.
+
+    Args:
+        repo: the folder name (``scripts``), names the repository class.
+        method: the file stem (``get_by_uri``), names the method.
+        path: the file (as found under the queries directory).
+        text: the raw file text, never trimmed or normalised.
+        sql: the text sent to PostgreSQL: ``:name`` compiled to ``$1..$n`` in order of first
+            appearance; a ``$n``-style file is sent byte for byte.
+        params: parameter names in ``$`` order (``p1..pn`` for a positional file).
+        positional: the file was written with ``$n`` placeholders.
+        cardinality: one of `CARDINALITIES`.
+        doc: the leading ``--`` comment lines (marker and directive lines excluded).
+        param_nullable: explicit overrides from ``-- @nullable x`` / ``-- @notnull x``.
+        marker_line: the 1-based line of the cardinality marker, None when defaulted.
+        offsets: ``(sql offset, text offset)`` pairs at each compiled placeholder, so
+            positions PostgreSQL reports in `sql` map back to the file.
+    """
+
+    repo: str
+    method: str
+    path: Path
+    text: str
+    sql: str
+    params: tuple[str, ...]
+    positional: bool
+    cardinality: str
+    doc: str = ""
+    param_nullable: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
+    marker_line: int | None = None
+    offsets: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 (lowercase hex) of the UTF-8 bytes of `sql`: the ``.sqlx`` file key."""
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+    @property
+    def key(self) -> str:
+        """``<repo>/<method>``, the name used in messages and in ``repo-meta.json``."""
+        return f"{self.repo}/{self.method}"
+
+    @property
+    def defaulted(self) -> bool:
+        """True when no marker was written and the cardinality was guessed from the text."""
+        return self.marker_line is None
+
+    def text_offset(self, sql_offset: int) -> int:
+        """The offset in `text` of the character at ``sql_offset`` in `sql`."""
+        if not self.offsets:
+            return sql_offset
+        i = bisect_right([s for s, _ in self.offsets], sql_offset) - 1
+        if i < 0:
+            return sql_offset
+        s, t = self.offsets[i]
+        return t + (sql_offset - s)
+
+    def line_col_of(self, sql_offset: int) -> tuple[int, int]:
+        """1-based (line, column) in the original file of an offset into `sql`.
+
+        >>> q = QueryDef("r", "m", Path("m.sql"), "SELECT\\n:abc + 1", "SELECT\\n$1 + 1",
+        ...              ("abc",), False, "many", offsets=((7, 7), (9, 11)))
+        >>> q.line_col_of(12)
+        (2, 8)
+        """
+        return line_col(self.text, self.text_offset(sql_offset))
