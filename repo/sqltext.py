@@ -10,7 +10,7 @@ with the line and column where they start.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
@@ -31,7 +31,8 @@ class LexError(ValueError):
 class Token:
     """A lexical unit: ``kind`` and the half-open span ``[start, end)`` in the text."""
 
-    kind: str  # string | dollar | ident | comment | named | positional | cast | semi | space | other
+    # string | dollar | ident | comment | named | positional | cast | semi | space | other
+    kind: str
     start: int
     end: int
     value: str = ""
@@ -155,7 +156,7 @@ def _after_identifier(text: str, i: int) -> bool:
     return i > 0 and (bool(_IDENT_CHAR.match(text[i - 1])) or text[i - 1] in "]:")
 
 
-def _dollar(text: str, i: int) -> Iterator[Token]:
+def _dollar(text: str, i: int) -> Generator[Token, None, int]:
     """Tokens for a ``$`` at ``i``: a positional parameter, a dollar-quoted body, or other."""
     if m := _POSITIONAL.match(text, i):
         yield Token("positional", i, m.end(), m.group(0)[1:])

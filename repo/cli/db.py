@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
-from ..config import Settings
-from ..errors import ServerError
-from ..server import dev, find_binaries
+import psycopg
+
+from ..config import Settings, redact
+from ..errors import ConfigError, ServerError
+from ..server import dev
+from ..server.embedded import client_tool
+from ._common import add_url_option
+
+CLIENT_TOOLS = ("psql", "pg_dump", "pg_restore")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,6 +30,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     psql = actions.add_parser("psql", help="open psql on it")
     psql.add_argument("psql_args", nargs=argparse.REMAINDER, help="arguments passed to psql")
     psql.set_defaults(handler=_psql)
+    run = actions.add_parser(
+        "exec", help="run psql, pg_dump or pg_restore against the configured database "
+        "(else the development server), the password passed only through PGPASSWORD")
+    run.add_argument("--prod", action="store_true",
+                     help="require a configured URL; never fall back to the development server")
+    add_url_option(run)
+    run.add_argument("tool", choices=CLIENT_TOOLS)
+    run.add_argument("tool_args", nargs=argparse.REMAINDER, help="arguments passed to the tool")
+    run.set_defaults(handler=_exec)
 
 
 def _start(args: argparse.Namespace, settings: Settings) -> int:
@@ -61,7 +77,39 @@ def _url(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _psql(args: argparse.Namespace, settings: Settings) -> int:
-    url = _running_url(settings)
-    binaries = find_binaries()
-    psql = binaries.tool("psql") if binaries else "psql"
-    os.execvp(psql, [psql, url, *args.psql_args])
+    return _exec_tool("psql", _running_url(settings), args.psql_args)
+
+
+def _exec(args: argparse.Namespace, settings: Settings) -> int:
+    resolved = settings.resolve_url(args.database_url)
+    if resolved is not None:
+        url = resolved.url
+    elif args.prod:
+        raise ConfigError("--prod needs a configured database URL",
+                          hint="set DATABASE_URL (environment or .env), "
+                          "APP_REPOSITORY__DATABASE_URL, or pass --database-url")
+    else:
+        url = dev.running_url(settings.root) or str(dev.start(settings.root).url)
+    if args.prod:
+        print(f"PRODUCTION database: {redact(url)}", file=sys.stderr)
+    return _exec_tool(args.tool, url, args.tool_args)
+
+
+def _server_major(url: str) -> int | None:
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            return conn.info.server_version // 10000
+    except psycopg.Error:
+        return None  # let the tool itself report the connection problem
+
+
+def _exec_tool(tool: str, url: str, tool_args: list[str]) -> int:
+    """Replace this process with ``tool``; the password travels only in PGPASSWORD."""
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    password = params.pop("password", None)
+    env = dict(os.environ)
+    if password is not None:
+        env["PGPASSWORD"] = str(password)
+    exe = client_tool(tool, _server_major(url))
+    extra = [a for a in tool_args if a != "--"]
+    os.execvpe(exe, [exe, "-d", psycopg.conninfo.make_conninfo("", **params), *extra], env)

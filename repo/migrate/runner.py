@@ -223,7 +223,7 @@ class Migrator:
                on_step: Callable[[Step], None] | None = None) -> list[Step]:
         """Revert the newest applied migration, or all above ``target`` (0 = all)."""
         if target not in (None, 0) and target not in {m.version for m in self.migrations}:
-            raise VersionNotPresent(target)  # type: ignore[arg-type]
+            raise VersionNotPresent(target)
         steps: list[Step] = []
         with self._locked(create_table=False):
             applied = self._validated_applied(ignore_missing)

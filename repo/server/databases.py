@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -17,12 +17,17 @@ from ..errors import ServerError
 def with_dbname(url: str, dbname: str) -> str:
     """The same connection target with another database name.
 
+    The name is percent-encoded in a URL (a space, ``/``, ``?``, ``#`` or ``%`` in it would
+    otherwise change or break the URL).
+
     >>> with_dbname("postgresql://u:p@h:5/app?sslmode=disable", "other")
     'postgresql://u:p@h:5/other?sslmode=disable'
+    >>> with_dbname("postgresql://h/app", "my db/1")
+    'postgresql://h/my%20db%2F1'
     """
     if "://" in url:
         parts = urlsplit(url)
-        return urlunsplit(parts._replace(path="/" + dbname))
+        return urlunsplit(parts._replace(path="/" + quote(dbname, safe="")))
     return psycopg.conninfo.make_conninfo(url, dbname=dbname)
 
 
@@ -55,7 +60,8 @@ def create_database(url: str, name: str, *, template: str | None = None) -> str:
 def drop_database(url: str, name: str) -> None:
     """Drop database ``name`` if it exists, disconnecting its sessions first."""
     with _admin_connect(url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        query = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        conn.execute(query)
 
 
 @contextmanager

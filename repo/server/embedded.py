@@ -92,6 +92,20 @@ def find_binaries() -> Binaries | None:
     return None
 
 
+def client_tool(name: str, server_major: int | None) -> str:
+    """Path of a client tool (psql, pg_dump, ...), preferring the server's major version.
+
+    pg_dump writes settings its own version knows (PostgreSQL 17+ emits transaction_timeout),
+    so a dump restored into an older server must come from that server's version.
+    """
+    if server_major is not None:
+        same = Path(f"/usr/lib/postgresql/{server_major}/bin/{name}")
+        if same.exists():
+            return str(same)
+    found = find_binaries()
+    return found.tool(name) if found else name
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -103,12 +117,12 @@ def _run_as() -> str | None:
     return "nobody" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
 
 
-def _identity(user: str | None) -> dict[str, object]:
-    """subprocess keyword arguments that switch to ``user`` with its own group and no others."""
+def _identity(user: str | None) -> tuple[int | None, int | None, list[int] | None]:
+    """(uid, gid, extra groups) that switch a child to ``user`` with its own group only."""
     if user is None:
-        return {}
+        return None, None, None
     entry = pwd.getpwnam(user)
-    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+    return entry.pw_uid, entry.pw_gid, []
 
 
 def _make_traversable(path: Path) -> None:
@@ -208,8 +222,9 @@ class EmbeddedServer:
                "-A", "trust", "-E", "UTF8", "--locale=C", "--no-instructions"]
         if not self.persistent:
             cmd.append("--no-sync")
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                              **_identity(self.user))  # type: ignore[call-overload]
+        uid, gid, groups = _identity(self.user)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False, user=uid,
+                              group=gid, extra_groups=groups)
         if proc.returncode != 0:
             raise ServerError(f"initdb failed: {proc.stderr.strip() or proc.stdout.strip()}",
                               path=self.datadir,
@@ -240,6 +255,7 @@ class EmbeddedServer:
         if not self.persistent:
             for key, value in _SCRATCH_OPTIONS.items():
                 cmd += ["-c", f"{key}={value}"]
+        uid, gid, groups = _identity(self.user)
         log = self.logfile.open("ab")
         if self.user is not None:
             shutil.chown(self.logfile, user=self.user)
@@ -247,7 +263,7 @@ class EmbeddedServer:
             self.process = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                 preexec_fn=None if self.persistent else _set_parent_death_signal,
-                **_identity(self.user),  # type: ignore[arg-type]
+                user=uid, group=gid, extra_groups=groups,
             )
         finally:
             log.close()
@@ -272,7 +288,8 @@ class EmbeddedServer:
 
     def _log_tail(self, lines: int = 5) -> str:
         try:
-            return " | ".join(self.logfile.read_text(errors="replace").strip().splitlines()[-lines:])
+            text = self.logfile.read_text(errors="replace").strip()
+            return " | ".join(text.splitlines()[-lines:])
         except OSError:
             return "(no log)"
 
