@@ -172,6 +172,11 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
     url = merged.get(URL_OVERRIDE_ENV) or expand_vars(str(repository.get("database_url", "")),
                                                        merged)
     generated = Path(str(paths.get("generated", "repo/generated")))
+    database_type = str(repository.get("database_type", "postgresql"))
+    if database_type.lower() not in ("postgresql", "postgres"):
+        raise ConfigError(f"database_type {database_type!r} is not supported",
+                          path=root / CONFIG_FILE,
+                          hint='this tool targets PostgreSQL: set database_type = "postgresql"')
     return Settings(
         root=root,
         migrations_dir=Path(str(paths.get("migrations", "migrations"))),
@@ -179,7 +184,7 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         sqlx_dir=Path(str(paths.get("sqlx", ".sqlx"))),
         generated_dir=generated,
         generated_package=str(paths.get("generated_package", ".".join(generated.parts))),
-        database_type=str(repository.get("database_type", "postgresql")),
+        database_type=database_type,
         config_url=url or None,
         auto_migrate=bool(repository.get("auto_migrate", False)),
         env=merged,

@@ -75,3 +75,9 @@ def test_offline_flag(tmp_path: Path) -> None:
     assert load_settings(tmp_path, {"SQLX_OFFLINE": "TRUE"}).offline
     assert load_settings(tmp_path, {"SQLX_OFFLINE": "1"}).offline
     assert not load_settings(tmp_path, {"SQLX_OFFLINE": "yes"}).offline
+
+
+def test_only_postgresql_is_accepted(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[repository]\ndatabase_type = "sqlite"\n')
+    with pytest.raises(ConfigError, match="'sqlite' is not supported"):
+        load_settings(tmp_path, {})
