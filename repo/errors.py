@@ -11,6 +11,7 @@ Hierarchy::
     ├── ServerError             the embedded / development PostgreSQL server
     ├── QueryFileError          a queries/<repo>/<method>.sql file is malformed
     ├── DescribeError           PostgreSQL rejected a query during `prepare`
+    │   └── DescribeErrors         several queries rejected in one run (``errors`` lists them)
     ├── MetadataError           .sqlx/ is unreadable or out of date
     │   ├── MetadataMissing
     │   └── MetadataStale
@@ -112,6 +113,18 @@ class QueryFileError(RepoError):
 
 class DescribeError(RepoError):
     """PostgreSQL rejected a query while it was being described."""
+
+
+class DescribeErrors(DescribeError):
+    """Every query PostgreSQL rejected in one `prepare` run; ``errors`` holds one per query."""
+
+    def __init__(self, errors: list[DescribeError]) -> None:
+        self.errors = errors
+        n = len(errors)
+        super().__init__(
+            f"{n} quer{'y' if n == 1 else 'ies'} failed to describe; .sqlx/ was not changed",
+            hint="fix the queries listed above and run `python -m repo prepare` again",
+        )
 
 
 class MetadataError(RepoError):

@@ -1,0 +1,234 @@
+"""``prepare``: migrations + query files -> PostgreSQL describe -> ``.sqlx/`` (library API).
+
+The pipeline: load the query files (fail fast on malformed files), open a database with a
+clean schema (a throwaway embedded server, or a temporary database on the configured server,
+or the configured database as it is with ``no_scratch``), apply the migrations, describe every
+query on one connection, then either compare with the committed ``.sqlx/`` (``check``) or
+replace it atomically and regenerate the code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from .config import Settings
+from .describe.describe import Described, Describer
+from .errors import DescribeError, DescribeErrors, UsageError
+from .metadata import store
+from .metadata.diff import compare
+from .migrate import Migration, Migrator, connect, fingerprint, resolve
+from .queries.loader import load_queries
+from .queries.model import QueryDef
+from .server import scratch_server, temporary_database
+
+SQLX_VERSIONS = ("0.8", "0.9")
+_ROW_CARDINALITIES = ("one", "optional", "many")
+_TABLES = """
+SELECT c.oid::regclass::text, a.attname, a.atttypid, a.attnotnull, a.atthasdef
+FROM pg_catalog.pg_class AS c
+JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> '_sqlx_migrations'
+ORDER BY c.relname, a.attnum
+"""
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class PrepareResult:
+    """What a `prepare` run did.
+
+    Attributes:
+        queries: the query files, sorted by (repo, method).
+        files: the ``.sqlx`` contents produced (file name -> text).
+        written: True when ``.sqlx/`` was replaced (False for ``check``).
+        differences: ``check`` only: one readable line per difference (empty = up to date).
+        warnings: findings that do not fail the run (e.g. offline replay differences).
+        generated: files written by the code generator.
+        elapsed: wall time in seconds.
+    """
+
+    queries: list[QueryDef]
+    files: dict[str, str]
+    written: bool = False
+    differences: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    generated: list[Path] = field(default_factory=list)
+    elapsed: float = 0.0
+
+
+def prepare(settings: Settings, *, database_url: str | None, check: bool = False,
+            no_scratch: bool = False, sqlx_version: str = "0.8",
+            on_progress: Progress | None = None) -> PrepareResult:
+    """Describe every query file and write (or, with ``check``, compare) ``.sqlx/``.
+
+    Args:
+        settings: paths (migrations, queries, .sqlx, generated code) and URL configuration.
+        database_url: an explicit URL (``--database-url``); else the configured one; else an
+            embedded throwaway server.
+        check: compare with the committed ``.sqlx/`` instead of writing it.
+        no_scratch: describe against the URL's database as it is (no migrations applied).
+        sqlx_version: ``"0.8"`` (default) or ``"0.9"`` output.
+        on_progress: receives short progress messages.
+
+    Raises:
+        QueryFileError: a malformed query file (before any database work).
+        DescribeErrors: PostgreSQL rejected one or more queries (``.sqlx/`` unchanged).
+    """
+    if sqlx_version not in SQLX_VERSIONS:
+        raise UsageError(f"unsupported --sqlx-version {sqlx_version!r}",
+                         hint=f"use one of {', '.join(SQLX_VERSIONS)}")
+    started = time.perf_counter()
+    say = on_progress or (lambda _msg: None)
+    queries = load_queries(settings.queries_dir)
+    migrations = resolve(settings.migrations_dir)
+    warnings: list[str] = []
+    with _database(settings, database_url, no_scratch, say) as (url, migrate):
+        with connect(url) as conn:
+            if migrate:
+                Migrator(conn, migrations).run()
+                say(f"applied {sum(m.kind.name != 'DOWN' for m in migrations)} migrations")
+            describer = Describer(conn, sqlx_version)
+            described = _describe(describer, queries, say)
+            tables = fetch_tables(conn, describer.types.resolve)
+            warnings += _replay_warnings(migrations, conn)
+    files = build_files(described, tables, fingerprint(migrations), settings.queries_dir)
+    result = PrepareResult(queries, files, warnings=warnings)
+    if check:
+        result.differences = check_against(settings.sqlx_dir, queries, files)
+    else:
+        store.write_atomic(settings.sqlx_dir, files)
+        result.written = True
+        result.generated = _generate(settings)
+    result.elapsed = time.perf_counter() - started
+    return result
+
+
+@contextmanager
+def _database(settings: Settings, database_url: str | None, no_scratch: bool,
+              say: Progress) -> Iterator[tuple[str, bool]]:
+    """Yield (URL, whether to migrate) for the database to describe against."""
+    resolved = settings.resolve_url(database_url)
+    if no_scratch:
+        if resolved is None:
+            raise UsageError("--no-scratch needs a database URL",
+                             hint="pass --database-url or set DATABASE_URL")
+        yield resolved.url, False
+    elif resolved is None:
+        say("starting a throwaway embedded PostgreSQL")
+        with scratch_server() as url:
+            yield url, True
+    else:
+        say(f"using a temporary database on {resolved.safe}")
+        with temporary_database(resolved.url, prefix="repo_prepare") as url:
+            yield url, True
+
+
+def _describe(describer: Describer, queries: list[QueryDef], say: Progress) -> list[Described]:
+    def progress(i: int, n: int, q: QueryDef) -> None:
+        if n >= 100 and (i % 100 == 0 or i == n):
+            say(f"described {i}/{n} queries")
+
+    done, errors = describer.describe_all(queries, progress)
+    for d in done:
+        error = _cardinality_error(d)
+        if error is not None:
+            errors.append(error)
+    if errors:
+        errors.sort(key=lambda e: (e.path or "", e.line or 0))
+        raise DescribeErrors(errors)
+    return done
+
+
+def cardinality(d: Described) -> str:
+    """The marker, or when none was written: many if PostgreSQL reports columns, else exec."""
+    if d.query.defaulted:
+        return "many" if d.columns else "exec"
+    return d.query.cardinality
+
+
+def _cardinality_error(d: Described) -> DescribeError | None:
+    q = d.query
+    if q.defaulted or d.columns or q.cardinality not in _ROW_CARDINALITIES:
+        return None
+    return DescribeError(
+        f"marker :{q.cardinality} expects rows, but the statement returns no columns",
+        path=q.path, line=q.marker_line, col=1,
+        hint="add a RETURNING clause, or use :exec / :execrows")
+
+
+def fetch_tables(conn: psycopg.Connection[Any],
+                 type_info: Callable[[int], Any]) -> dict[str, list[dict[str, Any]]]:
+    """Every user table of schema public (not ``_sqlx_migrations``), columns in attnum order."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for table, name, typ, notnull, hasdef in conn.execute(_TABLES).fetchall():
+        tables.setdefault(str(table), []).append(
+            {"name": name, "type_info": type_info(int(typ)), "not_null": bool(notnull),
+             "has_default": bool(hasdef)})
+    return tables
+
+
+def build_files(described: list[Described], tables: dict[str, Any], migrations_fp: str,
+                queries_dir: Path) -> dict[str, str]:
+    """The complete ``.sqlx`` contents: one SQLx file per distinct query text, plus extras."""
+    files: dict[str, str] = {}
+    facts: dict[str, Any] = {}
+    for d in described:
+        q = d.query
+        files[store.query_file_name(q.hash)] = store.render(d.data)
+        facts[q.key] = {
+            "hash": q.hash,
+            "file": q.path.relative_to(queries_dir).as_posix()
+            if q.path.is_relative_to(queries_dir) else q.path.as_posix(),
+            "origins": [list(o) if o else None for o in d.origins],
+            "cardinality": cardinality(d),
+        }
+    meta = {"format": store.META_FORMAT, "migrations_fingerprint": migrations_fp,
+            "tables": tables, "queries": facts}
+    files[store.META_FILE] = store.render_meta(meta)
+    return files
+
+
+def check_against(sqlx_dir: Path, queries: list[QueryDef], files: dict[str, str]) -> list[str]:
+    """Differences between ``files`` and what ``sqlx_dir`` holds (empty when identical)."""
+    import json
+
+    old_files = store.load_raw(sqlx_dir)
+    old_meta = store.load_meta(sqlx_dir) or {}
+    recorded = old_meta.get("queries", {}) if isinstance(old_meta, dict) else {}
+    rows = [(q.path.as_posix(), q.hash, (recorded.get(q.key) or {}).get("hash"))
+            for q in queries]
+    parse = {n: json.loads(t) for n, t in files.items()}
+    old_parse = {}
+    for n, t in old_files.items():
+        try:
+            old_parse[n] = json.loads(t)
+        except json.JSONDecodeError:
+            old_parse[n] = None
+    return compare(rows, files, parse, old_files, old_parse, sqlx_dir.as_posix())
+
+
+def _replay_warnings(migrations: list[Migration], conn: psycopg.Connection[Any]) -> list[str]:
+    # The offline analysis is built by another module concurrently; prepare works without it.
+    try:
+        from .analysis import replay_differences  # type: ignore[attr-defined,import-not-found,unused-ignore]
+    except ImportError:
+        return []
+    return list(replay_differences(migrations, conn))
+
+
+def _generate(settings: Settings) -> list[Path]:
+    # The code generator is a separate module; prepare still writes .sqlx/ without it.
+    try:
+        from .codegen import write_generated  # type: ignore[attr-defined,import-not-found,unused-ignore]
+    except ImportError:
+        return []
+    return list(write_generated(settings))
