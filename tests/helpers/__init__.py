@@ -1,0 +1,1 @@
+"""Plain helper modules for the tests (no fixtures here: fixtures live in tests/conftest.py)."""
