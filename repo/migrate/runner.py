@@ -38,7 +38,7 @@ from ..errors import (
     VersionTooNew,
     VersionTooOld,
 )
-from ..sqltext import LexError, line_col, split_statements
+from ..sqltext import LexError, line_col, split_statements, tokens
 from .source import Kind, Migration
 
 TABLE = "_sqlx_migrations"
@@ -348,16 +348,24 @@ class Migrator:
             try:
                 self.conn.execute(statement.encode("utf-8"))
             except psycopg.Error as exc:
-                raise self._execute_error(m, exc, start, no_tx=True, done=index) from None
+                raise self._execute_error(m, exc, start, no_tx=True, done=index,
+                                          statement=statement) from None
 
     def _execute_error(self, m: Migration, exc: psycopg.Error, offset: int, *,
-                       no_tx: bool = False, done: int = 0) -> MigrationExecuteError:
+                       no_tx: bool = False, done: int = 0,
+                       statement: str | None = None) -> MigrationExecuteError:
         diag = exc.diag
         message = diag.message_primary or str(exc).strip()
         line = col = None
+        bom = 1 if m.sql.startswith("\ufeff") else 0
         if diag.statement_position:
-            bom = 1 if m.sql.startswith("\ufeff") else 0
             line, col = line_col(m.sql, offset + int(diag.statement_position) - 1 + bom)
+        elif statement is not None:
+            # Some errors carry no position (an unknown column in CREATE INDEX): when the file
+            # ran statement by statement, point at the start of the one that failed.
+            first = next((t.start for t in tokens(statement)
+                          if t.kind not in ("space", "comment")), 0)
+            line, col = line_col(m.sql, offset + first + bom)
         if no_tx:
             hint = (f"this `-- no-transaction` migration was not recorded; {done} earlier "
                     "statement(s) of it completed and were not rolled back. Fix the file, undo "

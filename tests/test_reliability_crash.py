@@ -1,0 +1,192 @@
+"""Crashes: a killed migrator half-applies nothing, a failed ``-- no-transaction`` migration is
+reported with what ran and what to do, and a throwaway server dies with its owner.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import psycopg
+import pytest
+from helpers.reliability import (
+    active_queries,
+    alive,
+    cli_env,
+    process_tree,
+    run_cli,
+    start_cli,
+    wait_for,
+    write_files,
+)
+
+from repo.server.databases import dbname_of, with_dbname
+from repo.server.embedded import sweep_stale_scratch_dirs
+
+MARK = "crash-window"
+
+
+def _versions(url: str) -> list[int]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not conn.execute("SELECT to_regclass('_sqlx_migrations')").fetchone()[0]:  # type: ignore[index]
+            return []
+        rows = conn.execute("SELECT version FROM _sqlx_migrations ORDER BY version").fetchall()
+    return [int(r[0]) for r in rows]  # type: ignore[call-overload]
+
+
+def _exists(url: str, relation: str) -> bool:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [relation]).fetchone()
+    return bool(row and row[0])
+
+
+def test_sigkill_in_the_middle_of_a_migration_leaves_nothing(empty_db_url: str,
+                                                             tmp_path: Path) -> None:
+    source = write_files(tmp_path / "migrations", {
+        "1_base.sql": "CREATE TABLE base (id INT);\n",
+        # DDL and data first, then a pause during which the migrator is killed.
+        "2_crash.sql": "CREATE TABLE crash_t (id INT);\nINSERT INTO crash_t VALUES (1);\n"
+                       f"SELECT pg_sleep(2) /* {MARK} */;\n",
+    })
+    env = cli_env({"DATABASE_URL": empty_db_url})
+    admin = with_dbname(empty_db_url, "postgres")
+    proc = start_cli(["migrate", "run", "--source", str(source)], cwd=tmp_path, env=env)
+    try:
+        wait_for(lambda: any(MARK in q for _, q in active_queries(admin, dbname_of(empty_db_url))),
+                 timeout=30, what="the migration to reach pg_sleep")
+        # The DDL has run inside the migration's transaction, invisible to everyone else.
+        assert not _exists(empty_db_url, "crash_t")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    # Neither the schema change nor the bookkeeping row survived the crash.
+    assert not _exists(empty_db_url, "crash_t")
+    assert _versions(empty_db_url) == [1]
+
+    # The next run waits for the orphaned session (which still holds the advisory lock until the
+    # server notices its client is gone), then completes.
+    rerun = run_cli(["migrate", "run", "--source", str(source)], cwd=tmp_path, env=env)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.startswith("Applied 2/migrate crash ")
+    assert _versions(empty_db_url) == [1, 2]
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM crash_t").fetchone() == (1,)
+
+
+def test_no_transaction_migration_failing_half_way_is_reported_precisely(
+        empty_db_url: str, tmp_path: Path) -> None:
+    failing = ("-- no-transaction\n"
+               "CREATE INDEX CONCURRENTLY idx_a ON t (a);\n"
+               "CREATE INDEX CONCURRENTLY idx_c ON t (c);\n")
+    source = write_files(tmp_path / "migrations", {
+        "1_t.sql": "CREATE TABLE t (a INT, b INT);\n",
+        "2_indexes.sql": failing,
+    })
+    env = cli_env({"DATABASE_URL": empty_db_url})
+    result = run_cli(["migrate", "run", "--source", str(source)], cwd=tmp_path, env=env)
+
+    assert result.returncode == 1
+    path = source / "2_indexes.sql"
+    first, *rest = result.stderr.splitlines()
+    # file:line:col of the statement that failed, the migration and PostgreSQL's reason ...
+    assert first == (f'error: {path}:3:1: while executing migration 2: '
+                     'column "c" does not exist')
+    hint = " ".join(rest)
+    # ... what ran and stayed, that nothing was recorded, and what to do next.
+    assert "1 earlier statement(s) of it completed and were not rolled back" in hint
+    assert "was not recorded" in hint
+    assert "python -m repo migrate run" in hint
+    assert result.stdout == "Applied 1/migrate t (" + result.stdout.split("(", 1)[1]
+    # The report is true: the first index exists, the migration is not recorded.
+    assert _exists(empty_db_url, "idx_a") and not _exists(empty_db_url, "idx_c")
+    assert _versions(empty_db_url) == [1]
+
+    # Following the hint: make the file re-runnable and fix it; the next run completes.
+    path.write_text(failing.replace("CONCURRENTLY idx", "CONCURRENTLY IF NOT EXISTS idx")
+                    .replace("(c)", "(b)"))
+    rerun = run_cli(["migrate", "run", "--source", str(source)], cwd=tmp_path, env=env)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _versions(empty_db_url) == [1, 2] and _exists(empty_db_url, "idx_c")
+
+
+def test_no_transaction_single_message_failure_says_nothing_stayed(empty_db_url: str,
+                                                                   tmp_path: Path) -> None:
+    # Sent as one message, PostgreSQL runs the statements in an implicit transaction, so the
+    # CREATE TABLE is rolled back with the failure; the report must not claim otherwise.
+    source = write_files(tmp_path / "migrations", {
+        "1_half.sql": "-- no-transaction\nCREATE TABLE half (id INT);\nSELECT 1/0;\n",
+    })
+    result = run_cli(["migrate", "run", "--source", str(source)], cwd=tmp_path,
+                     env=cli_env({"DATABASE_URL": empty_db_url}))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: {source / '1_half.sql'}:")
+    assert "division by zero" in result.stderr
+    assert "0 earlier statement(s)" in result.stderr
+    assert not _exists(empty_db_url, "half")
+    assert _versions(empty_db_url) == []
+
+
+# -- a throwaway server never outlives its owner ----------------------------------------------
+
+_OWNER = textwrap.dedent("""
+    import time
+    from repo.server import scratch_server
+
+    with scratch_server() as url:
+        print(url, flush=True)
+        time.sleep(120)
+""")
+
+
+def _postmaster_for(port: int) -> tuple[int, Path]:
+    """The postgres process listening on ``port`` and its data directory (from /proc)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"postgres") and b"-p" in args and \
+                args[args.index(b"-p") + 1] == str(port).encode():
+            return int(entry.name), Path(args[args.index(b"-D") + 1].decode())
+    raise AssertionError(f"no postgres process on port {port}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT],
+                         ids=["SIGKILL", "SIGTERM", "SIGINT"])
+def test_scratch_server_dies_with_its_owner(signum: int, tmp_path: Path) -> None:
+    owner = subprocess.Popen([sys.executable, "-c", _OWNER], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=cli_env())
+    try:
+        assert owner.stdout is not None
+        url = owner.stdout.readline().strip()
+        assert url.startswith("postgresql://"), owner.stderr.read() if owner.stderr else ""
+        postmaster, datadir = _postmaster_for(int(url.rsplit(":", 1)[1].split("/")[0]))
+        server = process_tree(postmaster)
+        assert len(server) >= 3  # postmaster + checkpointer, background writer, ...
+        scratch = datadir.parent
+        assert (scratch / "owner.pid").read_text() == str(owner.pid)
+        os.kill(owner.pid, signum)
+        owner.communicate(timeout=60)
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+            owner.wait()
+
+    # Every server process is gone, whichever way the owner died.
+    wait_for(lambda: not alive(server), timeout=30, what="the server to stop")
+    if signum == signal.SIGINT:
+        # Ctrl-C unwinds the context manager: the server is stopped and its files deleted.
+        assert not scratch.exists()
+    else:
+        # A killed owner cannot clean up; its directory is swept by the next scratch server.
+        sweep_stale_scratch_dirs(scratch.parent)
+        assert not scratch.exists()
