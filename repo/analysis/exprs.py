@@ -1,0 +1,555 @@
+"""Typing one expression the way PostgreSQL would: result type, nullability, parameter types.
+
+Rules are PostgreSQL's, not sqlglot's generic ones (offline-analysis.md §4 gaps 3-5): an
+untyped parameter takes the type of the other operand, ``sum(int4)`` is ``int8``, ``now()``
+is ``timestamptz``, ``->>`` is ``text``. Anything not covered yields an unknown type rather
+than a guess.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlglot import exp
+
+from . import functions as fn
+from . import pgtypes
+from .catalog import Catalog
+from .model import OutColumn, Problem, Val
+from .scope import Scope
+
+_BOOL_OPS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike,
+             exp.NullSafeEQ, exp.NullSafeNEQ, exp.RegexpLike, exp.RegexpILike, exp.SimilarTo)
+_ARITH = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Pow)
+_FUNC_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*$")
+_NOT_NULL = "not null"
+
+
+def node_offset(node: exp.Expr) -> int | None:
+    """Smallest source offset recorded in the subtree (sqlglot keeps token positions)."""
+    best: int | None = None
+    for n in node.walk():
+        start = n.meta.get("start") if n.meta else None
+        if isinstance(start, int) and (best is None or start < best):
+            best = start
+    return best
+
+
+def common_type(types: list[str | None]) -> str | None:
+    """PostgreSQL's UNION/CASE/COALESCE resolution for the cases that matter."""
+    if any(t is None for t in types):
+        return None
+    known = [t for t in types if t is not None and t != "unknown"]
+    if not known:
+        return "text" if types else None
+    kinds = set(known)
+    if len(kinds) == 1:
+        return known[0]
+    if kinds <= set(pgtypes.NUMERIC_RANK):
+        if kinds & {"float4", "float8"}:
+            return "float8"
+        return max(kinds, key=lambda t: pgtypes.NUMERIC_RANK[t])
+    if kinds <= {"text", "varchar", "bpchar"}:
+        return "text"
+    if kinds <= {"timestamp", "timestamptz"}:
+        return "timestamptz"
+    return None
+
+
+def arith_type(op: type[exp.Expr], a: str | None, b: str | None) -> str | None:
+    """Result of ``a <op> b`` for PostgreSQL's built-in operators."""
+    if a is None or b is None:
+        return None
+    if a in pgtypes.NUMERIC_RANK and b in pgtypes.NUMERIC_RANK:
+        return common_type([a, b])
+    key = (op.__name__, a, b)
+    table = {
+        ("Sub", "timestamptz", "timestamptz"): "interval",
+        ("Sub", "timestamp", "timestamp"): "interval",
+        ("Sub", "date", "date"): "int4",
+        ("Add", "timestamptz", "interval"): "timestamptz",
+        ("Sub", "timestamptz", "interval"): "timestamptz",
+        ("Add", "interval", "timestamptz"): "timestamptz",
+        ("Add", "timestamp", "interval"): "timestamp",
+        ("Sub", "timestamp", "interval"): "timestamp",
+        ("Add", "date", "interval"): "timestamp",
+        ("Sub", "date", "interval"): "timestamp",
+        ("Add", "date", "int4"): "date", ("Sub", "date", "int4"): "date",
+        ("Add", "interval", "interval"): "interval", ("Sub", "interval", "interval"): "interval",
+        ("Add", "time", "interval"): "time",
+    }
+    if key in table:
+        return table[key]
+    if a == "interval" and b in pgtypes.NUMERIC_RANK and op in (exp.Mul, exp.Div):
+        return "interval"
+    if b == "interval" and a in pgtypes.NUMERIC_RANK and op is exp.Mul:
+        return "interval"
+    return None
+
+
+class ExprTyper:
+    """Types expressions against a catalog; subclasses analyse subqueries."""
+
+    def __init__(self, catalog: Catalog, sql: str) -> None:
+        self.catalog = catalog
+        self.sql = sql
+        self.params: dict[int, list[tuple[str, str]]] = {}
+        self.param_nulls: dict[int, list[tuple[bool, str]]] = {}
+        self.problems: list[Problem] = []
+        self.notes: list[str] = []
+        self.unknown_functions: set[str] = set()
+        self.grouped = False  # typing the output of a grouped SELECT (aggregates non-empty)
+
+    # hooks implemented by the statement analyser
+    def subquery(self, node: exp.Expr, scope: Scope) -> list[OutColumn]:
+        raise NotImplementedError
+
+    def where(self, offset: int | None) -> str:
+        raise NotImplementedError
+
+    # helpers ------------------------------------------------------------------------------
+    def problem(self, message: str, node: exp.Expr, certain: bool) -> None:
+        offset = node_offset(node)
+        self.problems.append(Problem(message, offset if offset is not None else 0, certain))
+
+    def func_name(self, node: exp.Expr) -> str:
+        """The function name as written (sqlglot renames many: now() -> CurrentTimestamp)."""
+        return self.written_name(node) or {"GroupConcat": "string_agg"}.get(
+            type(node).__name__, type(node).__name__.lower())
+
+    def written_name(self, node: exp.Expr) -> str | None:
+        """The name token of a call in the source text, None if it cannot be found."""
+        if isinstance(node, exp.Anonymous):
+            return str(node.this).lower()
+        meta = node.meta or {}
+        if "start" in meta and "end" in meta:
+            word = self.sql[meta["start"]: meta["end"] + 1]
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", word):
+                return word.lower()
+        first = min((n.meta["start"] for n in node.walk() if n is not node and n.meta
+                     and "start" in n.meta), default=None)
+        if first is not None:
+            m = _FUNC_NAME.search(self.sql[:first])
+            if m:
+                return m.group(1).lower()
+        return None
+
+    def cast_type(self, dt: exp.DataType) -> str:
+        pg = pgtypes.from_datatype(dt)
+        if pg == "varchar[]" or pg == "bpchar[]":
+            return pg
+        return pg
+
+    def record_param(self, node: exp.Parameter, pg: str | None, reason: str) -> None:
+        if pg is None or pg == "unknown":
+            return
+        self.params.setdefault(_param_index(node), []).append((pg, reason))
+
+    def record_param_null(self, node: exp.Expr, nullable: bool, reason: str) -> None:
+        if isinstance(node, exp.Parameter):
+            self.param_nulls.setdefault(_param_index(node), []).append((nullable, reason))
+
+    # the typer ----------------------------------------------------------------------------
+    def typeof(self, node: exp.Expr, scope: Scope, expect: str | None = None) -> Val:
+        """Type and nullability of ``node``; ``expect`` types an untyped parameter."""
+        if isinstance(node, exp.Parameter):
+            self.record_param(node, expect, "from its context")
+            return Val(expect, None, "a parameter may be NULL")
+        if isinstance(node, exp.Paren):
+            return self.typeof(node.this, scope, expect)
+        if isinstance(node, exp.Alias):
+            return self.typeof(node.this, scope, expect)
+        handler = getattr(self, "t_" + type(node).__name__, None)
+        if handler is not None:
+            return handler(node, scope, expect)  # type: ignore[no-any-return]
+        if isinstance(node, _BOOL_OPS):
+            return self.t_comparison(node, scope)
+        if isinstance(node, _ARITH):
+            return self.t_arith(node, scope)
+        if isinstance(node, exp.Func):
+            return self.t_function(node, scope)
+        for child in node.iter_expressions():
+            self.typeof(child, scope)
+        return Val(None, None, f"{type(node).__name__} is not modelled")
+
+    def children_null(self, vals: list[Val], what: str) -> tuple[bool | None, str]:
+        """Strict operators/functions: NULL in, NULL out."""
+        if any(v.nullable is True for v in vals):
+            return True, f"{what} of a nullable value"
+        if all(v.nullable is False for v in vals):
+            return False, f"{what} of non-null values"
+        return None, f"{what} of a value of unknown nullability"
+
+    def pair(self, a: exp.Expr, b: exp.Expr, scope: Scope,
+             ) -> tuple[Val, Val]:
+        """Type two operands; an untyped parameter takes the other side's type."""
+        if isinstance(_unparen(a), exp.Parameter) and not isinstance(_unparen(b),
+                                                                      exp.Parameter):
+            vb = self.typeof(b, scope)
+            return self.typeof(a, scope, _concrete(vb.type)), vb
+        va = self.typeof(a, scope)
+        return va, self.typeof(b, scope, _concrete(va.type))
+
+    def t_comparison(self, node: exp.Expr, scope: Scope) -> Val:
+        if isinstance(node, (exp.Like, exp.ILike, exp.RegexpLike, exp.RegexpILike,
+                             exp.SimilarTo)):
+            va = self.typeof(node.this, scope, "text")
+            vb = self.typeof(node.expression, scope, "text")
+        elif isinstance(node.expression, exp.Any) or _is_all(node.expression):
+            va = self.typeof(node.this, scope)
+            inner = _unparen(node.expression.this if isinstance(node.expression, exp.Any)
+                             else node.expression.expressions[0])
+            elem = _concrete(va.type)
+            vb = self.typeof(inner, scope, pgtypes.array_of(elem) if elem else None)
+        else:
+            va, vb = self.pair(node.this, node.expression, scope)
+        if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):
+            return Val("bool", False, "IS [NOT] DISTINCT FROM is never NULL")
+        nullable, reason = self.children_null([va, vb], "comparison")
+        return Val("bool", nullable, reason)
+
+    def t_arith(self, node: exp.Expr, scope: Scope) -> Val:
+        va, vb = self.pair(node.this, node.expression, scope)
+        nullable, reason = self.children_null([va, vb], "arithmetic")
+        ta, tb = (self.catalog.base_type(v.type) if v.type else None for v in (va, vb))
+        return Val(arith_type(type(node), ta, tb), nullable, reason)
+
+    def t_Column(self, node: exp.Column, scope: Scope, expect: str | None) -> Val:
+        name = _ident(node.this)
+        if node.table:
+            alias = _ident(node.args["table"])
+            rel = scope.find_rel(alias)
+            if rel is None:
+                self.problem(f'missing FROM-clause entry for table "{alias}"', node,
+                             certain=True)
+                return Val(None, None, "unknown table")
+            if rel.cols is None:
+                return Val(None, None, f"columns of {alias} are not known offline")
+            if name not in rel.cols:
+                sysval = _system_column(name)
+                if sysval is not None:
+                    return sysval
+                self.problem(f'column {alias}.{name} does not exist', node,
+                             certain=rel.table is None or self._exact(rel.table))
+                return Val(None, None, "unknown column")
+            return rel.cols[name]
+        val, missing, ambiguous = scope.find_column(name)
+        if val is not None:
+            return val
+        if ambiguous:
+            self.problem(f'column reference "{name}" is ambiguous', node, certain=True)
+            return Val(None, None, "ambiguous column")
+        sysval = _system_column(name)
+        if sysval is not None:
+            return sysval
+        self.problem(f'column "{name}" does not exist', node, certain=missing)
+        return Val(None, None, "unknown column")
+
+    def _exact(self, table: str) -> bool:
+        t = self.catalog.tables.get(table)
+        return t is not None and t.exact
+
+    def t_Literal(self, node: exp.Literal, scope: Scope, expect: str | None) -> Val:
+        if node.is_string:
+            return Val("unknown", False, "a literal is never NULL")
+        text = node.name
+        if re.fullmatch(r"\d+", text):
+            value = int(text)
+            pg = "int4" if value < 2**31 else "int8" if value < 2**63 else "numeric"
+            return Val(pg, False, "a literal is never NULL")
+        return Val("numeric", False, "a literal is never NULL")
+
+    def t_Boolean(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        return Val("bool", False, "a literal is never NULL")
+
+    def t_Null(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        return Val(expect or "unknown", True, "NULL literal")
+
+    def t_Cast(self, node: exp.Cast, scope: Scope, expect: str | None) -> Val:
+        target = self.cast_type(node.to)
+        inner = self.typeof(node.this, scope, target)
+        nullable = inner.nullable
+        if isinstance(node.this, exp.Literal):
+            nullable = False
+        return Val(target, nullable, inner.reason if nullable is not None else
+                   "cast of a value of unknown nullability")
+
+    t_TryCast = t_Cast
+
+    def t_Is(self, node: exp.Is, scope: Scope, expect: str | None) -> Val:
+        self.typeof(node.this, scope)
+        if isinstance(node.expression, exp.Null):
+            self.record_param_null(_unparen(node.this), True, "tested with IS NULL")
+        return Val("bool", False, "IS [NOT] NULL is never NULL")
+
+    def t_Not(self, node: exp.Not, scope: Scope, expect: str | None) -> Val:
+        v = self.typeof(node.this, scope, "bool")
+        return Val("bool", v.nullable, v.reason)
+
+    def t_And(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        va = self.typeof(node.this, scope, "bool")
+        vb = self.typeof(node.expression, scope, "bool")
+        nullable, reason = self.children_null([va, vb], "boolean operator")
+        return Val("bool", nullable, reason)
+
+    t_Or = t_And
+    t_Xor = t_And
+
+    def t_Neg(self, node: exp.Neg, scope: Scope, expect: str | None) -> Val:
+        v = self.typeof(node.this, scope, expect)
+        return Val(v.type, v.nullable, v.reason)
+
+    def t_Between(self, node: exp.Between, scope: Scope, expect: str | None) -> Val:
+        va = self.typeof(node.this, scope)
+        t = _concrete(va.type)
+        vb = self.typeof(node.args["low"], scope, t)
+        vc = self.typeof(node.args["high"], scope, t)
+        nullable, reason = self.children_null([va, vb, vc], "BETWEEN")
+        return Val("bool", nullable, reason)
+
+    def t_In(self, node: exp.In, scope: Scope, expect: str | None) -> Val:
+        va = self.typeof(node.this, scope)
+        vals = [va]
+        for e in node.expressions:
+            vals.append(self.typeof(e, scope, _concrete(va.type)))
+        query = node.args.get("query")
+        if query is not None:
+            self.subquery(query.this if isinstance(query, exp.Subquery) else query, scope)
+            return Val("bool", None, "IN (subquery) may be NULL")
+        nullable, reason = self.children_null(vals, "IN")
+        return Val("bool", nullable, reason)
+
+    def t_Exists(self, node: exp.Exists, scope: Scope, expect: str | None) -> Val:
+        self.subquery(node.this, scope)
+        return Val("bool", False, "EXISTS is never NULL")
+
+    def t_Subquery(self, node: exp.Subquery, scope: Scope, expect: str | None) -> Val:
+        cols = self.subquery(node.this, scope)
+        if len(cols) != 1:
+            return Val(None, None, "subquery")
+        single = _single_row_aggregate(node.this)
+        if single and cols[0].val.nullable is not None:
+            return cols[0].val
+        return Val(cols[0].val.type, True, "a scalar subquery is NULL when it returns no row")
+
+    def t_Case(self, node: exp.Case, scope: Scope, expect: str | None) -> Val:
+        if node.this is not None:
+            self.typeof(node.this, scope)
+        vals = []
+        for when in node.args.get("ifs") or []:
+            self.typeof(when.this, scope, "bool")
+            vals.append(self.typeof(when.args["true"], scope, expect))
+        default = node.args.get("default")
+        if default is not None:
+            vals.append(self.typeof(default, scope, expect))
+        pg = common_type([v.type for v in vals])
+        if default is None:
+            return Val(pg, True, "CASE without ELSE is NULL when no branch matches")
+        nullable, reason = _any_nullable(vals, "CASE branch")
+        return Val(pg, nullable, reason)
+
+    def t_Coalesce(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        args = [node.this, *node.expressions]
+        vals = [self.typeof(a, scope, expect) for a in args if not isinstance(
+            _unparen(a), exp.Parameter)]
+        pg = common_type([v.type for v in vals]) if vals else expect
+        for a in args:
+            if isinstance(_unparen(a), exp.Parameter):
+                vals.append(self.typeof(a, scope, _concrete(pg)))
+        if any(v.nullable is False for v in vals):
+            return Val(pg, False, "COALESCE has a non-null argument")
+        if all(v.nullable is True for v in vals):
+            return Val(pg, True, "every COALESCE argument is nullable")
+        return Val(pg, None, "COALESCE of values of unknown nullability")
+
+    def t_Nullif(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        va, _ = self.pair(node.this, node.expression, scope)
+        return Val(va.type, True, "NULLIF returns NULL when its arguments are equal")
+
+    def t_Greatest(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        vals = [self.typeof(a, scope, expect) for a in [node.this, *node.expressions]]
+        nullable = False if any(v.nullable is False for v in vals) else None
+        if all(v.nullable is True for v in vals):
+            nullable = True
+        return Val(common_type([v.type for v in vals]), nullable,
+                   "GREATEST/LEAST ignore NULL arguments")
+
+    t_Least = t_Greatest
+
+    def t_Array(self, node: exp.Array, scope: Scope, expect: str | None) -> Val:
+        if len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Select):
+            cols = self.subquery(node.expressions[0], scope)
+            t = cols[0].val.type if len(cols) == 1 else None
+            return Val(pgtypes.array_of(t) if t else None, False, "ARRAY(...) is never NULL")
+        elem = pgtypes.element(expect) if expect else None
+        vals = [self.typeof(e, scope, elem) for e in node.expressions]
+        t = common_type([v.type for v in vals])
+        t = "text" if t == "unknown" else t
+        return Val(pgtypes.array_of(t) if t else None, False, "ARRAY[...] is never NULL")
+
+    def t_Bracket(self, node: exp.Bracket, scope: Scope, expect: str | None) -> Val:
+        v = self.typeof(node.this, scope)
+        is_slice = any(isinstance(e, exp.Slice) for e in node.expressions)
+        for e in node.expressions:
+            for part in (e.args.get("this"), e.args.get("expression")) if isinstance(
+                    e, exp.Slice) else (e,):
+                if part is not None:
+                    self.typeof(part, scope, "int4")
+        if v.type is None or not pgtypes.is_array(v.type):
+            return Val(None, True, "subscript")
+        t = v.type if is_slice else pgtypes.element(v.type)
+        return Val(t, True, "an array subscript out of range is NULL")
+
+    def t_Interval(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        return Val("interval", False, "a literal is never NULL")
+
+    def t_CurrentTimestamp(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        return Val("timestamptz", False, "the current time is never NULL")
+
+    def t_CurrentDate(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        return Val("date", False, "the current date is never NULL")
+
+    def t_Extract(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        v = self.typeof(node.expression, scope, "timestamptz")
+        name = self.func_name(node)
+        return Val("float8" if name == "date_part" else "numeric", v.nullable, v.reason)
+
+    def t_Distinct(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        vals = [self.typeof(e, scope, expect) for e in node.expressions]
+        return vals[0] if len(vals) == 1 else Val(None, None, "DISTINCT")
+
+    def t_DPipe(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        va, vb = self.pair(node.this, node.expression, scope)
+        ta, tb = va.type, vb.type
+        nullable, reason = self.children_null([va, vb], "||")
+        if ta and pgtypes.is_array(ta) or tb and pgtypes.is_array(tb):
+            t = ta if ta and pgtypes.is_array(ta) else tb
+            return Val(t, None, "array concatenation")
+        if ta == "jsonb" and tb in ("jsonb", "unknown"):
+            return Val("jsonb", nullable, reason)
+        if ta in pgtypes.TEXTUAL | {"unknown"} or tb in pgtypes.TEXTUAL | {"unknown"}:
+            return Val("text", nullable, reason)
+        return Val(None, nullable, reason)
+
+    def t_Window(self, node: exp.Window, scope: Scope, expect: str | None) -> Val:
+        for part in node.args.get("partition_by") or []:
+            self.typeof(part, scope)
+        order = node.args.get("order")
+        if order is not None:
+            for o in order.expressions:
+                self.typeof(o.this if isinstance(o, exp.Ordered) else o, scope)
+        v = self.typeof(node.this, scope, expect)
+        name = self.func_name(_unfilter(node.this))
+        if name in fn.NEVER_NULL:
+            return v
+        if name in ("lag", "lead", "first_value", "last_value", "nth_value"):
+            return Val(v.type, True, f"{name}() is NULL outside the window frame")
+        return Val(v.type, None, "window aggregate")
+
+    def t_Filter(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        v = self.typeof(node.this, scope, expect)
+        self.typeof(node.expression.this if isinstance(node.expression, exp.Where)
+                    else node.expression, scope, "bool")
+        if self.func_name(node.this) == "count":
+            return v
+        return Val(v.type, True, "an aggregate with FILTER is NULL when no row passes")
+
+    def t_JSONExtract(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        """``->`` and ``#>``: same JSON type as the left side."""
+        v = self.typeof(node.this, scope)
+        self._json_key(node.expression, scope, node)
+        t = self.catalog.base_type(v.type) if v.type else None
+        return Val(t if t in ("json", "jsonb") else None, True,
+                   "a missing JSON key yields NULL")
+
+    t_JSONBExtract = t_JSONExtract
+
+    def t_JSONExtractScalar(self, node: exp.Expr, scope: Scope,
+                            expect: str | None) -> Val:
+        """``->>`` and ``#>>``: always text."""
+        self.typeof(node.this, scope)
+        self._json_key(node.expression, scope, node)
+        return Val("text", True, "a missing JSON key yields NULL")
+
+    t_JSONBExtractScalar = t_JSONExtractScalar
+
+    def _json_key(self, key: exp.Expr, scope: Scope, node: exp.Expr) -> None:
+        if isinstance(key, exp.JSONPath):
+            return
+        path = isinstance(node, (exp.JSONBExtract, exp.JSONBExtractScalar))
+        self.typeof(key, scope, "text[]" if path else "text")
+
+    def t_JSONBContainsTopKey(self, node: exp.Expr, scope: Scope,
+                              expect: str | None) -> Val:
+        va = self.typeof(node.this, scope)
+        vb = self.typeof(node.expression, scope, "text")
+        nullable, reason = self.children_null([va, vb], "?")
+        return Val("bool", nullable, reason)
+
+    def t_ArrayContainsAll(self, node: exp.Expr, scope: Scope,
+                           expect: str | None) -> Val:
+        va, vb = self.pair(node.this, node.expression, scope)
+        nullable, reason = self.children_null([va, vb], "containment")
+        return Val("bool", nullable, reason)
+
+    t_ArrayContains = t_ArrayContainsAll
+    t_ArrayOverlaps = t_ArrayContainsAll
+    t_JSONBContains = t_ArrayContainsAll
+
+    def t_function(self, node: exp.Expr, scope: Scope) -> Val:
+        from .funcs_apply import apply_function
+        return apply_function(self, node, scope)
+
+
+def _param_index(node: exp.Expr) -> int:
+    return int(node.this.name) if isinstance(node.this, exp.Literal) else int(node.name)
+
+
+def _unparen(node: exp.Expr) -> exp.Expr:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _unfilter(node: exp.Expr) -> exp.Expr:
+    return node.this if isinstance(node, exp.Filter) else node
+
+
+def _is_all(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Anonymous) and str(node.this).upper() == "ALL" \
+        and len(node.expressions) == 1
+
+
+def _concrete(pg: str | None) -> str | None:
+    return None if pg in (None, "unknown") else pg
+
+
+def _ident(node: exp.Expr) -> str:
+    if isinstance(node, exp.Identifier):
+        return node.name if node.quoted else node.name.lower()
+    return node.name.lower()
+
+
+def _any_nullable(vals: list[Val], what: str) -> tuple[bool | None, str]:
+    if any(v.nullable is True for v in vals):
+        return True, f"a {what} is nullable"
+    if all(v.nullable is False for v in vals):
+        return False, f"every {what} is non-null"
+    return None, f"a {what} has unknown nullability"
+
+
+def _system_column(name: str) -> Val | None:
+    types = {"xmin": "xid", "xmax": "xid", "cmin": "cid", "cmax": "cid", "ctid": "tid",
+             "tableoid": "oid"}
+    if name in types:
+        return Val(types[name], False, "system column")
+    return None
+
+
+def _single_row_aggregate(node: exp.Expr) -> bool:
+    """A SELECT of aggregates with no GROUP BY/HAVING/LIMIT returns exactly one row."""
+    if not isinstance(node, exp.Select) or node.args.get("group") or node.args.get("having"):
+        return False
+    if node.args.get("limit") or node.args.get("offset"):
+        return False
+    return all(any(isinstance(n, exp.AggFunc) for n in e.walk()) for e in node.expressions)

@@ -1,0 +1,511 @@
+"""Static analysis of one statement against the replayed catalog.
+
+sqlglot parses; this module resolves names scope by scope (CTEs, FROM items, joins,
+correlated subqueries), expands ``*``, and types every output and parameter with
+:class:`~repo.analysis.exprs.ExprTyper`. INSERT/UPDATE/DELETE get the same treatment as
+SELECT (sqlglot's own optimizer never qualifies their top level, offline-analysis.md §4
+gap 1): the target table, FROM/USING items and ``excluded`` form the scope of SET, VALUES,
+ON CONFLICT, WHERE and RETURNING.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from . import functions as fn
+from .catalog import Catalog
+from .exprs import ExprTyper, node_offset
+from .model import Analysis, OutColumn, Param, Problem, Val
+from .names import figure_colname, ident_name
+from .scope import Rel, Scope
+
+_SETOPS = (exp.Union, exp.Intersect, exp.Except)
+_DML = (exp.Insert, exp.Update, exp.Delete)
+_STRICT_TESTS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike,
+                 exp.In, exp.Between)
+
+
+class Analyzer(ExprTyper):
+    """Analyses one statement; see :func:`analyze`."""
+
+    def __init__(self, catalog: Catalog, sql: str,
+                 locate: Callable[[int], tuple[int, int]]) -> None:
+        super().__init__(catalog, sql)
+        self.locate = locate
+        self.columns_uncertain = False
+
+    def where(self, offset: int | None) -> str:
+        return f"line {self.locate(offset)[0]}" if offset is not None else "?"
+
+    # statements ---------------------------------------------------------------------------
+    def subquery(self, node: exp.Expr, scope: Scope) -> list[OutColumn]:
+        if isinstance(node, exp.Subquery):
+            node = node.this
+        if isinstance(node, exp.Select):
+            return self.select(node, scope)
+        if isinstance(node, _SETOPS):
+            return self.setop(node, scope)
+        if isinstance(node, exp.Values):
+            return self.values(node, scope)
+        if isinstance(node, exp.Insert):
+            return self.insert(node, scope)
+        if isinstance(node, exp.Update):
+            return self.update(node, scope)
+        if isinstance(node, exp.Delete):
+            return self.delete(node, scope)
+        self.notes.append(f"{type(node).__name__} statements are not analysed")
+        self.columns_uncertain = True
+        return []
+
+    def with_(self, node: exp.Expr, scope: Scope) -> None:
+        with_ = node.args.get("with_") or node.args.get("with")
+        if not isinstance(with_, exp.With):
+            return
+        for cte in with_.expressions:
+            name = ident_name(cte.args["alias"].this)
+            if with_.args.get("recursive"):
+                scope.ctes[name] = None  # columns known only after the fixpoint
+            cols = self.subquery(cte.this, scope)
+            scope.ctes[name] = _rename(cols, cte.args["alias"])
+
+    def setop(self, node: exp.Expr, parent: Scope) -> list[OutColumn]:
+        scope = parent.child()
+        self.with_(node, scope)
+        left = self.subquery(node.this, scope)
+        right = self.subquery(node.expression, scope)
+        out = []
+        for i, col in enumerate(left):
+            other = right[i].val if i < len(right) else Val(None, None, "")
+            from .exprs import common_type
+            pg = common_type([col.val.type, other.type])
+            nulls = [col.val.nullable, other.nullable]
+            nullable = True if True in nulls else (False if nulls == [False, False] else None)
+            reason = "nullable in a branch of the set operation" if nullable else (
+                "non-null in every branch" if nullable is False else "set operation")
+            out.append(OutColumn(col.name, Val(pg, nullable, reason), col.name_certain))
+        self.order_limit(node, scope, out)
+        return out
+
+    def values(self, node: exp.Values, scope: Scope) -> list[OutColumn]:
+        rows = [[self.typeof(e, scope) for e in t.expressions] for t in node.expressions
+                if isinstance(t, exp.Tuple)]
+        if not rows:
+            return []
+        from .exprs import common_type
+        out = []
+        for i in range(len(rows[0])):
+            vals = [r[i] for r in rows if i < len(r)]
+            pg = common_type([v.type for v in vals])
+            nullable = True if any(v.nullable for v in vals) else (
+                False if all(v.nullable is False for v in vals) else None)
+            out.append(OutColumn(f"column{i + 1}", Val(pg, nullable, "VALUES list")))
+        return out
+
+    def select(self, node: exp.Select, parent: Scope) -> list[OutColumn]:
+        scope = parent.child()
+        self.with_(node, scope)
+        from_ = node.args.get("from_") or node.args.get("from")
+        if isinstance(from_, exp.From):
+            scope.rels.append(self.source(from_.this, scope))
+        for join in node.args.get("joins") or []:
+            self.join(join, scope)
+        where = node.args.get("where")
+        if where is not None:
+            self.typeof(where.this, scope, "bool")
+            self.narrow(where.this, scope)
+        outer_grouped = self.grouped
+        self.grouped = bool(node.args.get("group"))
+        out = self.projections(node.expressions, scope)
+        self.grouped = outer_grouped
+        names = {c.name for c in out}
+        group = node.args.get("group")
+        if group is not None:
+            for g in group.expressions:
+                self.type_clause_item(g, scope, names)
+        having = node.args.get("having")
+        if having is not None:
+            self.typeof(having.this, scope, "bool")
+        self.order_limit(node, scope, out)
+        return out
+
+    def order_limit(self, node: exp.Expr, scope: Scope, out: list[OutColumn]) -> None:
+        names = {c.name for c in out}
+        order = node.args.get("order")
+        if order is not None:
+            for o in order.expressions:
+                self.type_clause_item(o.this if isinstance(o, exp.Ordered) else o, scope, names)
+        for key in ("limit", "offset"):
+            clause = node.args.get(key)
+            if clause is not None:
+                value = clause.args.get("expression") or clause.this
+                if value is not None:
+                    self.typeof(value, scope, "int8")
+
+    def type_clause_item(self, node: exp.Expr, scope: Scope, names: set[str]) -> None:
+        # ORDER BY / GROUP BY may name an output column or give its position.
+        if isinstance(node, exp.Column) and not node.table and ident_name(node.this) in names:
+            return
+        if isinstance(node, exp.Literal) and not node.is_string:
+            return
+        self.typeof(node, scope)
+
+    def projections(self, items: list[exp.Expr], scope: Scope) -> list[OutColumn]:
+        out: list[OutColumn] = []
+        for item in items:
+            if isinstance(item, exp.Star):
+                for rel in scope.rels:
+                    out.extend(self.expand(rel))
+            elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
+                star_rel = scope.find_rel(ident_name(item.args["table"]))
+                if star_rel is None:
+                    self.problem(f'missing FROM-clause entry for table '
+                                 f'"{ident_name(item.args["table"])}"', item, certain=True)
+                    self.columns_uncertain = True
+                else:
+                    out.extend(self.expand(star_rel))
+            else:
+                val = self.typeof(item, scope)
+                name, certain = figure_colname(item, self)
+                if val.type == "unknown":
+                    val = Val("text", val.nullable, val.reason, val.origin)
+                out.append(OutColumn(name, val, certain))
+        return out
+
+    def expand(self, rel: Rel) -> list[OutColumn]:
+        if rel.cols is None:
+            self.columns_uncertain = True
+            self.notes.append(f"* over {rel.alias}: its columns are not known offline")
+            return []
+        return [OutColumn(n, rel.cols[n]) for n in rel.order if n in rel.cols
+                and n not in rel.hidden]
+
+    # FROM items ---------------------------------------------------------------------------
+    def source(self, node: exp.Expr, scope: Scope) -> Rel:
+        alias_node = node.args.get("alias")
+        alias = ident_name(alias_node.this) if isinstance(alias_node, exp.TableAlias) \
+            and alias_node.this else ""
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
+            return self.table_source(node, alias, scope)
+        if isinstance(node, exp.Lateral):
+            inner = self.source(node.this, scope)
+            return _apply_alias(inner, alias_node) if alias else inner
+        if isinstance(node, exp.Subquery):
+            lateral_scope = scope if node.args.get("lateral") else (scope.parent or Scope())
+            cols = self.subquery(node.this, lateral_scope)
+            return _apply_alias(Rel.of(alias, cols), alias_node)
+        if isinstance(node, exp.Values):
+            return _apply_alias(Rel.of(alias, self.values(node, scope)), alias_node)
+        func = node.this if isinstance(node, exp.Table) else node
+        return _apply_alias(self.function_source(func, alias, scope), alias_node)
+
+    def table_source(self, node: exp.Table, alias: str, scope: Scope) -> Rel:
+        name = ident_name(node.this)
+        schema = ident_name(node.args["db"]) if node.args.get("db") else ""
+        alias = alias or name
+        if schema and schema != "public":
+            self.notes.append(f"{schema}.{name} is outside the replayed schema")
+            return Rel(alias, None)
+        found, cte = scope.cte(name) if not schema else (False, None)
+        if found:
+            if cte is None:
+                return Rel(alias, None)
+            return Rel.of(alias, cte)
+        table = self.catalog.table(name)
+        if table is None:
+            self.problem(f'relation "{name}" does not exist', node,
+                         certain=self.catalog.complete)
+            return Rel(alias, None)
+        if table.kind != "table":
+            return Rel(alias, None, name)
+        cols = {c.name: Val(c.type, not c.not_null,
+                            f"{name}.{c.name} is {'NOT NULL' if c.not_null else 'nullable'}",
+                            (name, c.name)) for c in table.columns.values()}
+        return Rel(alias, cols if table.exact else None, name, list(cols))
+
+    def function_source(self, func: exp.Expr, alias: str, scope: Scope) -> Rel:
+        args = [self.typeof(a, scope) for a in func.iter_expressions()
+                if not isinstance(a, exp.TableAlias)]
+        name = self.func_name(func)
+        if isinstance(func, exp.Unnest):
+            name = "unnest"
+        elif type(func).__name__ == "ExplodingGenerateSeries":
+            name = "generate_series"
+        first = args[0].type if args else None
+        cols = fn.srf_columns(name, first)
+        if cols is None or any(t is None for _, t in cols):
+            return Rel(alias or name, None)
+        scalar = len(cols) == 1 and cols[0][0] == name
+        out = [OutColumn(alias or name if scalar else cname,
+                         Val(t, None, f"value produced by {name}()")) for cname, t in cols]
+        return Rel.of(alias or name, out)
+
+    def join(self, join: exp.Join, scope: Scope) -> None:
+        rel = self.source(join.this, scope)
+        side = (join.side or "").upper()
+        line = self.where(node_offset(join))
+        if side in ("LEFT", "FULL"):
+            _mark_nullable([rel], f"nullable: right side of {side} JOIN at {line}")
+        if side in ("RIGHT", "FULL"):
+            _mark_nullable(scope.rels, f"nullable: left side of {side} JOIN at {line}")
+        using = join.args.get("using") or []
+        for u in using:
+            col = ident_name(u.this if isinstance(u, exp.Column) else u)
+            if rel.cols is not None and col not in rel.cols:
+                self.problem(f'column "{col}" specified in USING clause does not exist in '
+                             'right table', u, certain=True)
+            rel.hidden.add(col)
+        scope.rels.append(rel)
+        on = join.args.get("on")
+        if on is not None:
+            self.typeof(on, scope, "bool")
+        if join.args.get("method") and str(join.args["method"]).upper() == "NATURAL":
+            self.columns_uncertain = True
+
+    def narrow(self, cond: exp.Expr, scope: Scope) -> None:
+        """WHERE conjuncts that only pass non-NULL values of a column make it non-null."""
+        for test in _conjuncts(cond):
+            col = _tested_column(test)
+            if col is None:
+                continue
+            rel = scope.find_rel(ident_name(col.args["table"])) if col.table else next(
+                (r for r in scope.rels if r.cols and ident_name(col.this) in r.cols), None)
+            name = ident_name(col.this)
+            if rel is None or rel.cols is None or name not in rel.cols:
+                continue
+            if rel.cols[name].nullable is not False:
+                line = self.where(node_offset(test))
+                rel.cols[name] = rel.cols[name].with_null(
+                    False, f"not null: WHERE at {line} rejects NULL")
+
+    # DML ----------------------------------------------------------------------------------
+    def target(self, node: exp.Expr, scope: Scope) -> Rel | None:
+        table = node.this if isinstance(node, exp.Schema) else node
+        if not isinstance(table, exp.Table):
+            return None
+        alias_node = table.args.get("alias")
+        alias = ident_name(alias_node.this) if isinstance(alias_node, exp.TableAlias) else ""
+        rel = self.table_source(table, alias, Scope())
+        return rel
+
+    def insert(self, node: exp.Insert, parent: Scope) -> list[OutColumn]:
+        scope = parent.child()
+        self.with_(node, scope)
+        rel = self.target(node.this, scope)
+        if rel is None:
+            self.columns_uncertain = True
+            return []
+        names = [ident_name(i) for i in node.this.expressions] if isinstance(
+            node.this, exp.Schema) else list(rel.order)
+        for ident, n in zip(node.this.expressions if isinstance(node.this, exp.Schema)
+                            else [], names, strict=False):
+            if rel.cols is not None and n not in rel.cols:
+                self.problem(f'column "{n}" of relation "{rel.table}" does not exist', ident,
+                             certain=True)
+        targets = [rel.cols.get(n) if rel.cols else None for n in names]
+        self.insert_source(node.expression, scope, names, targets, rel)
+        self.on_conflict(node.args.get("conflict"), scope, rel)
+        return self.returning(node, scope, [rel])
+
+    def insert_source(self, src: exp.Expr | None, scope: Scope, names: list[str],
+                      targets: list[Val | None], rel: Rel) -> None:
+        if isinstance(src, exp.Values):
+            for row in src.expressions:
+                for i, e in enumerate(row.expressions if isinstance(row, exp.Tuple) else []):
+                    self.assign(e, targets[i] if i < len(targets) else None,
+                                f"{rel.table}.{names[i] if i < len(names) else '?'}", scope)
+        elif isinstance(src, exp.Select):
+            for i, e in enumerate(src.expressions):
+                if isinstance(e, exp.Parameter) and i < len(targets) and targets[i]:
+                    self.assign(e, targets[i], f"{rel.table}.{names[i]}", scope)
+            self.subquery(src, scope)
+        elif src is not None:
+            self.subquery(src, scope)
+
+    def assign(self, value: exp.Expr, target: Val | None, what: str,
+               scope: Scope) -> None:
+        if isinstance(value, exp.Var) and value.name.upper() == "DEFAULT":
+            return
+        self.typeof(value, scope, target.type if target else None)
+        if target is not None and target.nullable is False:
+            self.record_param_null(value, False, f"stored in NOT NULL column {what}")
+
+    def on_conflict(self, conflict: exp.Expr | None, scope: Scope, rel: Rel) -> None:
+        if not isinstance(conflict, exp.OnConflict):
+            return
+        # Conflict targets name the target table's columns only; `excluded` joins later.
+        inner = scope.child()
+        inner.rels = [rel]
+        for key in conflict.args.get("conflict_keys") or []:
+            self.typeof(key.this if isinstance(key, exp.Ordered) else key, inner)
+        inner.rels.append(Rel("excluded", rel.cols, rel.table, rel.order))
+        self.set_list(conflict.expressions, inner, rel)
+        where = conflict.args.get("where")
+        if where is not None:
+            self.typeof(where.this if isinstance(where, exp.Where) else where, inner, "bool")
+
+    def set_list(self, items: list[exp.Expr], scope: Scope, rel: Rel) -> None:
+        for item in items:
+            if not isinstance(item, exp.EQ) or not isinstance(item.this, exp.Column):
+                self.typeof(item, scope)
+                continue
+            name = ident_name(item.this.this)
+            target = rel.cols.get(name) if rel.cols is not None else None
+            if rel.cols is not None and target is None:
+                self.problem(f'column "{name}" of relation "{rel.table}" does not exist',
+                             item.this, certain=True)
+            self.assign(item.expression, target, f"{rel.table}.{name}", scope)
+
+    def update(self, node: exp.Update, parent: Scope) -> list[OutColumn]:
+        scope = parent.child()
+        self.with_(node, scope)
+        rel = self.target(node.this, scope)
+        if rel is None:
+            self.columns_uncertain = True
+            return []
+        scope.rels.append(rel)
+        from_ = node.args.get("from_") or node.args.get("from")
+        if isinstance(from_, exp.From):
+            scope.rels.append(self.source(from_.this, scope))
+        for join in node.args.get("joins") or []:
+            self.join(join, scope)
+        where = node.args.get("where")
+        if where is not None:
+            self.typeof(where.this, scope, "bool")
+        self.set_list(node.expressions, scope, rel)
+        return self.returning(node, scope, scope.rels)
+
+    def delete(self, node: exp.Delete, parent: Scope) -> list[OutColumn]:
+        scope = parent.child()
+        self.with_(node, scope)
+        rel = self.target(node.this, scope)
+        if rel is None:
+            self.columns_uncertain = True
+            return []
+        scope.rels.append(rel)
+        for using in node.args.get("using") or []:
+            scope.rels.append(self.source(using, scope))
+        where = node.args.get("where")
+        if where is not None:
+            self.typeof(where.this, scope, "bool")
+        return self.returning(node, scope, scope.rels)
+
+    def returning(self, node: exp.Expr, scope: Scope, rels: list[Rel]
+                  ) -> list[OutColumn]:
+        ret = node.args.get("returning")
+        if not isinstance(ret, exp.Returning):
+            return []
+        inner = scope.child()
+        inner.rels = list(rels)
+        return self.projections(ret.expressions, inner)
+
+
+# helpers ----------------------------------------------------------------------------------
+
+def _rename(cols: list[OutColumn], alias: exp.Expr) -> list[OutColumn]:
+    names = [ident_name(c) for c in alias.args.get("columns") or []]
+    return [OutColumn(names[i] if i < len(names) else c.name, c.val)
+            for i, c in enumerate(cols)]
+
+
+def _apply_alias(rel: Rel, alias: exp.Expr | None) -> Rel:
+    if not isinstance(alias, exp.TableAlias) or not alias.args.get("columns") \
+            or rel.cols is None:
+        return rel
+    cols = _rename([OutColumn(n, rel.cols[n]) for n in rel.order], alias)
+    return Rel.of(rel.alias, cols, rel.table)
+
+
+def _mark_nullable(rels: list[Rel], reason: str) -> None:
+    for rel in rels:
+        if rel.cols is not None:
+            rel.cols = {n: v.with_null(True, reason) for n, v in rel.cols.items()}
+
+
+def _conjuncts(cond: exp.Expr) -> list[exp.Expr]:
+    while isinstance(cond, exp.Paren):
+        cond = cond.this
+    if isinstance(cond, exp.And):
+        return _conjuncts(cond.this) + _conjuncts(cond.expression)
+    return [cond]
+
+
+def _tested_column(test: exp.Expr) -> exp.Column | None:
+    if isinstance(test, exp.Is) and test.args.get("negate") and isinstance(test.this,
+                                                                          exp.Column):
+        return test.this
+    if isinstance(test, exp.Not) and isinstance(test.this, exp.Is) \
+            and isinstance(test.this.this, exp.Column):
+        return test.this.this
+    if isinstance(test, _STRICT_TESTS) and isinstance(test.this, exp.Column) \
+            and not isinstance(test.this.this, exp.Star):
+        return test.this
+    return None
+
+
+def parse(sql: str) -> exp.Expr:
+    """Parse one PostgreSQL statement (raises ParseError/TokenError)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sqlglot.parse_one(sql, read="postgres")
+
+
+def analyze(sql: str, catalog: Catalog,
+            locate: Callable[[int], tuple[int, int]] | None = None) -> Analysis:
+    """Analyse one statement (``$n`` placeholders) against ``catalog``."""
+    from ..sqltext import line_col
+    where = locate or (lambda off: line_col(sql, off))
+    result = Analysis()
+    try:
+        tree = parse(sql)
+    except (ParseError, TokenError) as exc:
+        result.notes.append(f"not analysed: sqlglot cannot parse it ({str(exc)[:100]})")
+        result.columns = []
+        return _uncertain(result)
+    a = Analyzer(catalog, sql, where)
+    cols = a.subquery(tree, Scope())
+    result.columns = cols
+    result.problems = a.problems
+    result.notes = a.notes + [f"function {f}() is not modelled" for f in
+                              sorted(a.unknown_functions)]
+    result.params = _params(a, sql)
+    if a.columns_uncertain:
+        result.columns = [OutColumn(c.name, c.val, False) for c in cols]
+        result.notes.append("the output columns are not fully known")
+        result.columns_known = False
+    return result
+
+
+def _uncertain(result: Analysis) -> Analysis:
+    result.columns_known = False
+    return result
+
+
+def _params(a: Analyzer, sql: str) -> list[Param]:
+    from ..sqltext import tokens
+    count = 0
+    for tok in tokens(sql):
+        if tok.kind == "positional":
+            count = max(count, int(sql[tok.start + 1: tok.end]))
+    params = []
+    for n in range(1, count + 1):
+        p = Param()
+        types = {t for t, _ in a.params.get(n, [])}
+        if len(types) == 1:
+            p.type = types.pop()
+            p.type_reason = a.params[n][0][1]
+        elif len(types) > 1:
+            p.type_reason = f"contexts disagree: {', '.join(sorted(types))}"
+        nulls = {v for v, _ in a.param_nulls.get(n, [])}
+        if len(nulls) == 1:
+            p.nullable = nulls.pop()
+            p.null_reason = a.param_nulls[n][0][1]
+        params.append(p)
+    return params
+
+
+__all__ = ["Analysis", "Analyzer", "Problem", "analyze"]

@@ -1,0 +1,366 @@
+"""Replay ``migrations/`` into a :class:`Catalog`, offline, with sqlglot.
+
+Every statement is either modelled (tables, columns, enums, domains), known to leave the
+column catalog alone (indexes, comments, triggers, grants, ...), or listed as a
+:class:`ReplayFinding`. Nothing is silently skipped. sqlglot keeps ``ALTER TYPE ... ADD VALUE``
+and ``CREATE DOMAIN`` as opaque ``exp.Command`` text; their grammar is small and fixed, so they
+are read from that text here rather than pulling in a second parser (pglast).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from ..migrate.source import Kind, Migration, resolve
+from ..sqltext import line_col, split_statements, tokens
+from . import pgtypes
+from .catalog import Catalog, Column, Domain, ReplayFinding, Table
+
+# Statements with no effect on tables, columns or types.
+_NO_EFFECT_CREATE = {"INDEX", "TRIGGER", "FUNCTION", "PROCEDURE", "SEQUENCE", "SCHEMA",
+                     "EXTENSION", "ROLE", "POLICY"}
+_NO_EFFECT_NODES = (exp.Comment, exp.Grant, exp.Set, exp.Transaction, exp.Commit)
+_NO_EFFECT_COMMANDS = re.compile(
+    r"^\s*(CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE|TRIGGER|EXTENSION|SCHEMA|SEQUENCE|"
+    r"(UNIQUE\s+)?INDEX|POLICY|ROLE|AGGREGATE)|GRANT|REVOKE|SET|RESET|COMMENT|"
+    r"ALTER\s+(SEQUENCE|FUNCTION|ROLE|DEFAULT\s+PRIVILEGES|INDEX)|DROP\s+(INDEX|TRIGGER|"
+    r"FUNCTION|PROCEDURE|SEQUENCE|EXTENSION|POLICY)|ANALYZE|VACUUM|NOTIFY|SELECT|BEGIN|COMMIT|"
+    r"REINDEX|CLUSTER|LOCK)\b", re.I | re.S)
+_ADD_VALUE = re.compile(
+    r"^\s*ALTER\s+TYPE\s+(?P<name>[\w.\"]+)\s+ADD\s+VALUE\s+(IF\s+NOT\s+EXISTS\s+)?"
+    r"'(?P<label>(?:[^']|'')*)'\s*(?:(?P<where>BEFORE|AFTER)\s+'(?P<other>(?:[^']|'')*)')?\s*$",
+    re.I | re.S)
+_RENAME_VALUE = re.compile(
+    r"^\s*ALTER\s+TYPE\s+(?P<name>[\w.\"]+)\s+RENAME\s+VALUE\s+'(?P<old>(?:[^']|'')*)'\s+TO\s+"
+    r"'(?P<new>(?:[^']|'')*)'\s*$", re.I | re.S)
+_DOMAIN = re.compile(
+    r"^\s*CREATE\s+DOMAIN\s+(?P<name>[\w.\"]+)\s+(AS\s+)?(?P<rest>.*)$", re.I | re.S)
+_DOMAIN_TAIL = re.compile(r"\s(NOT\s+NULL|NULL|DEFAULT|CHECK|CONSTRAINT|COLLATE)\b", re.I)
+_DROP_DOMAIN = re.compile(r"^\s*DROP\s+DOMAIN\s+(IF\s+EXISTS\s+)?(?P<names>[^;]*?)"
+                          r"(\s+(CASCADE|RESTRICT))?\s*$", re.I | re.S)
+# Opaque statements that may create or change relations invisibly.
+_OPAQUE_DDL = re.compile(r"^\s*(DO|CALL|EXECUTE|IMPORT|CREATE\s+(FOREIGN|TEMP|UNLOGGED))\b",
+                         re.I)
+
+
+def ident(node: exp.Expr | str | None) -> str:
+    """A name as PostgreSQL folds it: unquoted -> lower case; ``public.`` dropped."""
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        text = node.strip()
+        if text.startswith('"') and text.endswith('"'):
+            return text[1:-1].replace('""', '"')
+        name = text.lower()
+        return name[len("public."):] if name.startswith("public.") else name
+    if isinstance(node, exp.Identifier):
+        return node.name if node.quoted else node.name.lower()
+    if isinstance(node, exp.Table):
+        return ident(node.this)
+    if isinstance(node, exp.Column):
+        return ident(node.this)
+    return node.name.lower()
+
+
+class _Replayer:
+    def __init__(self) -> None:
+        self.catalog = Catalog()
+        self.path = Path()
+        self.text = ""
+        self.offset = 0
+
+    def finding(self, message: str) -> None:
+        line, col = line_col(self.text, self.offset)
+        self.catalog.findings.append(ReplayFinding(self.path, line, col, message))
+
+    def run_file(self, path: Path, text: str) -> None:
+        self.path, self.text = path, text
+        for start, stmt in split_statements(text):
+            self.offset = start + _leading_noise(stmt)
+            self.statement(stmt)
+
+    def statement(self, sql: str) -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                node = sqlglot.parse_one(sql, read="postgres")
+        except ParseError as exc:
+            self.finding(f"cannot parse this statement offline ({_first_line(exc)}); "
+                         "its effect on the schema is not modelled")
+            self.catalog.complete = False
+            return
+        self.node(node, sql)
+
+    def node(self, node: exp.Expr, sql: str) -> None:
+        if isinstance(node, exp.Create):
+            self.create(node)
+        elif isinstance(node, exp.Alter):
+            self.alter(node)
+        elif isinstance(node, exp.Drop):
+            self.drop(node)
+        elif isinstance(node, exp.Command):
+            self.command(sql)
+        elif not isinstance(node, _NO_EFFECT_NODES):
+            self.finding(f"statement {type(node).__name__} is not modelled by the replay")
+
+    # CREATE ---------------------------------------------------------------------------------
+    def create(self, node: exp.Create) -> None:
+        kind = str(node.args.get("kind") or "").upper()
+        target = node.this.this if isinstance(node.this, exp.Schema) else node.this
+        name = ident(target)
+        if kind == "TABLE":
+            self.create_table(node, name)
+        elif kind == "TYPE" and isinstance(node.expression, exp.DataType) \
+                and node.expression.this == exp.DType.ENUM:
+            if not (node.args.get("exists") and name in self.catalog.enums):
+                self.catalog.enums[name] = [e.name for e in node.expression.expressions]
+        elif kind in ("VIEW", "MATERIALIZED VIEW") or node.args.get("materialized"):
+            self.catalog.tables[name] = Table(name, kind="view", exact=False)
+            self.finding(f"view {name}: its columns are not modelled; queries reading it are "
+                         "not checked statically")
+        elif kind not in _NO_EFFECT_CREATE:
+            self.finding(f"CREATE {kind or '?'} {name} is not modelled by the replay")
+
+    def create_table(self, node: exp.Create, name: str) -> None:
+        if node.args.get("exists") and name in self.catalog.tables:
+            return
+        table = Table(name)
+        if not isinstance(node.this, exp.Schema) or node.expression is not None:
+            table.exact = False
+            self.finding(f"CREATE TABLE {name} AS/PARTITION OF ... : columns not modelled")
+        else:
+            for item in node.this.expressions:
+                self.table_item(table, item)
+        self.catalog.tables[name] = table
+
+    def table_item(self, table: Table, item: exp.Expr) -> None:
+        if isinstance(item, exp.ColumnDef):
+            col = self.column_def(item)
+            table.columns[col.name] = col
+        elif isinstance(item, exp.PrimaryKey):
+            self.primary_key(table, item.expressions)
+        elif isinstance(item, exp.LikeProperty):
+            table.exact = False
+            self.finding(f"CREATE TABLE {table.name} (LIKE ...): copied columns not modelled")
+
+    def primary_key(self, table: Table, names: Iterable[exp.Expr]) -> None:
+        for n in names:
+            col = table.columns.get(ident(n.this if isinstance(n, exp.Ordered) else n))
+            if col is not None:
+                col.not_null = True
+
+    def column_def(self, item: exp.ColumnDef) -> Column:
+        kind = item.args.get("kind")
+        pg = self.type_name(kind) if isinstance(kind, exp.DataType) else "unknown"
+        col = Column(ident(item.this), pg)
+        if isinstance(kind, exp.DataType) and kind.this.name in pgtypes.SERIALS:
+            col.not_null = col.has_default = True
+        if pg in self.catalog.domains and self.catalog.domains[pg].not_null:
+            col.not_null = True
+        for cons in item.args.get("constraints") or []:
+            self.column_constraint(col, cons.args.get("kind"))
+        return col
+
+    def column_constraint(self, col: Column, kind: exp.Expr | None) -> None:
+        if isinstance(kind, exp.NotNullColumnConstraint):
+            col.not_null = not kind.args.get("allow_null")
+        elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+            col.not_null = True
+        elif isinstance(kind, exp.DefaultColumnConstraint):
+            col.has_default = not _is_null(kind.this)
+        elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
+            col.not_null = col.has_default = True
+        elif isinstance(kind, exp.ComputedColumnConstraint):
+            col.generated = True
+
+    def type_name(self, dt: exp.DataType) -> str:
+        pg = pgtypes.from_datatype(dt)
+        base = pgtypes.element(pg)
+        if base not in pgtypes.BUILTINS and base not in self.catalog.enums \
+                and base not in self.catalog.domains:
+            self.finding(f"type {base} is not known to the replay (extension or composite "
+                         "type?); columns of this type are not checked")
+        return pg
+
+    # ALTER ----------------------------------------------------------------------------------
+    def alter(self, node: exp.Alter) -> None:
+        kind = str(node.args.get("kind") or "").upper()
+        name = ident(node.this)
+        if kind != "TABLE":
+            self.finding(f"ALTER {kind} {name} is not modelled by the replay")
+            return
+        table = self.catalog.tables.get(name)
+        if table is None:
+            if not node.args.get("exists"):
+                self.finding(f"ALTER TABLE {name}: no such table in the replayed schema")
+            return
+        for action in node.args.get("actions") or []:
+            self.alter_action(node, table, action)
+
+    def alter_action(self, node: exp.Alter, table: Table, action: exp.Expr) -> None:
+        if isinstance(action, exp.ColumnDef):
+            col = self.column_def(action)
+            if not (action.args.get("exists") and col.name in table.columns):
+                table.columns[col.name] = col
+        elif isinstance(action, exp.AlterColumn):
+            self.alter_column(table, action)
+        elif isinstance(action, exp.RenameColumn):
+            self.rename_column(table, ident(action.this), ident(action.args.get("to")),
+                               bool(action.args.get("exists")))
+        elif isinstance(action, exp.Drop):
+            for c in action.args.get("tables") or []:
+                if table.columns.pop(ident(c), None) is None and not action.args.get("exists"):
+                    self.finding(f"DROP COLUMN {ident(c)}: no such column in {table.name}")
+        elif isinstance(action, exp.AlterRename):
+            self.alter_rename(node, table, action)
+        elif isinstance(action, exp.AddConstraint):
+            for cons in action.expressions:
+                if isinstance(cons, exp.PrimaryKey):
+                    self.primary_key(table, cons.expressions)
+        else:
+            table.exact = False
+            self.finding(f"ALTER TABLE {table.name}: action {action.sql('postgres')[:60]!r} "
+                         "is not modelled")
+
+    def alter_rename(self, node: exp.Alter, table: Table, action: exp.AlterRename) -> None:
+        options = node.args.get("options") or []
+        to = next((o for o in options if isinstance(o, exp.ToTableProperty)), None)
+        if to is not None:  # `RENAME a TO b` (COLUMN omitted) parses as a table rename
+            self.rename_column(table, ident(action.this), ident(to.this), False)
+            return
+        new = ident(action.this)
+        del self.catalog.tables[table.name]
+        table.name = new
+        self.catalog.tables[new] = table
+
+    def rename_column(self, table: Table, old: str, new: str, if_exists: bool) -> None:
+        col = table.columns.get(old)
+        if col is None:
+            if not if_exists:
+                self.finding(f"RENAME COLUMN {old}: no such column in {table.name}")
+            return
+        col.name = new
+        table.columns = {(new if k == old else k): v for k, v in table.columns.items()}
+
+    def alter_column(self, table: Table, action: exp.AlterColumn) -> None:
+        col = table.columns.get(ident(action.this))
+        if col is None:
+            self.finding(f"ALTER COLUMN {ident(action.this)}: no such column in {table.name}")
+            return
+        args = action.args
+        if isinstance(args.get("dtype"), exp.DataType):
+            col.type = self.type_name(args["dtype"])
+        elif "allow_null" in args and args["allow_null"] is not None:
+            col.not_null = not args["allow_null"]
+        elif args.get("drop"):
+            col.has_default = False
+        elif args.get("default") is not None:
+            col.has_default = not _is_null(args["default"])
+        else:
+            table.exact = False
+            self.finding(f"ALTER COLUMN {col.name} {action.sql('postgres')[:60]!r} is not "
+                         "modelled")
+
+    # DROP -----------------------------------------------------------------------------------
+    def drop(self, node: exp.Drop) -> None:
+        kind = str(node.args.get("kind") or "").upper()
+        for target in node.args.get("tables") or []:
+            name = ident(target)
+            store: dict[str, object] | None = {
+                "TABLE": self.catalog.tables, "VIEW": self.catalog.tables,
+                "TYPE": self.catalog.enums}.get(kind)  # type: ignore[assignment]
+            if store is None:
+                if kind not in _NO_EFFECT_CREATE:
+                    self.finding(f"DROP {kind} {name} is not modelled by the replay")
+                continue
+            if store.pop(name, None) is None and name in self.catalog.domains:
+                del self.catalog.domains[name]
+
+    # Opaque commands ------------------------------------------------------------------------
+    def command(self, sql: str) -> None:
+        body = _strip_comments(sql)
+        if m := _ADD_VALUE.match(body):
+            self.add_value(ident(m["name"]), m["label"].replace("''", "'"),
+                           m["where"], (m["other"] or "").replace("''", "'"))
+        elif m := _RENAME_VALUE.match(body):
+            labels = self.catalog.enums.get(ident(m["name"]), [])
+            old = m["old"].replace("''", "'")
+            self.catalog.enums[ident(m["name"])] = [
+                m["new"].replace("''", "'") if x == old else x for x in labels]
+        elif m := _DOMAIN.match(body):
+            self.create_domain(ident(m["name"]), m["rest"])
+        elif m := _DROP_DOMAIN.match(body):
+            for n in m["names"].split(","):
+                self.catalog.domains.pop(ident(n), None)
+        elif _NO_EFFECT_COMMANDS.match(body):
+            return
+        else:
+            if _OPAQUE_DDL.match(body):
+                self.catalog.complete = False
+            self.finding(f"statement {body.split()[0].upper()} ... is kept as opaque text by "
+                         "the parser; its effect on the schema is not modelled")
+
+    def add_value(self, name: str, label: str, where: str | None, other: str) -> None:
+        labels = self.catalog.enums.get(name)
+        if labels is None:
+            self.finding(f"ALTER TYPE {name} ADD VALUE: no such enum in the replayed schema")
+            return
+        if label in labels:
+            return
+        if where and other in labels:
+            at = labels.index(other) + (1 if where.upper() == "AFTER" else 0)
+            labels.insert(at, label)
+        else:
+            labels.append(label)
+
+    def create_domain(self, name: str, rest: str) -> None:
+        tail = _DOMAIN_TAIL.search(" " + rest)
+        type_text = (rest[: tail.start() - 1] if tail else rest).strip()
+        try:
+            cast = sqlglot.parse_one(f"SELECT CAST(NULL AS {type_text})", read="postgres")
+            base = self.type_name(cast.expressions[0].to)
+        except (ParseError, AttributeError):
+            self.finding(f"CREATE DOMAIN {name}: base type {type_text!r} not understood")
+            return
+        not_null = bool(re.search(r"\bNOT\s+NULL\b", rest, re.I))
+        self.catalog.domains[name] = Domain(name, base, not_null)
+
+
+def _is_null(node: exp.Expr | None) -> bool:
+    return isinstance(node, exp.Null)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+
+
+def _leading_noise(stmt: str) -> int:
+    for tok in tokens(stmt):
+        if tok.kind not in ("space", "comment"):
+            return tok.start
+    return 0
+
+
+def _strip_comments(sql: str) -> str:
+    return "".join(sql[t.start:t.end] if t.kind != "comment" else " " for t in tokens(sql))
+
+
+def replay(migrations: Iterable[Migration]) -> Catalog:
+    """Apply the forward migrations (simple and ``.up``), in version order, to an empty catalog."""
+    r = _Replayer()
+    for m in sorted(migrations, key=lambda m: m.version):
+        if m.kind is not Kind.DOWN:
+            r.run_file(m.path, m.executable_sql)
+    return r.catalog
+
+
+def load_catalog(migrations_dir: Path) -> Catalog:
+    """Replay a migrations directory (``repo.migrate.resolve`` order and rules)."""
+    return replay(resolve(migrations_dir))
