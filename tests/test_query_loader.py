@@ -1,0 +1,150 @@
+"""Query file loading: header, markers, placeholders, and every malformed-file error."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from repo.errors import QueryFileError
+from repo.queries import QueryDef, load_queries
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(root: Path, rel: str, content: str | bytes) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
+def load_one(tmp_path: Path, content: str | bytes, rel: str = "things/get.sql") -> QueryDef:
+    write(tmp_path, rel, content)
+    (query,) = load_queries(tmp_path)
+    return query
+
+
+def error_of(tmp_path: Path, files: dict[str, str | bytes]) -> QueryFileError:
+    for rel, content in files.items():
+        write(tmp_path, rel, content)
+    with pytest.raises(QueryFileError) as info:
+        load_queries(tmp_path)
+    return info.value
+
+
+def test_header_marker_doc_and_named_params(tmp_path: Path) -> None:
+    text = ("-- Find a thing by id.\n--\n-- Second paragraph.\n-- :optional\n"
+            "SELECT * FROM t WHERE id = :id AND (:id IS NULL OR name = :name)\n")
+    q = load_one(tmp_path, text)
+    assert (q.repo, q.method, q.cardinality, q.marker_line) == ("things", "get", "optional", 4)
+    assert q.doc == "Find a thing by id.\n\nSecond paragraph."
+    assert q.params == ("id", "name") and not q.positional
+    assert q.sql == text.replace(":id", "$1").replace(":name", "$2")
+    assert q.text == text
+    assert q.hash == hashlib.sha256(q.sql.encode()).hexdigest()
+
+
+def test_placeholders_never_inside_literals_comments_casts_or_dollar_bodies(
+        tmp_path: Path) -> None:
+    text = ("SELECT ':no', \":no\", $$ :no $$, $tag$:no$tag$, E'\\' :no', x::int, "
+            "arr[1:2], :yes /* :no */ -- :no\n")
+    q = load_one(tmp_path, text)
+    assert q.params == ("yes",)
+    assert q.sql == text.replace(":yes", "$1")
+
+
+def test_positional_file_is_sent_byte_for_byte(tmp_path: Path) -> None:
+    text = "\r\n  SELECT $2::int, $1::text  \r\n"
+    q = load_one(tmp_path, text)
+    assert q.sql == text and q.positional and q.params == ("p1", "p2")
+
+
+def test_crlf_kept_in_sql_and_hash(tmp_path: Path) -> None:
+    text = "-- Doc line.\r\n-- :one\r\nSELECT :a::int AS a\r\n"
+    q = load_one(tmp_path, text)
+    assert q.sql == "-- Doc line.\r\n-- :one\r\nSELECT $1::int AS a\r\n"
+    assert q.doc == "Doc line." and q.cardinality == "one"
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("SELECT 1", "many"),
+    ("VALUES (1)", "many"),
+    ("WITH x AS (DELETE FROM t RETURNING id) SELECT id FROM x", "many"),
+    ("WITH x AS (SELECT 1) DELETE FROM t WHERE id IN (SELECT * FROM x)", "exec"),
+    ("INSERT INTO t (a) VALUES (1) RETURNING id", "many"),
+    ("UPDATE t SET a = 1", "exec"),
+    ("DELETE FROM t WHERE id IN (SELECT id FROM u)", "exec"),
+])
+def test_default_cardinality_from_text(tmp_path: Path, sql: str, expected: str) -> None:
+    q = load_one(tmp_path, f"-- no marker\n{sql}\n")
+    assert q.cardinality == expected and q.marker_line is None
+
+
+def test_nullable_directives(tmp_path: Path) -> None:
+    q = load_one(tmp_path, "-- @nullable note, tag\n-- @notnull id\n-- :exec\n"
+                 "UPDATE t SET note = :note, tag = :tag WHERE id = :id")
+    assert dict(q.param_nullable) == {"note": True, "tag": True, "id": False}
+    assert q.doc == ""
+
+
+def test_line_col_of_maps_compiled_offsets_back_to_the_file(tmp_path: Path) -> None:
+    text = "-- :many\nSELECT :a_long_name, nope\nFROM t WHERE x = :a_long_name AND y = bad\n"
+    q = load_one(tmp_path, text)
+    assert q.line_col_of(q.sql.index("nope")) == (2, text.split("\n")[1].index("nope") + 1)
+    assert q.line_col_of(q.sql.index("bad")) == (3, text.split("\n")[2].index("bad") + 1)
+
+
+def test_sorted_by_repo_and_method(tmp_path: Path) -> None:
+    for rel in ("b/z.sql", "b/a.sql", "a/m.sql"):
+        write(tmp_path, rel, "SELECT 1")
+    write(tmp_path, "b/notes.txt", "ignored")
+    assert [q.key for q in load_queries(tmp_path)] == ["a/m", "b/a", "b/z"]
+
+
+@pytest.mark.parametrize(("files", "message", "where"), [
+    ({"r/get.sql": "-- :single\nSELECT 1"}, "unknown cardinality marker ':single'", (1, 4)),
+    ({"r/get.sql": "-- :one\n-- :many\nSELECT 1"}, "second cardinality marker", (2, None)),
+    ({"r/get.sql": "SELECT :a, $1"}, "mixes :name and $n", (1, 12)),
+    ({"r/get.sql": "  \n-- only a comment\n"}, "empty", (1, None)),
+    ({"r/get.sql": ""}, "empty", (1, None)),
+    ({"r/get.sql": b"SELECT 'caf\xe9'"}, "byte 0xe9", (1, 12)),
+    ({"r/get.sql": "SELECT 1\nFROM t WHERE a = 'open"}, "unterminated quoted string", (2, 18)),
+    ({"r/get.sql": "SELECT 1 /* never closed"}, "unterminated /* comment", (1, 10)),
+    ({"r/get.sql": "SELECT 1;\n  SELECT 2"}, "exactly one statement", (2, 3)),
+    ({"r/get.sql": "\ufeffSELECT 1"}, "byte-order mark", (1, 1)),
+    ({"r/get.sql": "-- @nullable nope\nSELECT :a"}, "'nope', which is not a parameter", (1, None)),
+    ({"r/get.sql": "-- @maybe a\nSELECT :a"}, "unknown directive '@maybe'", (1, 4)),
+    ({"r/class.sql": "SELECT 1"}, "'class' is not a valid Python identifier", (None, None)),
+    ({"r/get-all.sql": "SELECT 1"}, "'get-all' is not a valid Python", (None, None)),
+    ({"my-repo/get.sql": "SELECT 1"}, "'my-repo' is not a valid Python", (None, None)),
+    ({"r/get.sql": "SELECT 1", "r/Get.sql": "SELECT 2"}, "duplicate method name", (1, None)),
+    ({"loose.sql": "SELECT 1"}, "queries/<repo>/<method>.sql", (None, None)),
+])
+def test_malformed_files_are_errors_with_location(
+        tmp_path: Path, files: dict[str, str | bytes], message: str,
+        where: tuple[int | None, int | None]) -> None:
+    err = error_of(tmp_path, files)
+    assert message in err.message
+    assert err.path is not None and err.path.startswith(str(tmp_path))
+    assert (err.line, err.col) == where
+    assert err.hint
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(QueryFileError, match="does not exist"):
+        load_queries(tmp_path / "nope")
+
+
+def test_project_queries_load() -> None:
+    queries = load_queries(ROOT / "queries")
+    by_key = {q.key: q for q in queries}
+    assert by_key["scripts/get_by_uri"].params == ("uri",)
+    assert by_key["scripts/mark_init_result"].param_nullable == {"init_error": True}
+    assert by_key["logs/list_for_script"].params == ("script_uri", "limit")
+    assert {q.repo for q in queries} == {"scripts", "assets", "logs", "users", "sessions"}
+    assert all(q.marker_line is not None and q.doc for q in queries)
