@@ -89,8 +89,11 @@ def expand_vars(value: str, env: Mapping[str, str]) -> str:
 class ResolvedUrl:
     """A database URL and where it came from (for messages; the URL itself is never printed)."""
 
-    url: str
+    url: str = field(repr=False)
     source: str
+
+    def __repr__(self) -> str:
+        return f"ResolvedUrl(url={self.safe!r}, source={self.source!r})"
 
     @property
     def safe(self) -> str:
@@ -109,9 +112,10 @@ class Settings:
     generated_dir: Path
     generated_package: str
     database_type: str = "postgresql"
-    config_url: str | None = None
+    # Kept out of repr(): the URL and the environment may hold passwords.
+    config_url: str | None = field(default=None, repr=False)
     auto_migrate: bool = False
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def with_paths(
         self,

@@ -13,6 +13,9 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
+from typing import NoReturn
+
+import psycopg
 
 from ..config import load_settings, redact
 from ..errors import RepoError, UsageError
@@ -21,8 +24,19 @@ from ..errors import RepoError, UsageError
 COMMANDS = ("migrate", "prepare", "generate", "verify", "explain", "db")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors never echo a password.
+
+    argparse quotes offending arguments ("unrecognized arguments: --database-url
+    postgresql://app:pw@..."); subcommand parsers inherit this class.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        super().error(redact(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m repo",
         description="Typed PostgreSQL data access from plain SQL files.",
     )
@@ -50,6 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except RepoError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 1
+    except psycopg.Error as exc:
+        # A driver error no command translated: one line like any other error, never a
+        # traceback that could quote a connection string.
+        print(f"error: {redact(str(exc).strip())}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -29,6 +29,7 @@ from psycopg.types.numeric import Int8
 from ..config import redact
 from ..errors import (
     ChecksumMismatch,
+    ConfigError,
     DirtyMigration,
     MigrationError,
     MigrationExecuteError,
@@ -89,6 +90,13 @@ def connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
             f"cannot connect to {redact(url)}: {redact(str(exc).strip())}",
             hint="check the database URL and that the server is running "
             "(`python -m repo db start` starts a local one)",
+        ) from None
+    except psycopg.ProgrammingError as exc:
+        # libpq quotes a malformed URL in full, password included: redact the message.
+        raise ConfigError(
+            f"invalid database URL {redact(url)}: {redact(str(exc).strip())}",
+            hint="check the URL's host, port and database name, and percent-encode special "
+            "characters in the user name and password",
         ) from None
 
 

@@ -11,7 +11,7 @@ import psycopg
 from psycopg import sql
 
 from ..config import redact
-from ..errors import ServerError
+from ..errors import ConfigError, ServerError
 
 
 def with_dbname(url: str, dbname: str) -> str:
@@ -26,7 +26,11 @@ def with_dbname(url: str, dbname: str) -> str:
     'postgresql://h/my%20db%2F1'
     """
     if "://" in url:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # e.g. an unclosed "[" of an IPv6 host
+            raise ConfigError(f"invalid database URL {redact(url)}: {exc}",
+                              hint="check the URL's host, port and database name") from None
         return urlunsplit(parts._replace(path="/" + quote(dbname, safe="")))
     return psycopg.conninfo.make_conninfo(url, dbname=dbname)
 
@@ -40,7 +44,8 @@ def dbname_of(url: str) -> str:
 def _admin_connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
     try:
         return psycopg.connect(with_dbname(url, "postgres"), autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
+    except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
+        # A malformed URL is a ProgrammingError whose message quotes it: redact both.
         raise ServerError(
             f"cannot connect to {redact(url)}: {redact(str(exc).strip())}",
             hint="check that the server is running and the URL is right",
