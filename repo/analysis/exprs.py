@@ -150,10 +150,12 @@ class ExprTyper:
             self.param_nulls.setdefault(_param_index(node), []).append((nullable, reason))
 
     # the typer ----------------------------------------------------------------------------
-    def typeof(self, node: exp.Expr, scope: Scope, expect: str | None = None) -> Val:
-        """Type and nullability of ``node``; ``expect`` types an untyped parameter."""
+    def typeof(self, node: exp.Expr, scope: Scope, expect: str | None = None,
+               why: str = "") -> Val:
+        """Type and nullability of ``node``; ``expect`` types an untyped parameter (``why``
+        says where that type comes from)."""
         if isinstance(node, exp.Parameter):
-            self.record_param(node, expect, "from its context")
+            self.record_param(node, expect, why or f"{expect} expected here")
             return Val(expect, None, "a parameter may be NULL")
         if isinstance(node, exp.Paren):
             return self.typeof(node.this, scope, expect)
@@ -186,9 +188,12 @@ class ExprTyper:
         if isinstance(_unparen(a), exp.Parameter) and not isinstance(_unparen(b),
                                                                       exp.Parameter):
             vb = self.typeof(b, scope)
-            return self.typeof(a, scope, _concrete(vb.type)), vb
+            return self.typeof(a, scope, _concrete(vb.type), _other(b, self.locate_of(b))), vb
         va = self.typeof(a, scope)
-        return va, self.typeof(b, scope, _concrete(va.type))
+        return va, self.typeof(b, scope, _concrete(va.type), _other(a, self.locate_of(a)))
+
+    def locate_of(self, node: exp.Expr) -> str:
+        return self.where(node_offset(node))
 
     def t_comparison(self, node: exp.Expr, scope: Scope) -> Val:
         if isinstance(node, (exp.Like, exp.ILike, exp.RegexpLike, exp.RegexpILike,
@@ -200,7 +205,8 @@ class ExprTyper:
             inner = _unparen(node.expression.this if isinstance(node.expression, exp.Any)
                              else node.expression.expressions[0])
             elem = _concrete(va.type)
-            vb = self.typeof(inner, scope, pgtypes.array_of(elem) if elem else None)
+            vb = self.typeof(inner, scope, pgtypes.array_of(elem) if elem else None,
+                             f"array of the type of `{node.this.sql('postgres')}` (= ANY)")
         else:
             va, vb = self.pair(node.this, node.expression, scope)
         if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):
@@ -267,7 +273,7 @@ class ExprTyper:
 
     def t_Cast(self, node: exp.Cast, scope: Scope, expect: str | None) -> Val:
         target = self.cast_type(node.to)
-        inner = self.typeof(node.this, scope, target)
+        inner = self.typeof(node.this, scope, target, f"cast to {target}")
         nullable = inner.nullable
         if isinstance(node.this, exp.Literal):
             nullable = False
@@ -499,6 +505,12 @@ class ExprTyper:
     def t_function(self, node: exp.Expr, scope: Scope) -> Val:
         from .funcs_apply import apply_function
         return apply_function(self, node, scope)
+
+
+def _other(node: exp.Expr, where: str) -> str:
+    text = node.sql("postgres")
+    text = text if len(text) <= 40 else text[:37] + "..."
+    return f"takes the type of the other operand `{text}` ({where})"
 
 
 def _param_index(node: exp.Expr) -> int:

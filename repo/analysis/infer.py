@@ -144,7 +144,7 @@ class Analyzer(ExprTyper):
             if clause is not None:
                 value = clause.args.get("expression") or clause.this
                 if value is not None:
-                    self.typeof(value, scope, "int8")
+                    self.typeof(value, scope, "int8", f"{key.upper()} takes int8")
 
     def type_clause_item(self, node: exp.Expr, scope: Scope, names: set[str]) -> None:
         # ORDER BY / GROUP BY may name an output column or give its position.
@@ -330,7 +330,7 @@ class Analyzer(ExprTyper):
                scope: Scope) -> None:
         if isinstance(value, exp.Var) and value.name.upper() == "DEFAULT":
             return
-        self.typeof(value, scope, target.type if target else None)
+        self.typeof(value, scope, target.type if target else None, f"stored in column {what}")
         if target is not None and target.nullable is False:
             self.record_param_null(value, False, f"stored in NOT NULL column {what}")
 
@@ -473,6 +473,8 @@ def analyze(sql: str, catalog: Catalog,
     result.notes = a.notes + [f"function {f}() is not modelled" for f in
                               sorted(a.unknown_functions)]
     result.params = _params(a, sql)
+    result.outer_joins = any(
+        (j.side or "").upper() in ("LEFT", "RIGHT", "FULL") for j in tree.find_all(exp.Join))
     if a.columns_uncertain:
         result.columns = [OutColumn(c.name, c.val, False) for c in cols]
         result.notes.append("the output columns are not fully known")

@@ -71,4 +71,5 @@ class Analysis:
     params: list[Param] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    outer_joins: bool = False  # the statement has a LEFT/RIGHT/FULL join somewhere
     columns_known: bool = True  # False when * over an opaque relation etc. hides columns

@@ -1,0 +1,57 @@
+"""Text for ``python -m repo explain FILE``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings
+from ..errors import QueryFileError
+from .infer import analyze
+from .model import Val
+from .pgtypes import type_info_name
+from .replay import load_catalog
+
+
+def explain(path: Path, settings: Settings) -> str:
+    """Describe one query file: parameters and columns with type, nullability and reasons."""
+    from ..metadata.store import load_all
+    from ..queries.loader import load_query_file
+
+    if not path.is_file():
+        raise QueryFileError("no such query file", path=path,
+                             hint="pass a file such as queries/<repo>/<method>.sql")
+    query = load_query_file(path, path.resolve().parent.name)
+    catalog = load_catalog(settings.migrations_dir)
+    result = analyze(query.sql, catalog, query.line_col_of)
+    meta = load_all(settings.sqlx_dir).get(query.hash)
+    describe: dict[str, Any] = (meta or {}).get("describe") or {}
+    lines = [f"{path}  ({query.key}, :{query.cardinality})",
+             "metadata: " + ("present" if meta else "MISSING (run `python -m repo prepare`)")]
+    lines.append("parameters:" if result.params else "parameters: none")
+    meta_params = (describe.get("parameters") or {}).get("Left") or []
+    for i, p in enumerate(result.params):
+        name = query.params[i] if i < len(query.params) else f"p{i + 1}"
+        sqlx = f" [metadata: {type_info_name(meta_params[i])}]" if i < len(meta_params) else ""
+        null = "unknown" if p.nullable is None else ("nullable" if p.nullable else "NOT NULL")
+        lines.append(f"  ${i + 1} {name}: {p.type or 'unknown type'}{sqlx} - {p.type_reason}")
+        lines.append(f"      {null}: {p.null_reason}")
+    lines.append("columns:" if result.columns else "columns: none")
+    meta_cols = describe.get("columns") or []
+    for i, c in enumerate(result.columns):
+        sqlx = f" [metadata: {type_info_name(meta_cols[i]['type_info'])}]" \
+            if i < len(meta_cols) else ""
+        lines.append(f"  {c.name}: {c.val.type or 'unknown type'}{sqlx} - {_null(c.val)}")
+    for prob in result.problems:
+        line, col = query.line_col_of(prob.offset)
+        kind = "error" if prob.certain else "warning"
+        lines.append(f"{kind}: {path}:{line}:{col}: {prob.message}")
+    lines.extend(f"note: {n}" for n in result.notes)
+    return "\n".join(lines) + "\n"
+
+
+def _null(val: Val) -> str:
+    if val.nullable is None:
+        return f"nullability not certain ({val.reason})"
+    return val.reason if val.reason.startswith(("nullable", "not null")) else \
+        f"{'nullable' if val.nullable else 'not null'}: {val.reason}"

@@ -1,0 +1,255 @@
+"""Offline verification: ``.sqlx/``, query files, migrations and generated code agree, and every
+query still fits the schema replayed from the migrations. No server, no network, no driver
+connection (design.md "Offline verification").
+
+Finding codes:
+
+* V001 query file has no metadata         * V002 metadata file is corrupt or tampered
+* V003 metadata without a query file      * V004 metadata made from other migrations
+* V005 generated code differs             * V006 unknown table/column (static)
+* V007 result columns disagree (names)    * V008 column type disagrees
+* V009 parameter types disagree           * V010 NOT NULL disagrees with the schema
+* V011 query file cannot be loaded        * W001.. warnings (never fail the run)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .analysis import Analysis, Catalog, analyze, load_catalog
+from .analysis.compare import compare
+from .analysis.pgtypes import type_info_name
+from .config import Settings
+from .errors import RepoError
+
+PREPARE = "run `python -m repo prepare`"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One error or warning, located in a file."""
+
+    code: str
+    file: str
+    line: int
+    col: int
+    message: str
+    fix: str = ""
+
+    def render(self) -> str:
+        text = f"{self.file}:{self.line}:{self.col}: {self.code} {self.message}"
+        return text + (f"\n  fix: {self.fix}" if self.fix else "")
+
+
+@dataclass
+class Coverage:
+    """How much of the metadata the static analysis could check."""
+
+    queries: int = 0
+    columns_total: int = 0
+    columns_verified: int = 0
+    params_total: int = 0
+    params_verified: int = 0
+
+    def line(self) -> str:
+        return (f"coverage: {self.queries} queries, columns {self.columns_verified}/"
+                f"{self.columns_total} verified, params {self.params_verified}/"
+                f"{self.params_total} verified")
+
+
+@dataclass
+class Report:
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=Coverage)
+
+    def as_json(self) -> dict[str, Any]:
+        def strip(f: Finding) -> dict[str, Any]:
+            return {k: v for k, v in asdict(f).items()}
+        return {"errors": [strip(f) for f in self.errors],
+                "warnings": [strip(f) for f in self.warnings],
+                "coverage": asdict(self.coverage)}
+
+
+def _rel(path: Path | str, root: Path) -> str:
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(p)
+
+
+def verify(settings: Settings) -> Report:
+    """Run every offline check for the project described by ``settings``."""
+    from .metadata.store import load_meta
+    from .migrate.source import fingerprint, resolve
+
+    report = Report()
+    root = settings.root
+    queries = _load_queries(settings, report)
+    metadata = _load_metadata(settings, report)
+    migrations = resolve(settings.migrations_dir)
+    catalog = load_catalog(settings.migrations_dir)
+    for f in catalog.findings:
+        report.warnings.append(Finding("W001", _rel(f.path, root), f.line, f.col,
+                                       "migration replay: " + f.message))
+    _check_consistency(queries, metadata, settings, report)
+    meta = _safe(lambda: load_meta(settings.sqlx_dir), settings, report)
+    _check_fingerprint(meta, fingerprint(migrations), settings, report)
+    _check_generated(settings, report)
+    for q in queries:
+        data = metadata.get(q.hash)
+        _check_query(q, data, catalog, settings, report)
+    report.coverage.queries = len(queries)
+    return report
+
+
+def _safe(fn: Any, settings: Settings, report: Report) -> Any:
+    try:
+        return fn()
+    except RepoError as exc:
+        report.errors.append(Finding("V002", _rel(exc.path or settings.sqlx_dir, settings.root),
+                                     exc.line or 1, exc.col or 1, exc.message, PREPARE))
+        return None
+
+
+def _load_queries(settings: Settings, report: Report) -> list[Any]:
+    from .queries.loader import load_queries
+    try:
+        return list(load_queries(settings.queries_dir))
+    except RepoError as exc:
+        report.errors.append(Finding("V011", _rel(exc.path or settings.queries_dir,
+                                                  settings.root),
+                                     exc.line or 1, exc.col or 1, exc.message, exc.hint or ""))
+        return []
+
+
+def _load_metadata(settings: Settings, report: Report) -> dict[str, dict[str, Any]]:
+    from .metadata.store import load_all
+    result = _safe(lambda: load_all(settings.sqlx_dir), settings, report)
+    return result if isinstance(result, dict) else {}
+
+
+def _check_consistency(queries: list[Any], metadata: dict[str, dict[str, Any]],
+                       settings: Settings, report: Report) -> None:
+    root = settings.root
+    known = {q.hash for q in queries}
+    for q in queries:
+        if q.hash not in metadata:
+            line, col = q.line_col_of(_first_code(q.sql))
+            report.errors.append(Finding(
+                "V001", _rel(q.path, root), line, col,
+                f"query {q.key} has no metadata for its current text (edited without "
+                "`prepare`?)", PREPARE))
+    for h, data in sorted(metadata.items()):
+        path = _rel(settings.sqlx_dir / f"query-{h}.json", root)
+        text = data.get("query")
+        actual = hashlib.sha256(str(text).encode("utf-8")).hexdigest()
+        if data.get("hash") != h or actual != h:
+            report.errors.append(Finding(
+                "V002", path, 1, 1, "metadata was modified: its hash does not match its "
+                "query text", PREPARE))
+        elif h not in known:
+            report.errors.append(Finding(
+                "V003", path, 1, 1, "metadata for a query that no query file has (stale or "
+                "left over)", PREPARE))
+
+
+def _first_code(sql: str) -> int:
+    from .sqltext import tokens
+    for tok in tokens(sql):
+        if tok.kind not in ("space", "comment"):
+            return tok.start
+    return 0
+
+
+def _check_fingerprint(meta: dict[str, Any] | None, current: str, settings: Settings,
+                       report: Report) -> None:
+    path = _rel(settings.sqlx_dir / "repo-meta.json", settings.root)
+    if meta is None:
+        report.errors.append(Finding("V004", path, 1, 1, "no repo-meta.json: cannot tell "
+                                     "which migrations the metadata was made from", PREPARE))
+    elif meta.get("migrations_fingerprint") != current:
+        report.errors.append(Finding("V004", path, 1, 1, "metadata was made from other "
+                                     "migrations (fingerprint differs)", PREPARE))
+
+
+def _check_generated(settings: Settings, report: Report) -> None:
+    try:
+        from . import codegen
+        render_all = codegen.render_all  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        report.warnings.append(Finding("W002", _rel(settings.generated_dir, settings.root), 1,
+                                       1, "code generator not available; generated code not "
+                                       "checked"))
+        return
+    try:
+        expected: dict[Path, str] = render_all(settings)
+    except RepoError as exc:
+        report.errors.append(Finding("V005", _rel(exc.path or settings.generated_dir,
+                                                  settings.root), exc.line or 1, 1,
+                                     f"cannot render the generated code: {exc.message}",
+                                     PREPARE))
+        return
+    _compare_generated(expected, settings, report)
+
+
+def _compare_generated(expected: dict[Path, str], settings: Settings, report: Report) -> None:
+    root = settings.root
+    for path, text in sorted(expected.items()):
+        full = path if path.is_absolute() else root / path
+        on_disk = full.read_text(encoding="utf-8") if full.is_file() else None
+        if on_disk != text:
+            line = _first_diff_line(on_disk or "", text)
+            what = "is missing" if on_disk is None else "differs from what codegen produces"
+            report.errors.append(Finding("V005", _rel(full, root), line, 1,
+                                         f"generated code {what} (hand-edited or stale)",
+                                         "run `python -m repo generate` (or `prepare`)"))
+    gen = settings.generated_dir
+    wanted = {(p if p.is_absolute() else root / p).resolve() for p in expected}
+    if gen.is_dir():
+        for f in sorted(gen.rglob("*.py")):
+            if f.resolve() not in wanted and "__pycache__" not in f.parts:
+                report.errors.append(Finding("V005", _rel(f, root), 1, 1,
+                                             "generated file that codegen no longer produces",
+                                             "run `python -m repo generate` (or `prepare`)"))
+
+
+def _first_diff_line(a: str, b: str) -> int:
+    for i, (x, y) in enumerate(zip(a.splitlines(), b.splitlines(), strict=False), start=1):
+        if x != y:
+            return i
+    return min(len(a.splitlines()), len(b.splitlines())) + 1
+
+
+def _check_query(q: Any, data: dict[str, Any] | None, catalog: Catalog,
+                 settings: Settings, report: Report) -> None:
+    result: Analysis = analyze(q.sql, catalog, q.line_col_of)
+    file = _rel(q.path, settings.root)
+    for p in result.problems:
+        line, col = q.line_col_of(p.offset)
+        if p.certain:
+            report.errors.append(Finding("V006", file, line, col, p.message,
+                                         "fix the query, or the migration that removed it"))
+        else:
+            report.warnings.append(Finding("W003", file, line, col, p.message + " (not "
+                                           "certain: the replay could not model everything)"))
+    if data is None:
+        report.coverage.params_total += len(q.params)
+        return
+    cmp = compare(result, data.get("describe") or {}, catalog)
+    line, col = q.line_col_of(_first_code(q.sql))
+    for m in cmp.mismatches:
+        report.errors.append(Finding(m.code, file, line, col, m.message,
+                                     PREPARE + " if the schema changed, else fix the query"))
+    cov = report.coverage
+    cov.columns_total += cmp.columns_total
+    cov.columns_verified += cmp.columns_verified
+    cov.params_total += cmp.params_total
+    cov.params_verified += cmp.params_verified
+
+
+__all__ = ["Coverage", "Finding", "Report", "type_info_name", "verify"]
