@@ -1,0 +1,203 @@
+"""A password from any source never appears in output, logs, files, exception texts or reprs.
+
+Every command runs with a password-bearing URL given each way a user can give one (flag,
+``DATABASE_URL`` in the environment or in ``.env``, ``config.toml`` with ``${VAR}``,
+``APP_REPOSITORY__DATABASE_URL``), against servers that accept it (trust, and a real
+scram-sha-256 login) and servers that refuse it (wrong password, nothing listening), and
+everything the command left behind is scanned for the password.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from helpers.reliability import ROOT, cli_env, run_cli
+from psycopg import sql
+
+from repo.cli import main
+from repo.config import load_settings
+from repo.errors import RepoError
+from repo.migrate import connect
+from repo.server import EmbeddedServer, create_database, drop_database, find_binaries
+from repo.server.databases import dbname_of
+
+NEEDLE = "S3CR3T"  # in every password below, so one search finds any form of it
+PASSWORD = f"p@ss:w/rd {NEEDLE}"  # needs percent-encoding in a URL
+WRONG = f"wrong-{NEEDLE}-pw"
+SOURCES = ["flag", "env", "dotenv", "config", "override"]
+KINDS = ["trust", "scram", "wrong-password", "refused"]
+URL_VARS = ("DATABASE_URL", "APP_REPOSITORY__DATABASE_URL", "DB_PASSWORD", "PGPASSWORD")
+
+COMMANDS = [
+    ["migrate", "run"], ["migrate", "info"], ["migrate", "check"], ["migrate", "revert"],
+    ["migrate", "add", "secret scan"], ["prepare"], ["prepare", "--check"], ["verify"],
+    ["generate"], ["explain", "queries/scripts/get_by_uri.sql"], ["db", "status"],
+]
+
+
+def _with_password(url: str, user: str, password: str) -> str:
+    parts = urlsplit(url)
+    netloc = f"{user}:{quote(password, safe='')}@{parts.hostname}:{parts.port or 5432}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@pytest.fixture(scope="module")
+def scram_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    """A server of our own that really checks passwords (the shared ones trust everyone)."""
+    if find_binaries() is None:
+        pytest.skip("no PostgreSQL binaries to start a password-checking server")
+    server = EmbeddedServer(tmp_path_factory.mktemp("scram") / "data")
+    server.init()
+    (server.datadir / "pg_hba.conf").write_text(
+        "local all all trust\n"
+        "host all postgres 127.0.0.1/32 trust\n"
+        "host all all 127.0.0.1/32 scram-sha-256\n")
+    server.start()
+    try:
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE ROLE app LOGIN SUPERUSER PASSWORD {}")
+                         .format(sql.Literal(PASSWORD)))
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest, empty_db_url: str,
+           scram_server: EmbeddedServer) -> Iterator[str]:
+    """A password-bearing URL of the kind named by the test's parameter."""
+    kind = request.param
+    if kind == "trust":
+        yield _with_password(empty_db_url, "postgres", PASSWORD)
+        return
+    if kind == "refused":
+        yield f"postgresql://app:{quote(PASSWORD, safe='')}@127.0.0.1:1/app"
+        return
+    name = f"secrets_{secrets.token_hex(4)}"
+    url = create_database(scram_server.url, name)
+    try:
+        yield _with_password(url, "app", PASSWORD if kind == "scram" else WRONG)
+    finally:
+        drop_database(scram_server.url, name)
+
+
+def _project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    for name in ("migrations", "queries", ".sqlx"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, project / name)
+    return project
+
+
+def _place(source: str, url: str, project: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Put ``url`` where ``source`` says; return the extra command-line arguments."""
+    for var in URL_VARS:
+        monkeypatch.delenv(var, raising=False)
+    if source == "flag":
+        return ["--database-url", url]
+    if source == "env":
+        monkeypatch.setenv("DATABASE_URL", url)
+    elif source == "dotenv":
+        (project / ".env").write_text(f'DATABASE_URL="{url}"\n')
+    elif source == "override":
+        monkeypatch.setenv("APP_REPOSITORY__DATABASE_URL", url)
+    else:
+        password = urlsplit(url).password or ""
+        (project / "config.toml").write_text(
+            f'[repository]\ndatabase_url = "{url.replace(password, "${DB_PASSWORD}")}"\n')
+        monkeypatch.setenv("DB_PASSWORD", password)
+    return []
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str],
+         caplog: pytest.LogCaptureFixture) -> tuple[object, str]:
+    """Run one command in this process; return its exit code and everything it emitted."""
+    crash = ""
+    try:
+        code: object = main(argv)
+    except SystemExit as exc:  # argparse usage errors
+        code = exc.code
+    except BaseException as exc:  # noqa: BLE001 - a crash's traceback is output too
+        code = "crash"
+        crash = "".join(traceback.format_exception(exc)) + repr(exc)
+    out, err = capsys.readouterr()
+    text = out + err + caplog.text + crash
+    caplog.clear()
+    return code, text
+
+
+def _leaks(project: Path) -> list[str]:
+    """Files the commands wrote that contain the password (.env holds it on purpose)."""
+    return [str(p) for p in project.rglob("*")
+            if p.is_file() and p.name != ".env" and NEEDLE.encode() in p.read_bytes()]
+
+
+@pytest.mark.parametrize("target", KINDS, indirect=True)
+@pytest.mark.parametrize("source", SOURCES)
+def test_no_command_prints_the_password(source: str, target: str, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str],
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    project = _project(tmp_path)
+    monkeypatch.chdir(project)
+    extra = _place(source, target, project, monkeypatch)
+    caplog.set_level(logging.DEBUG)
+    codes = {}
+    for command in COMMANDS:
+        code, text = _run([*command, *extra], capsys, caplog)
+        codes[" ".join(command)] = code
+        assert NEEDLE not in text, f"{command} with the URL from {source} printed:\n{text}"
+        assert code != "crash", f"{command} crashed:\n{text}"
+    assert _leaks(project) == []
+    # The commands really used the URL: it works where the password is right, fails otherwise.
+    expect = 0 if urlsplit(target).port != 1 and WRONG not in target.replace("%20", " ") else 1
+    assert codes["migrate run"] == expect, codes
+    if expect == 0:
+        assert codes["prepare"] == 0, codes
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_real_processes_never_print_the_password(source: str, tmp_path: Path,
+                                                 scram_server: EmbeddedServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same through ``python -m repo`` processes, on the wrong-password path."""
+    project = _project(tmp_path)
+    url = f"postgresql://app:{quote(WRONG, safe='')}@127.0.0.1:{scram_server.port}/postgres"
+    extra = _place(source, url, project, monkeypatch)
+    env = cli_env({k: v for k, v in os.environ.items() if k in URL_VARS})
+    for command in (["migrate", "info"], ["prepare", "--check"]):
+        result = run_cli([*command, *extra], cwd=project, env=env)
+        assert result.returncode == 1
+        assert "password authentication failed" in result.stderr
+        assert NEEDLE not in result.stdout + result.stderr, result.stderr
+
+
+def test_reprs_and_errors_hide_the_password(scram_server: EmbeddedServer,
+                                            tmp_path: Path) -> None:
+    url = f"postgresql://app:{quote(PASSWORD, safe='')}@127.0.0.1:{scram_server.port}/postgres"
+    settings = load_settings(tmp_path, env={"DATABASE_URL": url})
+    resolved = settings.resolve_url()
+    assert resolved is not None and resolved.url == url
+    texts = [repr(settings), str(settings), repr(resolved), str(resolved)]
+    with connect(url) as conn:  # a real scram login with the password
+        texts += [repr(conn), conn.info.dsn, repr(conn.info)]
+    for bad in (url.replace(str(scram_server.port), "1"),  # refused
+                url.replace(quote(PASSWORD, safe=""), quote(WRONG, safe="")),  # wrong password
+                url.replace("127.0.0.1", "[127.0.0.1"),  # malformed
+                f"host=127.0.0.1 port=1 password='{PASSWORD}'"):  # key=value form
+        with pytest.raises(RepoError) as caught:
+            connect(bad)
+        texts += [str(caught.value), repr(caught.value),
+                  "".join(traceback.format_exception(caught.value))]
+    for text in texts:
+        assert NEEDLE not in text, text
+    assert dbname_of(url) == "postgres"
