@@ -1,0 +1,287 @@
+"""What to generate, decided from the query files, ``.sqlx/`` and the nullability refiner.
+
+The plan is plain data (enums, models, repositories and their methods); the renderers turn
+it into text. Everything is sorted, so the same inputs always give the same plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import CodegenError, MetadataMissing, MetadataStale
+from ..queries import QueryDef
+from . import names, typemap
+from .nullability import Refiner, final
+from .typemap import PyType
+
+ROW_CARDINALITIES = ("one", "optional", "many")
+PREPARE_HINT = "run `python -m repo prepare` to describe the queries again"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    column: str
+    type: PyType
+    nullable: bool
+
+    @property
+    def annotation(self) -> str:
+        return f"{self.type.annotation} | None" if self.nullable else self.type.annotation
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    doc: str
+    fields: tuple[FieldSpec, ...]
+    table: str | None = None
+
+
+@dataclass(frozen=True)
+class EnumSpec:
+    name: str
+    pg_name: str
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    type: PyType
+    nullable: bool
+
+    @property
+    def annotation(self) -> str:
+        return f"{self.type.param} | None" if self.nullable else self.type.param
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    query: QueryDef
+    const: str
+    params: tuple[ParamSpec, ...]
+    model: str | None
+
+    @property
+    def returns(self) -> str:
+        card = self.query.cardinality
+        return {"one": f"{self.model}", "optional": f"{self.model} | None",
+                "many": f"list[{self.model}]", "execrows": "int"}.get(card, "None")
+
+
+@dataclass
+class RepoSpec:
+    folder: str
+    name: str
+    base: str | None  # a hand-written extension class it inherits from
+    async_base: str | None
+    methods: list[MethodSpec] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    enums: list[EnumSpec]
+    models: list[ModelSpec]
+    repos: list[RepoSpec]
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, Mapping[str, Any]],
+               meta: Mapping[str, Any] | None, refiner: Refiner,
+               extensions: frozenset[str] = frozenset()) -> Plan:
+    """Decide every class and method to generate.
+
+    Args:
+        queries: the loaded query files.
+        sqlx: ``.sqlx`` query files keyed by hash.
+        meta: ``repo-meta.json`` (table shapes, column origins), or None.
+        refiner: certain nullability facts (see `repo.codegen.nullability`).
+        extensions: names of hand-written ``<Name>Extension`` classes found next to the
+            generated package; a repository whose class has one inherits from it.
+    """
+    described = [(q, _metadata(q, sqlx)) for q in queries]
+    tables = dict(sorted((meta or {}).get("tables", {}).items()))
+    enum_names, enums = _enums(described, tables)
+    planner = _Planner(enum_names, tables, meta or {}, refiner)
+    for q, data in described:
+        planner.add(q, data, extensions)
+    return Plan(enums, planner.models(), planner.repos(), planner.warnings)
+
+
+def _metadata(q: QueryDef, sqlx: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any]:
+    data = sqlx.get(q.hash)
+    if data is None:
+        raise MetadataMissing(f"no .sqlx metadata for {q.key} (query-{q.hash}.json)",
+                              path=q.path, hint=PREPARE_HINT)
+    if data.get("query") != q.sql:
+        raise MetadataStale(f"the .sqlx metadata of {q.key} is for another query text",
+                            path=q.path, hint=PREPARE_HINT)
+    return data
+
+
+def _enums(described: Sequence[tuple[QueryDef, Mapping[str, Any]]],
+           tables: Mapping[str, Any]) -> tuple[dict[str, str], list[EnumSpec]]:
+    found: dict[str, tuple[str, ...]] = {}
+    infos: list[Any] = [c.get("type_info") for cols in tables.values() for c in cols]
+    for _, data in described:
+        describe = data.get("describe", {})
+        infos += [c.get("type_info") for c in describe.get("columns", [])]
+        infos += list((describe.get("parameters") or {}).get("Left", []))
+    for info in infos:
+        for name, labels in typemap.enums_in(info):
+            found.setdefault(name, labels)
+    taken = {names.model_name(t) for t in tables}
+    enum_names: dict[str, str] = {}
+    for pg_name in sorted(found):
+        enum_names[pg_name] = _unique(names.pascal(pg_name.split(".")[-1].strip('"')), taken)
+    specs = [EnumSpec(enum_names[n], n, found[n]) for n in sorted(found)]
+    return enum_names, specs
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+class _Planner:
+    def __init__(self, enum_names: dict[str, str], tables: Mapping[str, Any],
+                 meta: Mapping[str, Any], refiner: Refiner) -> None:
+        self.enum_names = enum_names
+        self.meta = meta
+        self.refiner = refiner
+        self.warnings: list[str] = []
+        self.taken = set(enum_names.values())
+        self.table_models = {t: self._table_model(t, cols) for t, cols in tables.items()}
+        self.query_models: list[ModelSpec] = []
+        self.repo_specs: dict[str, RepoSpec] = {}
+        self.consts: set[str] = set()
+
+    def _table_model(self, table: str, columns: Sequence[Mapping[str, Any]]) -> ModelSpec:
+        fields = tuple(FieldSpec(names.field_name(c["name"]), c["name"],
+                                 self._type(c["type_info"], f"{table}.{c['name']}"),
+                                 not c.get("not_null", False)) for c in columns)
+        name = _unique(names.model_name(table), self.taken)
+        return ModelSpec(name, f"A row of the ``{table}`` table.", fields, table)
+
+    def _type(self, type_info: Any, where: str) -> PyType:
+        t = typemap.resolve(type_info, self.enum_names)
+        if t.warning:
+            self.warnings.append(f"{where}: {t.warning}")
+        return t
+
+    def add(self, q: QueryDef, data: Mapping[str, Any], extensions: frozenset[str]) -> None:
+        repo = self.repo_specs.get(q.repo)
+        if repo is None:
+            name = names.repo_name(q.repo)
+            repo = RepoSpec(q.repo, name, _ext(name, extensions), _ext("Async" + name, extensions))
+            self.repo_specs[q.repo] = repo
+        params = self._params(q, data)
+        model = self._result_model(q, data)
+        const = _unique(f"{q.repo}_{q.method}".upper(), self.consts)
+        repo.methods.append(MethodSpec(q, const, params, model))
+
+    def _params(self, q: QueryDef, data: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
+        types = list((data["describe"].get("parameters") or {}).get("Left", []))
+        if len(types) != len(q.params):
+            raise MetadataStale(f"{q.key} has {len(q.params)} parameters but its metadata "
+                                f"has {len(types)}", path=q.path, hint=PREPARE_HINT)
+        facts = self.refiner.params(q)
+        return tuple(ParamSpec(name, self._type(info, f"{q.key} parameter {name}"),
+                               final(i, q.param_nullable.get(name), facts, False))
+                     for i, (name, info) in enumerate(zip(q.params, types, strict=True)))
+
+    def _result_model(self, q: QueryDef, data: Mapping[str, Any]) -> str | None:
+        describe = data["describe"]
+        columns = describe.get("columns", [])
+        if q.cardinality not in ROW_CARDINALITIES:
+            return None
+        if not columns:
+            raise CodegenError(f"`:{q.cardinality}` needs a statement that returns rows, but "
+                               f"{q.key} returns none", path=q.path, line=q.marker_line,
+                               hint="add RETURNING ..., or use `:exec` / `:execrows`")
+        fields = self._fields(q, columns, describe.get("nullable", []))
+        table = self._matching_table(q, fields)
+        if table is not None:
+            return table.name
+        name = names.pascal(q.method) + "Row"
+        if name in self.taken:
+            name = names.pascal(names.singular(q.repo)) + name
+        model = ModelSpec(_unique(name, self.taken), f"A row returned by ``{q.key}``.", fields)
+        self.query_models.append(model)
+        return model.name
+
+    def _fields(self, q: QueryDef, columns: Sequence[Mapping[str, Any]],
+                nullable: Sequence[bool | None]) -> tuple[FieldSpec, ...]:
+        facts = self.refiner.columns(q)
+        fields: list[FieldSpec] = []
+        for i, col in enumerate(columns):
+            parsed = _parse_column(q, str(col["name"]))
+            sqlx_nullable = nullable[i] if i < len(nullable) else None
+            is_null = final(i, parsed.nullable, facts, sqlx_nullable is not False)
+            t = self._override_type(q, parsed) or self._type(col["type_info"],
+                                                             f"{q.key} column {parsed.ident}")
+            fields.append(FieldSpec(names.field_name(parsed.ident), parsed.ident, t, is_null))
+        _check_duplicates(q, fields)
+        return tuple(fields)
+
+    def _override_type(self, q: QueryDef, parsed: names.ColumnName) -> PyType | None:
+        if parsed.type_override is None:
+            return None
+        t = typemap.resolve(parsed.type_override, self.enum_names)
+        if t.warning:
+            raise CodegenError(f"{q.key}: column `{parsed.ident}` overrides its type with "
+                               f"`{parsed.type_override}`, which is not a SQLx type name",
+                               path=q.path, hint='write a SQLx type name such as '
+                               '`AS "name: Text"` or `"name: Int8"`, or cast in SQL')
+        return t
+
+    def _matching_table(self, q: QueryDef, fields: Sequence[FieldSpec]) -> ModelSpec | None:
+        origins = self.meta.get("queries", {}).get(q.key, {}).get("origins") or []
+        origin_tables = {o[0] for o in origins if o}
+        candidates = sorted(self.table_models.values(),
+                            key=lambda m: (m.table not in origin_tables, m.name))
+        for model in candidates:
+            if _same_shape(model.fields, fields):
+                return model
+        return None
+
+    def models(self) -> list[ModelSpec]:
+        return list(self.table_models.values()) + self.query_models
+
+    def repos(self) -> list[RepoSpec]:
+        return [self.repo_specs[k] for k in sorted(self.repo_specs)]
+
+
+def _ext(name: str, extensions: frozenset[str]) -> str | None:
+    ext = f"{name}Extension"
+    return ext if ext in extensions else None
+
+
+def _same_shape(a: Sequence[FieldSpec], b: Sequence[FieldSpec]) -> bool:
+    return len(a) == len(b) and all(
+        (x.name, x.type.annotation, x.nullable) == (y.name, y.type.annotation, y.nullable)
+        for x, y in zip(a, b, strict=True))
+
+
+def _parse_column(q: QueryDef, label: str) -> names.ColumnName:
+    parsed = names.parse_column(label)
+    if parsed is None:
+        raise CodegenError(f"{q.key}: result column {label!r} is not a valid field name",
+                           path=q.path, hint='give it a name with AS, e.g. `count(*) AS total`'
+                           ' (overrides: `AS "total!"`, `AS "total?"`)')
+    return parsed
+
+
+def _check_duplicates(q: QueryDef, fields: Sequence[FieldSpec]) -> None:
+    seen: set[str] = set()
+    for f in fields:
+        if f.name in seen:
+            raise CodegenError(f"{q.key}: two result columns are named `{f.column}`",
+                               path=q.path, hint="alias one of them with AS")
+        seen.add(f.name)

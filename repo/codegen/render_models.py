@@ -1,0 +1,138 @@
+"""Render ``models.py`` (enums and frozen pydantic row models) and ``_queries.py``."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from . import _emit, typemap
+from .names import member_name
+from .plan import EnumSpec, FieldSpec, MethodSpec, ModelSpec, ParamSpec, Plan
+
+Imports = dict[str, set[str] | None]
+
+
+def _add(group: Imports, module: str, name: str | None) -> None:
+    if name is None:
+        group.setdefault(module, None)
+    else:
+        names = group.get(module)
+        group[module] = (names or set()) | {name}
+
+
+def type_imports(keys: set[str], stdlib: Imports, third: Imports, first: Imports) -> None:
+    """Add the imports named by `typemap.IMPORTS` keys to the right isort section."""
+    for key in keys:
+        module, name = typemap.IMPORTS[key]
+        section = first if module.startswith("repo") else (
+            third if module.split(".")[0] in ("pydantic", "psycopg") else stdlib)
+        _add(section, module, name)
+
+
+def render_models(plan: Plan) -> str:
+    """The text of ``models.py``."""
+    stdlib: Imports = {}
+    third: Imports = {"pydantic": {"BaseModel", "ConfigDict"}}
+    first: Imports = {}
+    if plan.enums:
+        _add(stdlib, "enum", "StrEnum")
+    keys = {k for m in plan.models for f in m.fields for k in typemap.imports_for(f.annotation)}
+    type_imports(keys, stdlib, third, first)
+    if any(f.name != f.column for m in plan.models for f in m.fields):
+        _add(third, "pydantic", "Field")
+    lines = [_emit.HEADER.rstrip("\n"), '"""Row models and enums of the queries."""', ""]
+    lines += _emit.imports([stdlib, third, first])
+    for enum in plan.enums:
+        lines += ["", *_enum(enum), ""]
+    for model in plan.models:
+        lines += ["", *_model(model), ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _enum(enum: EnumSpec) -> list[str]:
+    lines = [f"class {enum.name}(StrEnum):",
+             *_emit.docstring(f"The PostgreSQL enum ``{enum.pg_name}``.", "    "), ""]
+    taken: set[str] = set()
+    for label in enum.labels:
+        member = member_name(label)
+        base, n = member, 2
+        while member in taken:
+            member, n = f"{base}_{n}", n + 1
+        taken.add(member)
+        lines.append(f"    {member} = {_emit.string(label)}")
+    return lines
+
+
+def _model(model: ModelSpec) -> list[str]:
+    lines = [f"class {model.name}(BaseModel):", *_emit.docstring(model.doc, "    "), "",
+             "    model_config = ConfigDict(frozen=True)", ""]
+    for f in model.fields:
+        lines += _field(f)
+    return lines
+
+
+def _field(f: FieldSpec) -> list[str]:
+    lines = []
+    if f.type.warning:
+        lines += [f"    # {line}" for line in _wrap(f"fallback: {f.type.warning}", 94)]
+    line = f"    {f.name}: {f.annotation}"
+    if f.name != f.column:
+        line += f" = Field(alias={_emit.string(f.column)})"
+    return lines + [line]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=width, break_long_words=False) or [""]
+
+
+def render_queries(plan: Plan) -> str:
+    """The text of ``_queries.py``: one `Query` per query file, shared by sync and async."""
+    methods = [m for r in plan.repos for m in r.methods]
+    models = {m.name: m for m in plan.models}
+    used = sorted({m.model for m in methods if m.model})
+    converters = " ".join(f.type.converter or "" for n in used for f in models[n].fields)
+    runtime = {"Query"} | ({"Param"} if any(m.params for m in methods) else set())
+    runtime |= ({"row_maker"} if used else set()) | (
+        {"array_of"} if "array_of(" in converters else set())
+    enums = {e.name for e in plan.enums}
+    local = set(used) | {p.type.annotation for m in methods for p in m.params if p.type.labels}
+    local |= enums & set(re.findall(r"\w+", converters))
+    lines = [_emit.HEADER.rstrip("\n"),
+             '"""SQL, parameters and row makers of every query, shared by sync and async."""', ""]
+    lines += _emit.imports([{"repo.runtime": runtime}, {".models": local} if local else {}])
+    for name in used:
+        lines += _emit.call(f"_{_const(name)} = row_maker", _maker_args(models[name]), "")
+    lines += [""] if used else []
+    for m in methods:
+        lines += ["", *_query(m), ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _const(model: str) -> str:
+    return "".join("_" + c if c.isupper() and i else c for i, c in enumerate(model)).upper()
+
+
+def _maker_args(model: ModelSpec) -> list[str]:
+    converters = [f"{_emit.string(f.name)}: {f.type.converter}" for f in model.fields
+                  if f.type.converter]
+    return [model.name] + (["{" + ", ".join(converters) + "}"] if converters else [])
+
+
+def _query(m: MethodSpec) -> list[str]:
+    q = m.query
+    row_type = m.model or "None"
+    args = [_emit.string(q.key), _emit.block_string(q.sql)]
+    if m.params or m.model:
+        args.append(_emit.tuple_of([_param(p) for p in m.params], "    ") if m.params else "()")
+    if m.model:
+        args.append(f"_{_const(m.model)}")
+    return _emit.call(f"{m.const}: Query[{row_type}] = Query", args, "")
+
+
+def _param(p: ParamSpec) -> str:
+    args = [_emit.string(p.name), _emit.string(p.type.kind)]
+    if p.nullable:
+        args.append("nullable=True")
+    if p.type.labels is not None:
+        args.append(f"labels=frozenset({p.type.annotation})")
+    return f"Param({', '.join(args)})"

@@ -1,0 +1,120 @@
+"""Render ``repos.py`` and ``async_repos.py`` from ONE template (`_Flavor` picks the words).
+
+The two files differ only in ``async def``/``await`` and the base class names, so they
+cannot drift apart: there is one renderer, run twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import _emit, typemap
+from .plan import MethodSpec, Plan, RepoSpec
+from .render_models import Imports, type_imports
+
+QUERIES_ALIAS = "_sql"
+
+
+@dataclass(frozen=True)
+class _Flavor:
+    prefix: str  # class-name prefix: "" or "Async"
+    base: str
+    source: str
+    define: str  # "def" or "async def"
+    wait: str  # "" or "await "
+    doc: str
+
+
+SYNC = _Flavor("", "Repo", "Source", "def", "",
+               "Typed repositories over a psycopg ``Connection`` or ``ConnectionPool``.")
+ASYNC = _Flavor("Async", "AsyncRepo", "AsyncSource", "async def", "await ",
+                "Typed async repositories over a psycopg ``AsyncConnection`` or "
+                "``AsyncConnectionPool``.")
+
+_METHOD = {"one": "_one", "optional": "_optional", "many": "_many", "exec": "_exec",
+           "execrows": "_execrows"}
+
+
+def render_repos(plan: Plan, flavor: _Flavor) -> str:
+    """The text of ``repos.py`` (`SYNC`) or ``async_repos.py`` (`ASYNC`)."""
+    lines = [_emit.HEADER.rstrip("\n"), *_emit.docstring(flavor.doc, ""), ""]
+    lines += _emit.imports(_imports(plan, flavor))
+    for repo in plan.repos:
+        lines += ["", *_repo(repo, flavor), ""]
+    lines += ["", *_container(plan, flavor)]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _imports(plan: Plan, flavor: _Flavor) -> list[Imports]:
+    stdlib: Imports = {}
+    third: Imports = {}
+    first: Imports = {"repo.runtime": {flavor.source}}
+    local: Imports = {".": {f"_queries as {QUERIES_ALIAS}"}}
+    keys = {k for r in plan.repos for m in r.methods for p in m.params
+            for k in typemap.imports_for(p.annotation)}
+    type_imports(keys, stdlib, third, first)
+    models = {m.model for r in plan.repos for m in r.methods if m.model}
+    models |= {p.type.param for r in plan.repos for m in r.methods for p in m.params
+               if p.type.labels}
+    models |= _enums_in_annotations(plan)
+    if models:
+        local[".models"] = models
+    for repo in plan.repos:
+        base = repo.async_base if flavor is ASYNC else repo.base
+        if base is None:
+            first["repo.runtime"] = (first["repo.runtime"] or set()) | {flavor.base}
+        else:
+            local["..extensions"] = (local.get("..extensions") or set()) | {base}
+    return [stdlib, third, first, local]
+
+
+def _enums_in_annotations(plan: Plan) -> set[str]:
+    # Lists of enums are parameters too (`list[Mood]`).
+    enums = {e.name for e in plan.enums}
+    words = {w for r in plan.repos for m in r.methods for p in m.params
+             for w in re.findall(r"\w+", p.type.param)}
+    return enums & words
+
+
+def _repo(repo: RepoSpec, flavor: _Flavor) -> list[str]:
+    base = (repo.async_base if flavor is ASYNC else repo.base) or flavor.base
+    lines = [f"class {flavor.prefix}{repo.name}({base}):",
+             *_emit.docstring(f"The queries in ``{repo.folder}/``.", "    "), "",
+             "    __slots__ = ()"]
+    for method in repo.methods:
+        lines += ["", *_method(method, flavor)]
+    return lines
+
+
+def _method(m: MethodSpec, flavor: _Flavor) -> list[str]:
+    q = m.query
+    doc = (q.doc.strip() + "\n\n" if q.doc.strip() else "") + f"Query file: ``{q.key}.sql``."
+    lines = _emit.call(f"{flavor.define} {q.method}", _signature(m), "    ", f" -> {m.returns}:")
+    lines += _emit.docstring(doc, "        ")
+    values = _emit.tuple_of([p.name for p in m.params], "            ") if m.params else "()"
+    verb = "" if q.cardinality == "exec" else "return "
+    head = f"{verb}{flavor.wait}self.{_METHOD[q.cardinality]}"
+    lines += _emit.call(head, [f"{QUERIES_ALIAS}.{m.const}", values], "        ")
+    return lines
+
+
+def _signature(m: MethodSpec) -> list[str]:
+    params = [f"{p.name}: {p.annotation}" for p in m.params]
+    if not params:
+        return ["self"]
+    if m.query.positional:
+        return ["self", *params, "/"]
+    return ["self", "*", *params]
+
+
+def _container(plan: Plan, flavor: _Flavor) -> list[str]:
+    name = f"{flavor.prefix}Repos"
+    lines = [f"class {name}:",
+             *_emit.docstring(f"Every repository over one source: ``{name}(conn).scripts``.",
+                              "    "), ""]
+    slots = [_emit.string(r.folder) for r in plan.repos]
+    lines.append(f"    __slots__ = {_emit.tuple_of(slots, '    ')}")
+    lines += ["", f"    def __init__(self, source: {flavor.source}) -> None:"]
+    lines += [f"        self.{r.folder} = {flavor.prefix}{r.name}(source)" for r in plan.repos]
+    return lines

@@ -1,0 +1,231 @@
+"""PostgreSQL type (SQLx ``type_info``) -> Python annotation, as one data table.
+
+The annotation is what psycopg 3 actually returns for the type with its default adapters
+(text result format), because rows are not re-validated (see `repo.runtime._rows`). Each
+entry also names the parameter *kind* the runtime checks arguments with
+(`repo.runtime._params.KINDS`).
+
+Custom types (``{"Custom": {"name", "kind"}}``):
+
+* enums become a generated ``StrEnum`` (rows are converted, parameters checked by label);
+* domains are their base type (PostgreSQL sends domain columns as the base type);
+* arrays are ``list[element]`` (elements are typed non-null, as SQLx does); arrays psycopg
+  does not know (of enums, of domains over text) are parsed from their text form;
+* ranges are psycopg's ``Range[subtype]``;
+* composites, pseudo types and unknown base types (``ltree``, ``hstore``, PostGIS ...) are
+  **typed ``object``** (the documented fallback): what psycopg returns for them depends on
+  adapters registered on the connection. Codegen prints a warning and writes a comment next
+  to the field. Cast the column in SQL (``AS "x: Text"`` is not enough; write ``x::text``)
+  to get a precise type.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# Import lines used by annotations: key -> (module, name); name None means `import module`.
+IMPORTS: dict[str, tuple[str, str | None]] = {
+    "datetime": ("datetime", None),
+    "uuid": ("uuid", None),
+    "ipaddress": ("ipaddress", None),
+    "Decimal": ("decimal", "Decimal"),
+    "Range": ("psycopg.types.range", "Range"),
+    "Multirange": ("psycopg.types.multirange", "Multirange"),
+    "AwareDatetime": ("pydantic", "AwareDatetime"),
+    "NaiveDatetime": ("pydantic", "NaiveDatetime"),
+    "JsonValue": ("repo.runtime", "JsonValue"),
+}
+
+_INET = ("ipaddress.IPv4Address | ipaddress.IPv6Address | ipaddress.IPv4Interface"
+         " | ipaddress.IPv6Interface")
+_CIDR = "ipaddress.IPv4Network | ipaddress.IPv6Network"
+
+# SQLx variant -> (row annotation, parameter annotation or None for "same", param kind)
+SCALARS: dict[str, tuple[str, str | None, str]] = {
+    "Bool": ("bool", None, "bool"),
+    "Bytea": ("bytes", None, "bytea"),
+    "Char": ("str", None, "text"),
+    "Name": ("str", None, "text"),
+    "Int8": ("int", None, "int8"),
+    "Int2": ("int", None, "int2"),
+    "Int4": ("int", None, "int4"),
+    "Text": ("str", None, "text"),
+    "Oid": ("int", None, "int8"),
+    "Json": ("JsonValue", None, "json"),
+    "Jsonb": ("JsonValue", None, "jsonb"),
+    "Point": ("str", None, "text"),
+    "Lseg": ("str", None, "text"),
+    "Path": ("str", None, "text"),
+    "Box": ("str", None, "text"),
+    "Polygon": ("str", None, "text"),
+    "Line": ("str", None, "text"),
+    "Circle": ("str", None, "text"),
+    "Cidr": (_CIDR, None, "inet"),
+    "Inet": (_INET, None, "inet"),
+    "Float4": ("float", None, "float"),
+    "Float8": ("float", None, "float"),
+    "Unknown": ("str", None, "text"),
+    "Macaddr8": ("str", None, "text"),
+    "Macaddr": ("str", None, "text"),
+    "Money": ("str", None, "text"),
+    "Bpchar": ("str", None, "text"),
+    "Varchar": ("str", None, "text"),
+    "Date": ("datetime.date", None, "date"),
+    "Time": ("datetime.time", None, "time"),
+    "Timestamp": ("NaiveDatetime", "datetime.datetime", "timestamp"),
+    "Timestamptz": ("AwareDatetime", "datetime.datetime", "timestamptz"),
+    "Interval": ("datetime.timedelta", None, "interval"),
+    "Timetz": ("datetime.time", None, "time"),
+    "Bit": ("str", None, "text"),
+    "Varbit": ("str", None, "text"),
+    "Numeric": ("Decimal", None, "numeric"),
+    "Record": ("tuple[str | None, ...]", None, "any"),
+    "Void": ("None", None, "any"),
+    "Uuid": ("uuid.UUID", None, "uuid"),
+    "Int4Range": ("Range[int]", None, "range"),
+    "NumRange": ("Range[Decimal]", None, "range"),
+    "TsRange": ("Range[datetime.datetime]", None, "range"),
+    "TstzRange": ("Range[datetime.datetime]", None, "range"),
+    "DateRange": ("Range[datetime.date]", None, "range"),
+    "Int8Range": ("Range[int]", None, "range"),
+    "Jsonpath": ("str", None, "text"),
+}
+
+# Built-in types SQLx reports as Custom/Simple (not among its 92 variants), by regtype name.
+NAMED_SIMPLE: dict[str, tuple[str, str]] = {
+    "xml": ("str", "text"),
+    "citext": ("str", "text"),
+    "tsvector": ("str", "text"),
+    "tsquery": ("str", "text"),
+    "pg_lsn": ("str", "text"),
+    "int4multirange": ("Multirange[int]", "any"),
+    "int8multirange": ("Multirange[int]", "any"),
+    "nummultirange": ("Multirange[Decimal]", "any"),
+    "datemultirange": ("Multirange[datetime.date]", "any"),
+    "tsmultirange": ("Multirange[datetime.datetime]", "any"),
+    "tstzmultirange": ("Multirange[datetime.datetime]", "any"),
+}
+
+# The element variant of each built-in array variant is its name minus "Array".
+ARRAY_SUFFIX = "Array"
+FALLBACK = "object"
+
+
+@dataclass(frozen=True)
+class PyType:
+    """How one PostgreSQL type appears in generated code.
+
+    Args:
+        annotation: the row field annotation (``uuid.UUID``, ``list[str]``).
+        param: the parameter annotation (differs for datetimes: no pydantic marker).
+        kind: the runtime parameter check (`repo.runtime._params.KINDS`).
+        converter: code of a row-value converter (enums, text arrays), or None.
+        labels: an enum's labels, checked on parameters.
+        warning: set when the type fell back to `FALLBACK`.
+    """
+
+    annotation: str
+    param: str
+    kind: str
+    converter: str | None = None
+    labels: tuple[str, ...] | None = None
+    warning: str | None = None
+
+
+def imports_for(annotation: str) -> set[str]:
+    """The `IMPORTS` keys an annotation needs.
+
+    >>> sorted(imports_for("list[datetime.date] | Decimal"))
+    ['Decimal', 'datetime']
+    """
+    return {key for key in IMPORTS if re.search(rf"\b{key}\b", annotation)}
+
+
+def resolve(type_info: Any, enum_names: dict[str, str]) -> PyType:
+    """The `PyType` of a SQLx ``type_info`` value; never raises on an unknown type.
+
+    Args:
+        type_info: ``"Int4"``, ``{"Custom": {...}}``, ...
+        enum_names: PostgreSQL enum name -> generated class name (filled in by the caller
+            from `enums_in` before resolving).
+
+    >>> resolve("TextArray", {}).annotation
+    'list[str]'
+    >>> resolve({"Custom": {"name": "ltree", "kind": "Simple"}}, {}).annotation
+    'object'
+    """
+    if isinstance(type_info, str):
+        return _builtin(type_info)
+    custom = type_info.get("Custom") if isinstance(type_info, dict) else None
+    if not isinstance(custom, dict):
+        return _fallback(f"unrecognised type_info {type_info!r}")
+    return _custom(str(custom.get("name")), custom.get("kind"), enum_names)
+
+
+def _builtin(variant: str) -> PyType:
+    if variant in SCALARS:
+        row, param, kind = SCALARS[variant]
+        return PyType(row, param or row, kind)
+    if variant.endswith(ARRAY_SUFFIX) and variant[: -len(ARRAY_SUFFIX)] in SCALARS:
+        return _array(_builtin(variant[: -len(ARRAY_SUFFIX)]), native=True)
+    return _fallback(f"PostgreSQL type {variant} has no Python mapping")
+
+
+def _array(element: PyType, *, native: bool) -> PyType:
+    if element.annotation == FALLBACK:
+        return element
+    kind = "text[]" if element.kind == "text" else "list"
+    converter = None
+    if not native:
+        # psycopg returns arrays of types it does not know as text: parse, then convert.
+        converter = f"array_of({element.converter or 'str'})"
+    return PyType(f"list[{element.annotation}]", f"list[{element.param}]", kind,
+                  converter)
+
+
+def _custom(name: str, kind: Any, enum_names: dict[str, str]) -> PyType:
+    if isinstance(kind, dict) and "Enum" in kind:
+        cls = enum_names[name]
+        labels = tuple(str(label) for label in kind["Enum"])
+        return PyType(cls, cls, "text", cls, labels=labels)
+    if isinstance(kind, dict) and "Domain" in kind:
+        return resolve(kind["Domain"], enum_names)
+    if isinstance(kind, dict) and "Array" in kind:
+        element = resolve(kind["Array"], enum_names)
+        if element.kind == "text":
+            return _array(element, native=False)
+        return _fallback_array(name, element)
+    if isinstance(kind, dict) and "Range" in kind:
+        # psycopg only knows the built-in range types; a custom range comes back as text.
+        return _fallback(f"range type {name} has no adapter by default")
+    if kind == "Simple" and name in NAMED_SIMPLE:
+        row, param_kind = NAMED_SIMPLE[name]
+        return PyType(row, row, param_kind)
+    what = "composite" if isinstance(kind, dict) and "Composite" in kind else str(kind).lower()
+    return _fallback(f"{what} type {name} has no Python mapping")
+
+
+def _fallback_array(name: str, element: PyType) -> PyType:
+    if element.annotation == FALLBACK:
+        return element
+    return _fallback(f"array type {name} is returned as text by psycopg")
+
+
+def _fallback(reason: str) -> PyType:
+    return PyType(FALLBACK, FALLBACK, "any", warning=f"{reason}; typed `object`")
+
+
+def enums_in(type_info: Any) -> list[tuple[str, tuple[str, ...]]]:
+    """Every enum (name, labels) reachable from a ``type_info`` (through arrays, domains)."""
+    if not isinstance(type_info, dict) or not isinstance(type_info.get("Custom"), dict):
+        return []
+    custom = type_info["Custom"]
+    kind = custom.get("kind")
+    if not isinstance(kind, dict):
+        return []
+    if "Enum" in kind:
+        return [(str(custom.get("name")), tuple(str(x) for x in kind["Enum"]))]
+    inner = kind.get("Domain", kind.get("Array", kind.get("Range")))
+    return enums_in(inner) if inner is not None else []

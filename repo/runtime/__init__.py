@@ -1,0 +1,36 @@
+"""The small runtime that generated repositories run on.
+
+Generated code imports only this package. It holds the non-I/O core (`Query`: SQL bytes,
+parameter checks, row makers, error translation) and two thin shells over it, `Repo` (sync)
+and `AsyncRepo`, the sync one generated from the async one.
+"""
+
+from typing import TypeAlias
+
+from pydantic import JsonValue as _JsonValue
+
+from ._async import AsyncRepo, AsyncSource
+from ._params import KINDS
+from ._query import CopyIn, Param, Query, translate
+from ._rows import array_of, parse_text_array, row_maker, scalar_maker
+from ._sync import Repo, Source
+
+JsonValue: TypeAlias = _JsonValue
+"""A JSON document as Python values (dict, list, str, int, float, bool, None)."""
+
+__all__ = [
+    "KINDS",
+    "AsyncRepo",
+    "AsyncSource",
+    "CopyIn",
+    "JsonValue",
+    "Param",
+    "Query",
+    "Repo",
+    "Source",
+    "array_of",
+    "parse_text_array",
+    "row_maker",
+    "scalar_maker",
+    "translate",
+]

@@ -1,0 +1,121 @@
+"""The async repository shell: execute a `Query`, fetch, hand the rows back.
+
+This file is the source of its sync twin: ``_sync.py`` is produced from it by
+``python repo/runtime/_unasync.py`` and a test fails when the two drift apart. Everything
+that is not I/O lives in `_query.py`, shared by both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from psycopg import AsyncConnection, AsyncRawCursor
+from psycopg_pool import AsyncConnectionPool
+
+from ._query import TRANSLATED, CopyIn, Query, translate
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+AsyncSource = AsyncConnection[Any] | AsyncConnectionPool[Any]
+
+
+class AsyncRepo:
+    """Base class of every generated `AsyncRepo` subclass.
+
+    Args:
+        source: a connection (its transaction, if any, is the caller's: nothing here commits
+            or rolls back) or a pool (each call borrows a connection and, as psycopg_pool
+            does, commits on success).
+    """
+
+    __slots__ = ("_conn", "_pool")
+
+    def __init__(self, source: AsyncSource) -> None:
+        if isinstance(source, AsyncConnection):
+            self._conn: AsyncConnection[Any] | None = source
+            self._pool: AsyncConnectionPool[Any] | None = None
+        elif isinstance(source, AsyncConnectionPool):
+            self._conn, self._pool = None, source
+        else:
+            raise TypeError(f"{type(self).__name__} needs a connection or a pool (psycopg "
+                            f"AsyncConnection or AsyncConnectionPool), not {type(source).__name__}")
+
+    async def _run(self, q: Query[R], args: Sequence[object],
+                   fetch: Callable[[AsyncRawCursor[R]], Awaitable[T]]) -> T:
+        params = q.bind(args)
+        if self._conn is not None:
+            return await _execute(self._conn, q, params, fetch)
+        assert self._pool is not None
+        async with self._pool.connection() as conn:
+            return await _execute(conn, q, params, fetch)
+
+    async def _one(self, q: Query[R], args: Sequence[object]) -> R:
+        row = await self._run(q, args, _fetchone)
+        if row is None:
+            raise q.not_found(args)
+        return row
+
+    async def _optional(self, q: Query[R], args: Sequence[object]) -> R | None:
+        return await self._run(q, args, _fetchone)
+
+    async def _many(self, q: Query[R], args: Sequence[object]) -> list[R]:
+        return await self._run(q, args, _fetchall)
+
+    async def _exec(self, q: Query[Any], args: Sequence[object]) -> None:
+        await self._run(q, args, _nothing)
+
+    async def _execrows(self, q: Query[Any], args: Sequence[object]) -> int:
+        return await self._run(q, args, _rowcount)
+
+    async def _copy_in(self, spec: CopyIn, rows: Iterable[Sequence[object]]) -> int:
+        if self._conn is not None:
+            return await _copy(self._conn, spec, rows)
+        assert self._pool is not None
+        async with self._pool.connection() as conn:
+            return await _copy(conn, spec, rows)
+
+
+async def _execute(conn: AsyncConnection[Any], q: Query[R], params: list[object],
+                   fetch: Callable[[AsyncRawCursor[R]], Awaitable[T]]) -> T:
+    try:
+        cur = AsyncRawCursor(conn, row_factory=q.row_factory)
+        await cur.execute(q.sql, params, prepare=True)
+        return await fetch(cur)
+    except TRANSLATED as exc:
+        error = translate(exc, q.name, conn.broken)
+        if error is exc:
+            raise
+        raise error from exc
+
+
+async def _copy(conn: AsyncConnection[Any], spec: CopyIn, rows: Iterable[Sequence[object]]) -> int:
+    count = 0
+    try:
+        async with AsyncRawCursor(conn).copy(spec.sql) as copy:
+            for row in spec.rows(rows):
+                await copy.write_row(row)
+                count += 1
+    except TRANSLATED as exc:
+        error = translate(exc, spec.sql, conn.broken)
+        if error is exc:
+            raise
+        raise error from exc
+    return count
+
+
+async def _fetchone(cur: AsyncRawCursor[R]) -> R | None:
+    return await cur.fetchone()
+
+
+async def _fetchall(cur: AsyncRawCursor[R]) -> list[R]:
+    return await cur.fetchall()
+
+
+async def _nothing(cur: AsyncRawCursor[Any]) -> None:
+    return None
+
+
+async def _rowcount(cur: AsyncRawCursor[Any]) -> int:
+    return cur.rowcount

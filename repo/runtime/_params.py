@@ -1,0 +1,180 @@
+"""Parameter checks run before a value is sent: cheap, and only where they pay.
+
+Each parameter *kind* (chosen at generation time from the PostgreSQL type, see
+`repo.codegen.typemap`) maps to one binder: a function that returns the value to send and
+raises `TypeError`/`ValueError` with a short reason when the value cannot be right. The
+query turns that into `repo.errors.InvalidArgument` naming the parameter (see `_query.py`).
+
+Why check at all when mypy already does: callers are not always typed, and some mistakes
+only show up on the server as confusing errors (a NUL byte in text, a naive datetime
+silently read in the server's time zone, an int too large for int4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import ipaddress
+import uuid
+from collections.abc import Callable
+from enum import Enum
+
+from psycopg.types.json import Json, Jsonb
+from psycopg.types.range import Range
+
+Binder = Callable[[object], object]
+
+_INT_LIMITS = {"int2": 2**15, "int4": 2**31, "int8": 2**63}
+
+
+def _expect(value: object, types: type | tuple[type, ...], what: str) -> None:
+    # bool is an int subclass: True is almost never meant as a number.
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in _tuple(types)):
+        raise TypeError(f"expected {what}, got {type(value).__name__}")
+
+
+def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
+    return types if isinstance(types, tuple) else (types,)
+
+
+def text(value: object) -> object:
+    """str without NUL characters (PostgreSQL text cannot hold ``\\x00``)."""
+    if type(value) is not str:
+        _expect(value, str, "str")
+        if isinstance(value, Enum):
+            value = value.value
+    if "\x00" in value:  # type: ignore[operator]
+        raise ValueError("contains a NUL character (\\x00), which PostgreSQL text cannot store")
+    return value
+
+
+def _integer(kind: str) -> Binder:
+    limit = _INT_LIMITS[kind]
+
+    def bind(value: object) -> object:
+        if type(value) is not int:
+            _expect(value, int, "int")
+        if not -limit <= value < limit:  # type: ignore[operator]
+            raise ValueError(f"{value} is out of range for {kind}")
+        return value
+
+    return bind
+
+
+def _typed(types: type | tuple[type, ...], what: str) -> Binder:
+    def bind(value: object) -> object:
+        _expect(value, types, what)
+        return value
+
+    return bind
+
+
+def timestamptz(value: object) -> object:
+    """An aware datetime: a naive one would be read in the server's time zone."""
+    _expect(value, dt.datetime, "datetime")
+    if value.tzinfo is None or value.utcoffset() is None:  # type: ignore[attr-defined]
+        raise ValueError("is a naive datetime; pass an aware one, e.g. datetime.now(UTC)")
+    return value
+
+
+def timestamp(value: object) -> object:
+    """A naive datetime: an aware one would be converted with the server's time zone."""
+    _expect(value, dt.datetime, "datetime")
+    if value.tzinfo is not None:  # type: ignore[attr-defined]
+        raise ValueError("is an aware datetime for a timestamp without time zone; pass a naive one")
+    return value
+
+
+def date(value: object) -> object:
+    """A date that is not a datetime (which would be sent as a timestamp)."""
+    _expect(value, dt.date, "date")
+    if isinstance(value, dt.datetime):
+        raise TypeError("expected date, got datetime; pass value.date()")
+    return value
+
+
+def jsonb(value: object) -> object:
+    """Any JSON value, wrapped so psycopg sends it as jsonb (None is JSON ``null``)."""
+    return Jsonb(value)
+
+
+def json(value: object) -> object:
+    """Any JSON value, wrapped so psycopg sends it as json (None is JSON ``null``)."""
+    return Json(value)
+
+
+def text_array(value: object) -> object:
+    """A list of str, each without NUL characters."""
+    _expect(value, (list, tuple), "list")
+    for item in value:  # type: ignore[attr-defined]
+        if item is not None:
+            text(item)
+    return value
+
+
+def anything(value: object) -> object:
+    """No check: the type has no cheap test (or no known Python form)."""
+    return value
+
+
+def enum_of(labels: frozenset[str]) -> Binder:
+    """A str that is one of the enum's labels (a generated StrEnum member is one)."""
+
+    def bind(value: object) -> object:
+        text(value)
+        if value not in labels:
+            raise ValueError(f"{value!r} is not one of {', '.join(sorted(labels))}")
+        return value.value if isinstance(value, Enum) else value
+
+    return bind
+
+
+def nullable(binder: Binder) -> Binder:
+    """Let None through as SQL NULL, check anything else with ``binder``."""
+
+    def bind(value: object) -> object:
+        return None if value is None else binder(value)
+
+    return bind
+
+
+_ADDRESS = (ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Interface,
+            ipaddress.IPv6Interface, ipaddress.IPv4Network, ipaddress.IPv6Network)
+
+# One row per kind name used by generated code. Kinds come from repo.codegen.typemap.
+KINDS: dict[str, Binder] = {
+    "text": text,
+    "int2": _integer("int2"),
+    "int4": _integer("int4"),
+    "int8": _integer("int8"),
+    "float": _typed((float, int), "float"),
+    "numeric": _typed((decimal.Decimal, int), "Decimal"),
+    "bool": _typed(bool, "bool"),
+    "bytea": _typed((bytes, bytearray, memoryview), "bytes"),
+    "uuid": _typed(uuid.UUID, "UUID"),
+    "timestamptz": timestamptz,
+    "timestamp": timestamp,
+    "date": date,
+    "time": _typed(dt.time, "time"),
+    "interval": _typed(dt.timedelta, "timedelta"),
+    "json": json,
+    "jsonb": jsonb,
+    "inet": _typed(_ADDRESS, "ipaddress object"),
+    "range": _typed(Range, "psycopg Range"),
+    "list": _typed((list, tuple), "list"),
+    "text[]": text_array,
+    "any": anything,
+}
+
+
+def binder(kind: str, *, is_nullable: bool = False,
+           labels: frozenset[str] | None = None) -> Binder:
+    """The binder for one parameter, built once when the generated module is imported.
+
+    >>> binder("int4")(7)
+    7
+    >>> binder("text", is_nullable=True)(None) is None
+    True
+    """
+    base = enum_of(labels) if labels is not None else KINDS[kind]
+    return nullable(base) if is_nullable else base

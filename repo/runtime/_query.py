@@ -1,0 +1,177 @@
+"""The non-I/O core shared by the sync and async repositories.
+
+A `Query` holds everything about one generated method that can be decided once, when the
+generated module is imported: the SQL as bytes, the parameter binders, the row factory. The
+sync and async shells (`_sync.py`, `_async.py`) only execute and fetch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.rows import RowMaker
+
+from ..errors import (
+    CheckViolation,
+    ConnectionLost,
+    ForeignKeyViolation,
+    IntegrityError,
+    InvalidArgument,
+    NotFound,
+    NotNullViolation,
+    StatementTimeout,
+    UniqueViolation,
+)
+from ._params import Binder, binder
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter of a query, in ``$n`` order.
+
+    Args:
+        name: the keyword argument (``p1``.. for a positional file).
+        kind: a key of `repo.runtime._params.KINDS` chosen by the generator.
+        nullable: None is accepted and sent as SQL NULL.
+        labels: the allowed labels when the parameter is an enum.
+    """
+
+    name: str
+    kind: str = "any"
+    nullable: bool = False
+    labels: frozenset[str] | None = None
+
+
+class Query(Generic[R]):
+    """One query file, ready to run: ``Query[Model]`` yields ``Model`` rows.
+
+    Args:
+        name: ``<repo>/<method>``, used in error messages.
+        sql: the exact text described in ``.sqlx`` (``$n`` placeholders, sent as is).
+        params: the parameters in ``$n`` order.
+        row: the row maker (`row_maker` / `scalar_maker`); None for statements whose rows
+            are not read.
+    """
+
+    __slots__ = ("name", "sql", "params", "row_factory", "_binders")
+
+    def __init__(self, name: str, sql: str, params: Sequence[Param] = (),
+                 row: RowMaker[R] | None = None) -> None:
+        self.name = name
+        self.sql = sql.encode("utf-8")
+        self.params = tuple(params)
+        maker: RowMaker[Any] = tuple if row is None else row
+        # psycopg calls the factory once per execute; the maker is built once, here.
+        self.row_factory = lambda _cursor: maker
+        self._binders: tuple[Binder, ...] = tuple(
+            binder(p.kind, is_nullable=p.nullable, labels=p.labels) for p in self.params)
+
+    def __repr__(self) -> str:
+        return f"Query({self.name!r})"
+
+    def bind(self, args: Sequence[object]) -> list[object]:
+        """The values to send, checked; raises `InvalidArgument` naming the parameter."""
+        try:
+            return [bind(arg) for bind, arg in zip(self._binders, args, strict=True)]
+        except (TypeError, ValueError):
+            raise self._invalid(args) from None
+
+    def _invalid(self, args: Sequence[object]) -> InvalidArgument:
+        for param, bind, arg in zip(self.params, self._binders, args, strict=False):
+            try:
+                bind(arg)
+            except (TypeError, ValueError) as exc:
+                return InvalidArgument(f"{self.name}: parameter `{param.name}` {exc}",
+                                       hint=_hint(param))
+        return InvalidArgument(f"{self.name}: expected {len(self.params)} arguments, "
+                               f"got {len(args)}")
+
+    def not_found(self, args: Sequence[object]) -> NotFound:
+        """The error for a ``:one`` query that returned no row."""
+        return NotFound(self.name, {p.name: a for p, a in zip(self.params, args, strict=False)})
+
+
+def _hint(param: Param) -> str:
+    if param.nullable:
+        return f"pass a value of the annotated type, or None, for `{param.name}`"
+    return f"pass a value of the annotated type for `{param.name}` (it is not nullable)"
+
+
+class CopyIn:
+    """A ``COPY table (columns) FROM STDIN`` bulk load whose rows are checked like parameters.
+
+    Args:
+        table: the table to load.
+        columns: the columns written, in row order, with their kinds.
+    """
+
+    __slots__ = ("table", "sql", "_check")
+
+    def __init__(self, table: str, columns: Sequence[Param]) -> None:
+        self.table = table
+        names = ", ".join(_quote_ident(p.name) for p in columns)
+        self.sql = f"COPY {_quote_ident(table)} ({names}) FROM STDIN"
+        self._check: Query[Any] = Query(f"{table} COPY", "", columns)
+
+    def rows(self, rows: Iterable[Sequence[object]]) -> Iterator[list[object]]:
+        """Each row checked (an `InvalidArgument` names the row number and the column)."""
+        for number, row in enumerate(rows, 1):
+            try:
+                yield self._check.bind(row)
+            except InvalidArgument as exc:
+                raise InvalidArgument(f"row {number}: {exc.message}", hint=exc.hint) from None
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_INTEGRITY: dict[str, type[IntegrityError]] = {
+    "23505": UniqueViolation,
+    "23503": ForeignKeyViolation,
+    "23502": NotNullViolation,
+    "23514": CheckViolation,
+}
+# The psycopg errors the shells catch; anything else (syntax, serialization failure,
+# deadlock, ...) reaches the caller unchanged, as psycopg raised it.
+TRANSLATED: tuple[type[psycopg.Error], ...] = (psycopg.errors.IntegrityError,
+                                                 psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def translate(exc: psycopg.Error, name: str, broken: bool) -> Exception:
+    """The `repo.errors.DataError` for a psycopg error, or ``exc`` itself when none fits.
+
+    Args:
+        exc: what psycopg raised while running the query.
+        name: ``<repo>/<method>`` for the message.
+        broken: the connection is unusable now (``conn.broken``).
+    """
+    if isinstance(exc, psycopg.InterfaceError) and not broken:
+        return exc  # misuse (a closed connection, a bad query object), not a lost server
+    diag = exc.diag
+    integrity = _INTEGRITY.get(exc.sqlstate or "")
+    if integrity is not None:
+        return integrity(f"{name}: {diag.message_primary}",
+                         constraint=diag.constraint_name or diag.column_name,
+                         table=diag.table_name, detail=diag.message_detail)
+    if isinstance(exc, pg_errors.QueryCanceled):
+        return StatementTimeout(f"{name}: {diag.message_primary or exc}",
+                                hint="the statement was cancelled (statement_timeout or a "
+                                "cancel request); nothing was retried")
+    if broken or _connection_state(exc.sqlstate):
+        return ConnectionLost(f"{name}: connection lost: {str(exc).strip()}",
+                              hint="the statement may or may not have run; it was not "
+                              "retried; open a new connection (a pool does this itself)")
+    return exc
+
+
+def _connection_state(sqlstate: str | None) -> bool:
+    # No SQLSTATE means libpq lost the socket; class 08 and 57P01-03 are server shutdowns.
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in ("57P01", "57P02",
+                                                                          "57P03")

@@ -1,0 +1,127 @@
+"""Rows to models, without re-validating what PostgreSQL already guarantees.
+
+psycopg has already turned each column into the right Python type; the column types and
+their nullability are what the generated annotations say. Running pydantic validation on
+every row would re-check all of that at about 3 µs per row (`model_construct` about 2.6 µs),
+so the row maker fills a model instance directly, the way pydantic's own `model_construct`
+does, with the per-model work (field order, dict keys) compiled once: about 0.4 µs per row.
+See ``benchmarks/bench_repos.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from psycopg.rows import RowMaker
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
+Converter = Callable[[Any], Any]
+
+# The slot setters of pydantic.BaseModel, called directly: cheaper than object.__setattr__.
+_SLOTS = {name: BaseModel.__dict__[name].__set__ for name in (
+    "__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")}
+
+
+def row_maker(model: type[M], converters: Mapping[str, Converter] | None = None) -> RowMaker[M]:
+    """A function turning one result tuple (columns in field order) into a ``model``.
+
+    Args:
+        model: a generated model whose fields are the query's columns, in order.
+        converters: per field, a function applied to non-NULL values (enums, arrays that
+            psycopg returns as text); most fields have none.
+
+    >>> from pydantic import BaseModel
+    >>> class Point(BaseModel):
+    ...     x: int
+    ...     y: int
+    >>> row_maker(Point)((1, 2))
+    Point(x=1, y=2)
+    """
+    converters = converters or {}
+    fields = tuple(model.model_fields)
+    items = ", ".join(f"{name!r}: {_value(i, name, converters)}" for i, name in enumerate(fields))
+    env: dict[str, Any] = {f"_c_{name}": fn for name, fn in converters.items()}
+    env.update(new=object.__new__, cls=model, all_fields=set(fields),
+               set_dict=_SLOTS["__dict__"], set_fields=_SLOTS["__pydantic_fields_set__"],
+               set_extra=_SLOTS["__pydantic_extra__"], set_private=_SLOTS["__pydantic_private__"])
+    # Generated once per model, like dataclasses' __init__; every name in it is a field
+    # name (a Python identifier) or a fixed local.
+    source = (
+        "def make(v):\n"
+        "    obj = new(cls)\n"
+        f"    set_dict(obj, {{{items}}})\n"
+        "    set_fields(obj, all_fields)\n"
+        "    set_extra(obj, None)\n"
+        "    set_private(obj, None)\n"
+        "    return obj\n"
+    )
+    exec(source, env)
+    make = env["make"]
+    make.__qualname__ = f"row_maker.<{model.__name__}>"
+    return make  # type: ignore[no-any-return]
+
+
+def _value(i: int, name: str, converters: Mapping[str, Converter]) -> str:
+    if name not in converters:
+        return f"v[{i}]"
+    return f"(None if v[{i}] is None else _c_{name}(v[{i}]))"
+
+
+def scalar_maker(converter: Converter | None = None) -> RowMaker[Any]:
+    """A function returning the single column of a row (for one-column ``:scalar`` queries)."""
+    if converter is None:
+        return _first
+    return lambda v: None if v[0] is None else converter(v[0])
+
+
+def _first(v: Sequence[Any]) -> Any:
+    return v[0]
+
+
+def array_of(element: Converter) -> Converter:
+    """Convert a PostgreSQL array that psycopg returned as text (``{a,"b c",NULL}``).
+
+    psycopg returns arrays of types it does not know (arrays of enums, for one) as their
+    text form; this parses one-dimensional arrays and applies ``element`` to each item.
+
+    >>> array_of(str)('{a,"b c",NULL}')
+    ['a', 'b c', None]
+    """
+
+    def convert(value: Any) -> Any:
+        if not isinstance(value, str):
+            return [None if item is None else element(item) for item in value]
+        return [None if item is None else element(item) for item in parse_text_array(value)]
+
+    return convert
+
+
+def parse_text_array(literal: str) -> list[str | None]:
+    """Items of a one-dimensional PostgreSQL array literal, NULL as None."""
+    body = literal[literal.index("{") + 1:literal.rindex("}")]
+    items: list[str | None] = []
+    i, n = 0, len(body)
+    while i < n:
+        if body[i] == '"':
+            item, i = _quoted(body, i + 1)
+            items.append(item)
+        else:
+            j = body.find(",", i)
+            j = n if j < 0 else j
+            raw = body[i:j].strip()
+            items.append(None if raw.upper() == "NULL" else raw)
+            i = j
+        i += 1  # skip the comma
+    return items
+
+
+def _quoted(body: str, i: int) -> tuple[str, int]:
+    out: list[str] = []
+    while body[i] != '"':
+        if body[i] == "\\":
+            i += 1
+        out.append(body[i])
+        i += 1
+    return "".join(out), i + 1

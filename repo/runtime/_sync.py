@@ -1,0 +1,120 @@
+"""The sync repository shell: execute a `Query`, fetch, hand the rows back.
+
+Generated from ``_async.py`` by ``python repo/runtime/_unasync.py``; do not edit. Everything
+that is not I/O lives in `_query.py`, shared by both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from psycopg import Connection, RawCursor
+from psycopg_pool import ConnectionPool
+
+from ._query import TRANSLATED, CopyIn, Query, translate
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+Source = Connection[Any] | ConnectionPool[Any]
+
+
+class Repo:
+    """Base class of every generated `Repo` subclass.
+
+    Args:
+        source: a connection (its transaction, if any, is the caller's: nothing here commits
+            or rolls back) or a pool (each call borrows a connection and, as psycopg_pool
+            does, commits on success).
+    """
+
+    __slots__ = ("_conn", "_pool")
+
+    def __init__(self, source: Source) -> None:
+        if isinstance(source, Connection):
+            self._conn: Connection[Any] | None = source
+            self._pool: ConnectionPool[Any] | None = None
+        elif isinstance(source, ConnectionPool):
+            self._conn, self._pool = None, source
+        else:
+            raise TypeError(f"{type(self).__name__} needs a connection or a pool (psycopg "
+                            f"Connection or ConnectionPool), not {type(source).__name__}")
+
+    def _run(self, q: Query[R], args: Sequence[object],
+                   fetch: Callable[[RawCursor[R]], T]) -> T:
+        params = q.bind(args)
+        if self._conn is not None:
+            return _execute(self._conn, q, params, fetch)
+        assert self._pool is not None
+        with self._pool.connection() as conn:
+            return _execute(conn, q, params, fetch)
+
+    def _one(self, q: Query[R], args: Sequence[object]) -> R:
+        row = self._run(q, args, _fetchone)
+        if row is None:
+            raise q.not_found(args)
+        return row
+
+    def _optional(self, q: Query[R], args: Sequence[object]) -> R | None:
+        return self._run(q, args, _fetchone)
+
+    def _many(self, q: Query[R], args: Sequence[object]) -> list[R]:
+        return self._run(q, args, _fetchall)
+
+    def _exec(self, q: Query[Any], args: Sequence[object]) -> None:
+        self._run(q, args, _nothing)
+
+    def _execrows(self, q: Query[Any], args: Sequence[object]) -> int:
+        return self._run(q, args, _rowcount)
+
+    def _copy_in(self, spec: CopyIn, rows: Iterable[Sequence[object]]) -> int:
+        if self._conn is not None:
+            return _copy(self._conn, spec, rows)
+        assert self._pool is not None
+        with self._pool.connection() as conn:
+            return _copy(conn, spec, rows)
+
+
+def _execute(conn: Connection[Any], q: Query[R], params: list[object],
+                   fetch: Callable[[RawCursor[R]], T]) -> T:
+    try:
+        cur = RawCursor(conn, row_factory=q.row_factory)
+        cur.execute(q.sql, params, prepare=True)
+        return fetch(cur)
+    except TRANSLATED as exc:
+        error = translate(exc, q.name, conn.broken)
+        if error is exc:
+            raise
+        raise error from exc
+
+
+def _copy(conn: Connection[Any], spec: CopyIn, rows: Iterable[Sequence[object]]) -> int:
+    count = 0
+    try:
+        with RawCursor(conn).copy(spec.sql) as copy:
+            for row in spec.rows(rows):
+                copy.write_row(row)
+                count += 1
+    except TRANSLATED as exc:
+        error = translate(exc, spec.sql, conn.broken)
+        if error is exc:
+            raise
+        raise error from exc
+    return count
+
+
+def _fetchone(cur: RawCursor[R]) -> R | None:
+    return cur.fetchone()
+
+
+def _fetchall(cur: RawCursor[R]) -> list[R]:
+    return cur.fetchall()
+
+
+def _nothing(cur: RawCursor[Any]) -> None:
+    return None
+
+
+def _rowcount(cur: RawCursor[Any]) -> int:
+    return cur.rowcount
