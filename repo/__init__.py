@@ -2,15 +2,24 @@
 
 SQLx-compatible migrations and ``.sqlx`` metadata, generated pydantic row models and typed
 repositories (sync and async), and an offline verifier for CI.
+
+``import repo`` stays cheap and always works: the repositories, models and `Database` are
+imported on first use (they pull in psycopg and pydantic, and the generated package may not
+exist yet in a project that has not run ``python -m repo generate``).
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     CheckViolation,
     ConnectionLost,
     DataError,
     ForeignKeyViolation,
-    InvalidArgument,
     IntegrityError,
+    InvalidArgument,
     NotFound,
     NotNullViolation,
     RepoError,
@@ -18,16 +27,88 @@ from .errors import (
     UniqueViolation,
 )
 
+if TYPE_CHECKING:
+    from .database import AsyncDatabase, Database
+    from .generated import (
+        Asset,
+        AssetRepo,
+        AsyncAssetRepo,
+        AsyncLogRepo,
+        AsyncRepos,
+        AsyncScriptRepo,
+        AsyncSessionRepo,
+        AsyncUserRepo,
+        Log,
+        LogRepo,
+        Repos,
+        Script,
+        ScriptRepo,
+        Session,
+        SessionRepo,
+        User,
+        UserRepo,
+    )
+    from .runtime import JsonValue
+
+_LAZY = {
+    "Database": "repo.database",
+    "AsyncDatabase": "repo.database",
+    "JsonValue": "repo.runtime",
+    **{name: "repo.generated" for name in (
+        "Asset", "AssetRepo", "AsyncAssetRepo", "AsyncLogRepo", "AsyncRepos", "AsyncScriptRepo",
+        "AsyncSessionRepo", "AsyncUserRepo", "Log", "LogRepo", "Repos", "Script",
+        "ScriptRepo", "Session", "SessionRepo", "User", "UserRepo")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'repo' has no attribute {name!r}")
+    try:
+        value = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise ImportError(f"repo.{name} is not available ({exc}); run `python -m repo "
+                          "generate` (or `python -m repo prepare`) to create repo/generated/"
+                          ) from exc
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
+    "Asset",
+    "AssetRepo",
+    "AsyncAssetRepo",
+    "AsyncDatabase",
+    "AsyncLogRepo",
+    "AsyncRepos",
+    "AsyncScriptRepo",
+    "AsyncSessionRepo",
+    "AsyncUserRepo",
     "CheckViolation",
     "ConnectionLost",
     "DataError",
+    "Database",
     "ForeignKeyViolation",
     "IntegrityError",
     "InvalidArgument",
+    "JsonValue",
+    "Log",
+    "LogRepo",
     "NotFound",
     "NotNullViolation",
     "RepoError",
+    "Repos",
+    "Script",
+    "ScriptRepo",
+    "Session",
+    "SessionRepo",
     "StatementTimeout",
     "UniqueViolation",
+    "User",
+    "UserRepo",
 ]

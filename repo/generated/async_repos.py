@@ -5,6 +5,7 @@ import datetime
 
 from repo.runtime import AsyncRepo, AsyncSource, JsonValue
 
+from ..extensions import AsyncLogRepoExtension
 from . import _queries as _sql
 from .models import (
     Asset,
@@ -62,7 +63,7 @@ class AsyncAssetRepo(AsyncRepo):
         return await self._one(_sql.ASSETS_UPSERT, (public_path, mimetype, content))
 
 
-class AsyncLogRepo(AsyncRepo):
+class AsyncLogRepo(AsyncLogRepoExtension):
     """The queries in ``logs/``."""
 
     __slots__ = ()

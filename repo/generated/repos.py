@@ -5,6 +5,7 @@ import datetime
 
 from repo.runtime import JsonValue, Repo, Source
 
+from ..extensions import LogRepoExtension
 from . import _queries as _sql
 from .models import (
     Asset,
@@ -62,7 +63,7 @@ class AssetRepo(Repo):
         return self._one(_sql.ASSETS_UPSERT, (public_path, mimetype, content))
 
 
-class LogRepo(Repo):
+class LogRepo(LogRepoExtension):
     """The queries in ``logs/``."""
 
     __slots__ = ()
