@@ -95,7 +95,8 @@ def prepare(settings: Settings, *, database_url: str | None, check: bool = False
         with connect(url) as conn:
             if migrate:
                 Migrator(conn, migrations).run()
-                say(f"applied {sum(m.kind.name != 'DOWN' for m in migrations)} migrations")
+                ups = sum(m.kind.name != "DOWN" for m in migrations)
+                say(f"applied {ups} migration{'' if ups == 1 else 's'}")
             describer = Describer(conn, sqlx_version)
             described = _describe(describer, queries, say)
             tables = fetch_tables(conn, describer.types.resolve)

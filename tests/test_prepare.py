@@ -102,13 +102,17 @@ def test_broken_queries_are_all_reported_and_sqlx_unchanged(
     (project / "queries/authors/get.sql").write_text(
         "-- :optional\nSELECT :id::int4 AS id,\n       nmae\nFROM authors\n")
     (project / "queries/posts/bad.sql").write_text("-- :many\nSELECT * FROM post WHERE id = :id\n")
+    (project / "queries/posts/untyped.sql").write_text("-- :one\nSELECT 1 AS a,\n  :y IS NULL\n")
     capsys.readouterr()
     assert run("-D", pg_url) == 1
     err = capsys.readouterr().err
+    assert ("queries/posts/untyped.sql:3:3: error: could not determine data type of parameter "
+            "$1 (:y)\n  hint: PostgreSQL cannot infer this parameter's type; cast it, e.g. "
+            ":y::text") in err
     assert "queries/authors/get.sql:3:8: error: column \"nmae\" does not exist" in err
     assert "  hint: Perhaps you meant to reference the column \"authors.name\"." in err
     assert "queries/posts/bad.sql:2:15: error: relation \"post\" does not exist" in err
-    assert "2 queries failed to describe; .sqlx/ was not changed" in err
+    assert "3 queries failed to describe; .sqlx/ was not changed" in err
     assert snapshot(project / ".sqlx") == before
 
 

@@ -9,6 +9,7 @@ which gives SQLx's per-query answers with far fewer round trips.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,8 @@ _ORIGINS = (
     "JOIN unnest(%s::oid[], %s::int2[]) AS c(relid, attnum) "
     "ON a.attrelid = c.relid AND a.attnum = c.attnum"
 )
+_PARAM_REF = re.compile(r"\$([0-9]+)\b")
+_INDETERMINATE_DATATYPE = "42P18"
 # Servers where SQLx skips the EXPLAIN pass (their plans are not PostgreSQL's).
 _NO_EXPLAIN = (b"crdb_version", b"mz_version", b"questdb_version")
 
@@ -192,11 +195,35 @@ def _query_error(q: QueryDef, res: pq.abc.PGresult) -> DescribeError:
         (res.error_message or b"").decode("utf-8", "replace").strip())
     position = _field(res, pq.DiagnosticField.STATEMENT_POSITION)
     # PostgreSQL counts characters from 1 in the text it received (the compiled SQL).
-    offset = int(position) - 1 if position and position.isdigit() else first_sql_offset(q)
+    offset = int(position) - 1 if position and position.isdigit() else _param_offset(q, message)
     line, col = q.line_col_of(offset)
     hint = _field(res, pq.DiagnosticField.MESSAGE_HINT)
     detail = _field(res, pq.DiagnosticField.MESSAGE_DETAIL)
-    return DescribeError(message, path=q.path, line=line, col=col, hint=hint or detail)
+    if _field(res, pq.DiagnosticField.SQLSTATE) == _INDETERMINATE_DATATYPE:
+        ref = _PARAM_REF.search(message)
+        n = int(ref.group(1)) if ref else 1
+        name = f"${n}" if q.positional or not 0 < n <= len(q.params) else f":{q.params[n - 1]}"
+        hint = hint or f"PostgreSQL cannot infer this parameter's type; cast it, e.g. {name}::text"
+    return DescribeError(_name_params(q, message), path=q.path, line=line, col=col,
+                         hint=hint or detail)
+
+
+def _param_offset(q: QueryDef, message: str) -> int:
+    """Where a message about ``$n`` points when PostgreSQL gives no position: its first use."""
+    ref = _PARAM_REF.search(message)
+    if ref is not None:
+        use = re.search(rf"\${ref.group(1)}(?![0-9])", q.sql)
+        if use is not None:
+            return use.start()
+    return first_sql_offset(q)
+
+
+def _name_params(q: QueryDef, message: str) -> str:
+    """Add the placeholder's name to ``$n`` in a message: the file says ``:name``, not ``$n``."""
+    if q.positional:
+        return message
+    return _PARAM_REF.sub(lambda m: f"{m.group(0)} (:{q.params[int(m.group(1)) - 1]})"
+                          if 0 < int(m.group(1)) <= len(q.params) else m.group(0), message)
 
 
 def _explain_error(q: QueryDef, exc: psycopg.Error) -> DescribeError:
