@@ -9,6 +9,7 @@ replace it atomically and regenerate the code.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -200,8 +201,6 @@ def build_files(described: list[Described], tables: dict[str, Any], migrations_f
 
 def check_against(sqlx_dir: Path, queries: list[QueryDef], files: dict[str, str]) -> list[str]:
     """Differences between ``files`` and what ``sqlx_dir`` holds (empty when identical)."""
-    import json
-
     old_files = store.load_raw(sqlx_dir)
     old_meta = store.load_meta(sqlx_dir) or {}
     recorded = old_meta.get("queries", {}) if isinstance(old_meta, dict) else {}

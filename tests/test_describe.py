@@ -147,3 +147,17 @@ def test_plan_cache_mode_per_sqlx_version(golden_url: str, version: str, mode: s
     with psycopg.connect(golden_url, autocommit=True, prepare_threshold=None) as conn:
         Describer(conn, version)
         assert conn.execute("SHOW plan_cache_mode").fetchone() == (mode,)
+
+
+def test_statements_are_named_like_sqlx_and_deallocated(golden_url: str, tmp_path: Path) -> None:
+    queries = _write_queries(tmp_path, {"a": "SELECT 1 AS x", "b": "SELECT nope"})
+    ours = "SELECT name FROM pg_prepared_statements WHERE name LIKE 'sqlx_s_%' ORDER BY name"
+    with psycopg.connect(golden_url, autocommit=True) as conn:
+        conn.execute("SELECT %s::int", (1,), prepare=True)  # psycopg's own prepared statement
+        describer = Describer(conn, "0.8")
+        done, errors = describer.describe_all(queries)
+        assert [d.query.method for d in done] == ["a"] and len(errors) == 1
+        assert conn.execute(ours).fetchall() == []
+        describer.describe_one(queries[0])
+        assert conn.execute(ours).fetchall() == [("sqlx_s_3",)]
+        assert conn.execute("SELECT %s::int", (2,), prepare=True).fetchone() == (2,)

@@ -73,6 +73,7 @@ class Describer:
         self.version = sqlx_version
         self.types = TypeResolver(conn)
         self._counter = 0
+        self._prepared: list[str] = []
         self._explain = not any(conn.pgconn.parameter_status(k) for k in _NO_EXPLAIN)
         conn.execute("SET client_encoding TO 'UTF8'")
         if sqlx_version == "0.9":
@@ -95,8 +96,16 @@ class Describer:
             if done:
                 self._finish(done)
         finally:
-            self.conn.execute("DEALLOCATE ALL")
+            self._deallocate()
         return done, errors
+
+    def _deallocate(self) -> None:
+        # By name, not DEALLOCATE ALL: the connection may hold psycopg's own statements.
+        # One simple-protocol message for all of them keeps it to a single round trip.
+        if self._prepared:
+            names = "; ".join(f"DEALLOCATE {n}" for n in self._prepared)
+            self.conn.pgconn.exec_(names.encode())
+            self._prepared.clear()
 
     def describe_one(self, q: QueryDef) -> Described:
         """Prepare, describe and (with columns) explain one query."""
@@ -106,6 +115,7 @@ class Describer:
         res = pgconn.prepare(name.encode(), q.sql.encode("utf-8"))
         if res.status != pq.ExecStatus.COMMAND_OK:
             raise _query_error(q, res)
+        self._prepared.append(name)
         desc = pgconn.describe_prepared(name.encode())
         if desc.status != pq.ExecStatus.COMMAND_OK:
             raise _query_error(q, desc)
