@@ -22,7 +22,7 @@ _BOOL_OPS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.IL
              exp.NullSafeEQ, exp.NullSafeNEQ, exp.RegexpLike, exp.RegexpILike, exp.SimilarTo)
 _ARITH = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Pow)
 _FUNC_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*$")
-_NOT_NULL = "not null"
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 
 def node_offset(node: exp.Expr) -> int | None:
@@ -50,7 +50,8 @@ def common_type(types: list[str | None]) -> str | None:
             return "float8"
         return max(kinds, key=lambda t: pgtypes.NUMERIC_RANK[t])
     if kinds <= {"text", "varchar", "bpchar"}:
-        return "text"
+        # Both directions are implicit casts, so PostgreSQL keeps the first input's type.
+        return known[0]
     if kinds <= {"timestamp", "timestamptz"}:
         return "timestamptz"
     return None
@@ -67,6 +68,8 @@ def arith_type(op: type[exp.Expr], a: str | None, b: str | None) -> str | None:
         ("Sub", "timestamptz", "timestamptz"): "interval",
         ("Sub", "timestamp", "timestamp"): "interval",
         ("Sub", "date", "date"): "int4",
+        ("Sub", "timestamptz", "timestamp"): "interval",
+        ("Sub", "timestamp", "timestamptz"): "interval",
         ("Add", "timestamptz", "interval"): "timestamptz",
         ("Sub", "timestamptz", "interval"): "timestamptz",
         ("Add", "interval", "timestamptz"): "timestamptz",
@@ -132,6 +135,9 @@ class ExprTyper:
             m = _FUNC_NAME.search(self.sql[:first])
             if m:
                 return m.group(1).lower()
+            calls = _CALL.findall(self.sql[max(0, first - 200):first])
+            if calls:
+                return str(calls[-1]).lower()
         return None
 
     def cast_type(self, dt: exp.DataType) -> str:
@@ -188,9 +194,19 @@ class ExprTyper:
         if isinstance(_unparen(a), exp.Parameter) and not isinstance(_unparen(b),
                                                                       exp.Parameter):
             vb = self.typeof(b, scope)
-            return self.typeof(a, scope, _concrete(vb.type), _other(b, self.locate_of(b))), vb
+            return self.typeof(a, scope, self.operand(vb.type),
+                               _other(b, self.locate_of(b))), vb
         va = self.typeof(a, scope)
-        return va, self.typeof(b, scope, _concrete(va.type), _other(a, self.locate_of(a)))
+        return va, self.typeof(b, scope, self.operand(va.type), _other(a, self.locate_of(a)))
+
+    def operand(self, pg: str | None) -> str | None:
+        """The type an operator sees: domains are replaced by their base type."""
+        pg = _concrete(pg)
+        if pg is None:
+            return None
+        pg = self.catalog.base_type(pg)
+        # varchar has no operators of its own: PostgreSQL resolves them as text's.
+        return {"varchar": "text", "varchar[]": "text[]"}.get(pg, pg)
 
     def locate_of(self, node: exp.Expr) -> str:
         return self.where(node_offset(node))
@@ -201,10 +217,18 @@ class ExprTyper:
             va = self.typeof(node.this, scope, "text")
             vb = self.typeof(node.expression, scope, "text")
         elif isinstance(node.expression, exp.Any) or _is_all(node.expression):
-            va = self.typeof(node.this, scope)
             inner = _unparen(node.expression.this if isinstance(node.expression, exp.Any)
                              else node.expression.expressions[0])
-            elem = _concrete(va.type)
+            if isinstance(_unparen(node.this), exp.Parameter):
+                arr = self.typeof(inner, scope)
+                elem = self.operand(arr.type)
+                va = self.typeof(node.this, scope, pgtypes.element(elem) if elem and
+                                 pgtypes.is_array(elem) else None,
+                                 f"element type of `{inner.sql('postgres')}` (ANY)")
+                nullable, reason = self.children_null([va, arr], "comparison")
+                return Val("bool", nullable, reason)
+            va = self.typeof(node.this, scope)
+            elem = self.operand(va.type)
             vb = self.typeof(inner, scope, pgtypes.array_of(elem) if elem else None,
                              f"array of the type of `{node.this.sql('postgres')}` (= ANY)")
         else:
@@ -248,6 +272,9 @@ class ExprTyper:
         sysval = _system_column(name)
         if sysval is not None:
             return sysval
+        whole = scope.find_rel(name)
+        if whole is not None:  # a whole-row reference: `to_jsonb(p)`
+            return Val(whole.table, False, "a whole-row value is never NULL")
         self.problem(f'column "{name}" does not exist', node, certain=missing)
         return Val(None, None, "unknown column")
 
@@ -425,7 +452,17 @@ class ExprTyper:
         return vals[0] if len(vals) == 1 else Val(None, None, "DISTINCT")
 
     def t_DPipe(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
-        va, vb = self.pair(node.this, node.expression, scope)
+        a, b = _unparen(node.this), _unparen(node.expression)
+        if isinstance(a, exp.Parameter) or isinstance(b, exp.Parameter):
+            other = self.typeof(b if isinstance(a, exp.Parameter) else a, scope)
+            t = self.operand(other.type)
+            if t is None or not (pgtypes.is_array(t) or t == "jsonb"):
+                t = "text"  # text || text is preferred for an unknown operand
+            pv = self.typeof(a if isinstance(a, exp.Parameter) else b, scope, t,
+                             f"`||` with `{(b if isinstance(a, exp.Parameter) else a).sql()}`")
+            va, vb = (pv, other) if isinstance(a, exp.Parameter) else (other, pv)
+        else:
+            va, vb = self.pair(node.this, node.expression, scope)
         ta, tb = va.type, vb.type
         nullable, reason = self.children_null([va, vb], "||")
         if ta and pgtypes.is_array(ta) or tb and pgtypes.is_array(tb):

@@ -21,6 +21,10 @@ _MAYBE_NULL = frozenset({
     "nullif", "to_jsonb", "jsonb_extract_path", "jsonb_extract_path_text", "date_trunc",
 })
 _TRUNC = (exp.TimestampTrunc, exp.DateTrunc)
+# (array argument, element argument) of array functions: an untyped element takes the
+# array's element type.
+_ELEM_ARG = {"array_append": (0, 1), "array_remove": (0, 1), "array_position": (0, 1),
+             "array_replace": (0, 1)}
 
 
 def sql_args(typer: ExprTyper, node: exp.Expr) -> list[exp.Expr]:
@@ -41,10 +45,15 @@ def apply_function(typer: ExprTyper, node: exp.Expr, scope: Scope) -> Val:
         args = [node.this]
         name = "date_trunc"
     expected = fn.ARG_TYPES.get(name, ())
-    vals = []
+    vals: list[Val] = []
     for i, arg in enumerate(args):
         exp_t = expected[i] if i < len(expected) and expected[i] else None
-        vals.append(typer.typeof(arg, scope, exp_t))
+        why = f"argument {i + 1} of {name}()"
+        if name in _ELEM_ARG and i == _ELEM_ARG[name][1] and vals:
+            arr = typer.operand(vals[_ELEM_ARG[name][0]].type)
+            exp_t = pgtypes.element(arr) if arr and pgtypes.is_array(arr) else None
+            why = f"element type of the array given to {name}()"
+        vals.append(typer.typeof(arg, scope, exp_t, why))
     pg = _result_type(name, vals, node, typer)
     return Val(pg, *_nullability(typer, name, vals))
 

@@ -106,6 +106,7 @@ def srf_columns(name: str, arg: str | None) -> list[tuple[str, str | None]] | No
     """Columns of a set-returning function in FROM (name, type); None when unknown."""
     elem = arg[:-2] if arg and arg.endswith("[]") else None
     table: dict[str, list[tuple[str, str | None]]] = {
+        # Single-column results are scalars: the column takes the alias as its name.
         "jsonb_array_elements": [("value", "jsonb")],
         "jsonb_array_elements_text": [("value", "text")],
         "json_array_elements": [("value", "json")],

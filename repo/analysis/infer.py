@@ -10,10 +10,8 @@ ON CONFLICT, WHERE and RETURNING.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
@@ -22,6 +20,7 @@ from .catalog import Catalog
 from .exprs import ExprTyper, node_offset
 from .model import Analysis, OutColumn, Param, Problem, Val
 from .names import figure_colname, ident_name
+from .replay import quiet_parse
 from .scope import Rel, Scope
 
 _SETOPS = (exp.Union, exp.Intersect, exp.Except)
@@ -69,7 +68,12 @@ class Analyzer(ExprTyper):
         for cte in with_.expressions:
             name = ident_name(cte.args["alias"].this)
             if with_.args.get("recursive"):
-                scope.ctes[name] = None  # columns known only after the fixpoint
+                # PostgreSQL types a recursive CTE from its non-recursive term.
+                scope.ctes[name] = None
+                body = cte.this
+                if isinstance(body, exp.Union):
+                    anchor = self.subquery(body.this, scope)
+                    scope.ctes[name] = _rename(anchor, cte.args["alias"])
             cols = self.subquery(cte.this, scope)
             scope.ctes[name] = _rename(cols, cte.args["alias"])
 
@@ -173,6 +177,10 @@ class Analyzer(ExprTyper):
                 name, certain = figure_colname(item, self)
                 if val.type == "unknown":
                     val = Val("text", val.nullable, val.reason, val.origin)
+                elif val.type in self.catalog.domains:
+                    # RowDescription reports a domain column with its base type's OID.
+                    val = Val(self.catalog.base_type(val.type), val.nullable, val.reason,
+                              val.origin)
                 out.append(OutColumn(name, val, certain))
         return out
 
@@ -181,21 +189,29 @@ class Analyzer(ExprTyper):
             self.columns_uncertain = True
             self.notes.append(f"* over {rel.alias}: its columns are not known offline")
             return []
-        return [OutColumn(n, rel.cols[n]) for n in rel.order if n in rel.cols
+        return [OutColumn(n, self.output(rel.cols[n])) for n in rel.order if n in rel.cols
                 and n not in rel.hidden]
 
+    def output(self, val: Val) -> Val:
+        if val.type in self.catalog.domains:
+            return Val(self.catalog.base_type(val.type), val.nullable, val.reason, val.origin)
+        return val
+
     # FROM items ---------------------------------------------------------------------------
-    def source(self, node: exp.Expr, scope: Scope) -> Rel:
+    def source(self, node: exp.Expr, scope: Scope, lateral: bool = False) -> Rel:
         alias_node = node.args.get("alias")
         alias = ident_name(alias_node.this) if isinstance(alias_node, exp.TableAlias) \
             and alias_node.this else ""
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
             return self.table_source(node, alias, scope)
         if isinstance(node, exp.Lateral):
-            inner = self.source(node.this, scope)
-            return _apply_alias(inner, alias_node) if alias else inner
+            inner = self.source(node.this, scope, lateral=True)
+            if alias:
+                inner.alias = alias
+            return _apply_alias(inner, alias_node)
         if isinstance(node, exp.Subquery):
-            lateral_scope = scope if node.args.get("lateral") else (scope.parent or Scope())
+            lateral_scope = scope if lateral or node.args.get("lateral") else (
+                scope.parent or Scope())
             cols = self.subquery(node.this, lateral_scope)
             return _apply_alias(Rel.of(alias, cols), alias_node)
         if isinstance(node, exp.Values):
@@ -239,8 +255,8 @@ class Analyzer(ExprTyper):
         cols = fn.srf_columns(name, first)
         if cols is None or any(t is None for _, t in cols):
             return Rel(alias or name, None)
-        scalar = len(cols) == 1 and cols[0][0] == name
-        out = [OutColumn(alias or name if scalar else cname,
+        scalar = len(cols) == 1
+        out = [OutColumn(alias or cname if scalar else cname,
                          Val(t, None, f"value produced by {name}()")) for cname, t in cols]
         return Rel.of(alias or name, out)
 
@@ -449,9 +465,7 @@ def _tested_column(test: exp.Expr) -> exp.Column | None:
 
 def parse(sql: str) -> exp.Expr:
     """Parse one PostgreSQL statement (raises ParseError/TokenError)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return sqlglot.parse_one(sql, read="postgres")
+    return quiet_parse(sql)
 
 
 def analyze(sql: str, catalog: Catalog,

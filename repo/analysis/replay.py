@@ -9,6 +9,7 @@ are read from that text here rather than pulling in a second parser (pglast).
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from collections.abc import Iterable
@@ -88,9 +89,7 @@ class _Replayer:
 
     def statement(self, sql: str) -> None:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                node = sqlglot.parse_one(sql, read="postgres")
+            node = quiet_parse(sql)
         except ParseError as exc:
             self.finding(f"cannot parse this statement offline ({_first_line(exc)}); "
                          "its effect on the schema is not modelled")
@@ -162,8 +161,8 @@ class _Replayer:
         col = Column(ident(item.this), pg)
         if isinstance(kind, exp.DataType) and kind.this.name in pgtypes.SERIALS:
             col.not_null = col.has_default = True
-        if pg in self.catalog.domains and self.catalog.domains[pg].not_null:
-            col.not_null = True
+        # A domain's NOT NULL is not the column's attnotnull (what SQLx reports), so it is
+        # deliberately not copied here.
         for cons in item.args.get("constraints") or []:
             self.column_constraint(col, cons.args.get("kind"))
         return col
@@ -331,6 +330,19 @@ class _Replayer:
             return
         not_null = bool(re.search(r"\bNOT\s+NULL\b", rest, re.I))
         self.catalog.domains[name] = Domain(name, base, not_null)
+
+
+def quiet_parse(sql: str) -> exp.Expr:
+    """``sqlglot.parse_one`` without its log line for statements it keeps as Command."""
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return sqlglot.parse_one(sql, read="postgres")
+    finally:
+        logger.setLevel(level)
 
 
 def _is_null(node: exp.Expr | None) -> bool:
