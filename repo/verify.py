@@ -178,14 +178,8 @@ def _check_fingerprint(meta: dict[str, Any] | None, current: str, settings: Sett
 
 
 def _check_generated(settings: Settings, report: Report) -> None:
-    try:
-        from . import codegen
-        render_all = codegen.render_all  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        report.warnings.append(Finding("W002", _rel(settings.generated_dir, settings.root), 1,
-                                       1, "code generator not available; generated code not "
-                                       "checked"))
-        return
+    from .codegen import render_all
+
     try:
         expected: dict[Path, str] = render_all(settings)
     except RepoError as exc:
