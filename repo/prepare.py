@@ -24,7 +24,7 @@ from .describe.describe import Described, Describer
 from .errors import DescribeError, DescribeErrors, UsageError
 from .metadata import store
 from .metadata.diff import compare
-from .migrate import Migration, Migrator, connect, fingerprint, resolve
+from .migrate import Kind, Migration, Migrator, connect, fingerprint, resolve
 from .queries.loader import load_queries
 from .queries.model import QueryDef
 from .server import scratch_server, temporary_database
@@ -96,7 +96,7 @@ def prepare(settings: Settings, *, database_url: str | None, check: bool = False
         with connect(url) as conn:
             if migrate:
                 Migrator(conn, migrations).run()
-                ups = sum(m.kind.name != "DOWN" for m in migrations)
+                ups = sum(m.kind is not Kind.DOWN for m in migrations)
                 say(f"applied {ups} migration{'' if ups == 1 else 's'}")
             describer = Describer(conn, sqlx_version)
             described = _describe(describer, queries, say)
