@@ -1,0 +1,169 @@
+"""The runtime under the generated repositories: errors, argument checks, pools, transactions,
+the `Database` entry point. Sync and async share each test body (tests/helpers/repos.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from helpers.repos import Api
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
+
+from repo import (
+    AsyncDatabase,
+    AsyncRepos,
+    AsyncScriptRepo,
+    ConnectionLost,
+    Database,
+    ForeignKeyViolation,
+    InvalidArgument,
+    NotFound,
+    Repos,
+    ScriptRepo,
+    StatementTimeout,
+    UniqueViolation,
+)
+from repo.config import load_settings
+from repo.errors import ConfigError
+from repo.runtime import AsyncRepo, Param, Query, Repo, scalar_maker
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture(params=["sync", "async"])
+def api(request: pytest.FixtureRequest) -> Iterator[Api]:
+    if request.param == "sync":
+        conn = request.getfixturevalue("conn")
+        yield Api(Repos(conn), conn, is_async=False)
+    else:
+        aconn = request.getfixturevalue("aconn")
+        yield Api(AsyncRepos(aconn), aconn, is_async=True)
+
+
+def _base(api: Api) -> Repo | AsyncRepo:
+    return AsyncRepo(api.conn) if api.is_async else Repo(api.conn)
+
+
+async def test_unique_violation_names_the_constraint(api: Api) -> None:
+    await api.users.upsert_login(user_id="a", email="same@x.org", name=None, provider="p")
+    with pytest.raises(UniqueViolation) as info:
+        await api.users.upsert_login(user_id="b", email="same@x.org", name=None, provider="p")
+    assert info.value.constraint == "users_email_key"
+    assert info.value.table == "users"
+    assert "users/upsert_login" in str(info.value)
+    assert isinstance(info.value.__cause__, psycopg.errors.UniqueViolation)
+
+
+async def test_foreign_key_violation(api: Api) -> None:
+    with pytest.raises(ForeignKeyViolation) as info:
+        await api.sessions.create(session_id="s", user_id="ghost", data={},
+                                  expires_at=NOW)
+    assert info.value.constraint == "sessions_user_id_fkey"
+
+
+async def test_one_without_a_row_raises_not_found(api: Api) -> None:
+    q: Query[int] = Query("t/first", "SELECT 1 WHERE $1::int > 0", (Param("n", "int4"),),
+                          scalar_maker())
+    base = api.wrap(_base(api))
+    assert await base._one(q, (1,)) == 1
+    with pytest.raises(NotFound) as info:
+        await base._one(q, (0,))
+    assert info.value.params == {"n": 0}
+    assert "t/first returned no row for the given n" in str(info.value)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"uri": "a\x00b"}, "parameter `uri` contains a NUL character"),
+    ({"uri": 42}, "parameter `uri` expected str, got int"),
+    ({"uri": None}, "parameter `uri` expected str, got NoneType"),
+])
+async def test_bad_arguments_never_reach_the_server(api: Api, kwargs: dict[str, object],
+                                                    message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        await api.scripts.get_by_uri(**kwargs)
+
+
+async def test_argument_checks_by_type(api: Api) -> None:
+    with pytest.raises(InvalidArgument, match="naive datetime"):
+        await api.logs.prune_before(before=dt.datetime(2020, 1, 1))
+    with pytest.raises(InvalidArgument, match="out of range for int8"):
+        await api.logs.keep_latest_per_script(keep=2**70)
+    with pytest.raises(InvalidArgument, match="expected bool, got int"):
+        await api.users.set_roles(user_id="u", is_admin=1, is_editor=False)
+    with pytest.raises(InvalidArgument, match="row 2: .*`message` contains a NUL"):
+        await api.logs.append_many([("/a", "ok"), ("/a", "bad\x00")])
+
+
+async def test_statement_timeout_is_typed_and_not_retried(api: Api) -> None:
+    await api.sql("SET statement_timeout = '50ms'")
+    q: Query[None] = Query("t/sleep", "SELECT pg_sleep(5)")
+    with pytest.raises(StatementTimeout, match="t/sleep"):
+        await api.wrap(_base(api))._exec(q, ())
+
+
+async def test_connection_lost(api: Api, db_url: str) -> None:
+    pid = (await api.sql("SELECT pg_backend_pid()"))[0][0]
+    with psycopg.connect(db_url, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(ConnectionLost, match="scripts/count: connection lost"):
+        await api.scripts.count()
+
+
+async def test_transactions_belong_to_the_caller(api: Api) -> None:
+    await api.sql("BEGIN")
+    await api.scripts.upsert(uri="/tx.js", code="x")
+    await api.sql("ROLLBACK")
+    assert await api.scripts.get_by_uri(uri="/tx.js") is None
+
+
+def test_sync_pool_source(db_url: str) -> None:
+    with ConnectionPool(db_url, min_size=1, max_size=2, open=True) as pool:
+        scripts = ScriptRepo(pool)
+        scripts.upsert(uri="/p.js", code="x")  # the pool commits on return
+        assert scripts.get_by_uri(uri="/p.js") is not None
+        assert Repos(pool).scripts.count().count == 1
+
+
+async def test_async_pool_source(db_url: str) -> None:
+    async with AsyncConnectionPool(db_url, min_size=1, max_size=2, open=False) as pool:
+        scripts = AsyncScriptRepo(pool)
+        await scripts.upsert(uri="/p.js", code="x")
+        assert await scripts.get_by_uri(uri="/p.js") is not None
+
+
+def test_repo_rejects_other_sources() -> None:
+    with pytest.raises(TypeError, match="needs a connection or a pool"):
+        ScriptRepo("postgresql://nope")  # type: ignore[arg-type]
+
+
+def test_database_migrates_then_serves(empty_db_url: str) -> None:
+    settings = load_settings(ROOT, env={})
+    with Database(empty_db_url, settings=settings, auto_migrate=True, max_size=2) as db:
+        assert len(db.applied) == 5
+        with db.transaction() as tx:
+            tx.scripts.upsert(uri="/d.js", code="x")
+            tx.logs.append(script_uri="/d.js", message="deployed")
+        with pytest.raises(RuntimeError), db.transaction() as tx:
+            tx.scripts.upsert(uri="/rolled-back.js", code="x")
+            raise RuntimeError
+        assert [s.uri for s in db.repos.scripts.list_all()] == ["/d.js"]
+    assert "***" not in repr(db) and "Database(" in repr(db)
+
+
+async def test_async_database(empty_db_url: str) -> None:
+    settings = load_settings(ROOT, env={})
+    async with AsyncDatabase(empty_db_url, settings=settings, auto_migrate=True) as db:
+        assert db.applied == [20241024000001, 20241024000002, 20241024000003,
+                              20241024000004, 20241024000005]
+        async with db.transaction() as tx:
+            await tx.scripts.upsert(uri="/d.js", code="x")
+        assert (await db.repos.scripts.count()).count == 1
+
+
+def test_database_without_url_says_how_to_set_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no database URL"):
+        Database(settings=load_settings(tmp_path, env={}))
