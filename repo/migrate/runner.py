@@ -351,7 +351,7 @@ class Migrator:
             statements = split_statements(m.executable_sql)
         except LexError as exc:
             raise MigrationExecuteError(m.version, str(exc), path=m.path,
-                                        line=line_col(m.sql, exc.offset)[0]) from None
+                                        line=line_col(m.executable_sql, exc.offset)[0]) from None
         for index, (start, statement) in enumerate(statements):
             try:
                 self.conn.execute(statement.encode("utf-8"))
@@ -365,15 +365,16 @@ class Migrator:
         diag = exc.diag
         message = diag.message_primary or str(exc).strip()
         line = col = None
-        bom = 1 if m.sql.startswith("\ufeff") else 0
+        # Positions are counted in the text sent (without a BOM), as an editor counts columns.
+        text = m.executable_sql
         if diag.statement_position:
-            line, col = line_col(m.sql, offset + int(diag.statement_position) - 1 + bom)
+            line, col = line_col(text, offset + int(diag.statement_position) - 1)
         elif statement is not None:
             # Some errors carry no position (an unknown column in CREATE INDEX): when the file
             # ran statement by statement, point at the start of the one that failed.
             first = next((t.start for t in tokens(statement)
                           if t.kind not in ("space", "comment")), 0)
-            line, col = line_col(m.sql, offset + first + bom)
+            line, col = line_col(text, offset + first)
         if no_tx:
             hint = (f"this `-- no-transaction` migration was not recorded; {done} earlier "
                     "statement(s) of it completed and were not rolled back. Fix the file, undo "

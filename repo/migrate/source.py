@@ -107,6 +107,17 @@ def load_migration(path: Path) -> Migration | None:
             path=path,
             hint="re-save the file as UTF-8",
         ) from None
+    if "\0" in sql:
+        # libpq sends SQL as a C string: everything after a NUL would be silently dropped
+        # while the checksum covers the whole file.
+        nul = sql.index("\0")
+        raise MigrationSourceError(
+            "migration file contains a NUL character, which PostgreSQL cannot receive",
+            path=path,
+            line=sql.count("\n", 0, nul) + 1,
+            col=nul - (sql.rfind("\n", 0, nul) + 1) + 1,
+            hint="remove the NUL (0x00) bytes; the file may have been saved as UTF-16",
+        )
     if not sql.strip().lstrip(BOM).strip():
         raise MigrationSourceError(
             "migration file is empty",
