@@ -213,14 +213,25 @@ def test_write_atomic_failure_leaves_old_set(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [".sqlx"]
 
 
-def test_recover_after_death_between_renames(tmp_path: Path) -> None:
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_death_between_renames_readers_see_old_set_and_writer_recovers(tmp_path: Path) -> None:
     sqlx = tmp_path / ".sqlx"
-    store.write_atomic(sqlx, {"repo-meta.json": "old\n"})
-    os.rename(sqlx, tmp_path / "..sqlx.old-dead")
-    (tmp_path / "..sqlx.new-dead").mkdir()
+    store.write_atomic(sqlx, {"repo-meta.json": '{"v": "old"}\n'})
+    dead = _dead_pid()
+    os.rename(sqlx, tmp_path / f"..sqlx.old-{dead}-aa")
+    (tmp_path / f"..sqlx.new-{dead}-aa").mkdir()
+    alive = tmp_path / f"..sqlx.new-{os.getpid()}-bb"  # a concurrent writer: left alone
+    alive.mkdir()
+    assert store.load_meta(sqlx) == {"v": "old"}
+    assert not sqlx.exists()  # readers never modify anything
     store.recover(sqlx)
-    assert (sqlx / "repo-meta.json").read_text() == "old\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".sqlx"]
+    assert (sqlx / "repo-meta.json").read_text() == '{"v": "old"}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".sqlx", alive.name])
 
 
 _WRITER = """

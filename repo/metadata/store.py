@@ -11,8 +11,10 @@ Atomic replacement (`write_atomic`): the complete new directory is built next to
 (``.<name>.new-<token>``), then the two are swapped in one ``renameat2(RENAME_EXCHANGE)`` system
 call where the kernel has it (Linux). Elsewhere the old directory is first renamed to
 ``.<name>.old-<token>`` and the new one renamed into place; if the process dies between the two
-renames, `recover` (run before every read and write) puts the old directory back. Either way a
-crash leaves the old set or the new set, never a mix.
+renames, readers read the old set from the backup, and the next `write_atomic` (`recover`) puts
+it back. Either way a crash leaves the old set or the new set, never a mix. Readers never
+modify anything, and leftovers are only removed when the process that made them is gone
+(the writer's pid is part of the temporary names), so concurrent readers and writers are safe.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def _read_json(path: Path) -> Any:
 
 def load_all(sqlx_dir: Path) -> dict[str, dict[str, Any]]:
     """Every ``query-*.json`` in ``sqlx_dir``, keyed by hash (empty when the dir is missing)."""
-    recover(sqlx_dir)
+    sqlx_dir = _readable(sqlx_dir)
     out: dict[str, dict[str, Any]] = {}
     if not sqlx_dir.is_dir():
         return out
@@ -85,7 +87,7 @@ def load_all(sqlx_dir: Path) -> dict[str, dict[str, Any]]:
 
 def load_raw(sqlx_dir: Path) -> dict[str, str]:
     """Every query file and the extras file as text, keyed by file name (for byte checks)."""
-    recover(sqlx_dir)
+    sqlx_dir = _readable(sqlx_dir)
     if not sqlx_dir.is_dir():
         return {}
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(sqlx_dir.iterdir())
@@ -94,7 +96,7 @@ def load_raw(sqlx_dir: Path) -> dict[str, str]:
 
 def load_meta(sqlx_dir: Path) -> dict[str, Any] | None:
     """The parsed ``repo-meta.json``, or None when there is none."""
-    recover(sqlx_dir)
+    sqlx_dir = _readable(sqlx_dir)
     path = sqlx_dir / META_FILE
     if not path.is_file():
         return None
@@ -113,13 +115,34 @@ def _siblings(sqlx_dir: Path, kind: str) -> list[Path]:
     return sorted(p for p in parent.iterdir() if p.name.startswith(prefix))
 
 
+def _owner_alive(path: Path) -> bool:
+    """Whether the process that named ``path`` (``...-<pid>-<hex>``) is still running."""
+    try:
+        pid = int(path.name.rsplit("-", 2)[-2])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _readable(sqlx_dir: Path) -> Path:
+    """The directory holding the current set: the backup if a writer died mid-swap."""
+    if not sqlx_dir.exists():
+        olds = _siblings(sqlx_dir, "old")
+        if olds:
+            return olds[-1]
+    return sqlx_dir
+
+
 def recover(sqlx_dir: Path) -> None:
-    """Undo the traces of an interrupted `write_atomic` (see the module docstring)."""
-    olds = _siblings(sqlx_dir, "old")
+    """Undo the traces of an interrupted `write_atomic` whose process is gone."""
+    olds = [p for p in _siblings(sqlx_dir, "old") if not _owner_alive(p)]
     if olds and not sqlx_dir.exists():
         os.rename(olds[-1], sqlx_dir)  # died between the two renames: keep the old set
         olds = olds[:-1]
-    for leftover in olds + _siblings(sqlx_dir, "new"):
+    for leftover in olds + [p for p in _siblings(sqlx_dir, "new") if not _owner_alive(p)]:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -129,7 +152,7 @@ def write_atomic(sqlx_dir: Path, files: dict[str, str]) -> None:
     Query files not in ``files`` are removed (stale); other files in the directory are kept.
     """
     recover(sqlx_dir)
-    token = secrets.token_hex(4)
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
     new = sqlx_dir.with_name(f".{sqlx_dir.name}.new-{token}")
     try:
         _build(new, sqlx_dir, files)
