@@ -1,0 +1,110 @@
+"""mypy sees the generated repositories as typed: reveal_type and expected errors.
+
+One mypy run over one snippet (mypy takes seconds to start); each expectation is a line
+of the snippet, found by a marker comment, and checked against mypy's output for that line.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+mypy_api = pytest.importorskip("mypy.api")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SNIPPET = '''
+import datetime
+import psycopg
+from psycopg_pool import ConnectionPool
+from repo import AsyncScriptRepo, LogRepo, Repos, ScriptRepo, SessionRepo
+
+
+def sync(conn: psycopg.Connection[tuple[object, ...]], pool: ConnectionPool) -> None:
+    reveal_type(ScriptRepo(conn).get_by_uri(uri="/index.js"))  # T: script_optional
+    reveal_type(ScriptRepo(pool).list_uninitialized())  # T: script_list
+    reveal_type(ScriptRepo(conn).delete_by_uri(uri="/x"))  # T: int
+    reveal_type(ScriptRepo(conn).upsert(uri="/x", code="y"))  # T: script
+    reveal_type(Repos(conn).sessions.get_valid(session_id="s"))  # T: session_optional
+    reveal_type(LogRepo(conn).append_many([("/a", "b")]))  # T: int
+    ScriptRepo(conn).get_by_uri(uri=1)  # E: int_for_uri
+    ScriptRepo(conn).get_by_uri("/index.js")  # E: positional
+    SessionRepo(conn).create(  # E: naive_ok
+        session_id="s", user_id="u", data={"a": [1]}, expires_at=datetime.datetime.now()
+    )
+    ScriptRepo(conn).mark_init_result(uri="/x", initialized=True, init_error=None)
+    ScriptRepo(conn).upsert(uri="/x", code=None)  # E: none_for_code
+
+
+async def run(conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
+    reveal_type(await AsyncScriptRepo(conn).get_by_uri(uri="/index.js"))  # T: script_optional
+    await AsyncScriptRepo(conn).get_by_uri(uri=1)  # E: int_for_uri
+'''
+
+EXPECTED_TYPES = {
+    "script_optional": "repo.generated.models.Script | None",
+    "script_list": "list[repo.generated.models.Script]",
+    "script": "repo.generated.models.Script",
+    "session_optional": "repo.generated.models.Session | None",
+    "int": "int",
+}
+EXPECTED_ERRORS = {
+    "int_for_uri": 'Argument "uri" to "get_by_uri" of "(Async)?ScriptRepo" has incompatible '
+    'type "int"',
+    "positional": "Too many positional arguments",
+    "none_for_code": 'Argument "code" to "upsert" of "ScriptRepo" has incompatible type "None"',
+}
+
+
+@pytest.fixture(scope="module")
+def mypy_output(tmp_path_factory: pytest.TempPathFactory) -> dict[int, list[str]]:
+    tmp = tmp_path_factory.mktemp("typing")
+    path = tmp / "snippet.py"
+    path.write_text(textwrap.dedent(SNIPPET), encoding="utf-8")
+    stdout, stderr, _ = mypy_api.run([
+        str(path), "--strict", "--no-error-summary", "--show-error-codes",
+        # A private cache: a shared one can answer for another run's snippet.py.
+        "--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", str(tmp / "cache"),
+    ])
+    assert not stderr, stderr
+    by_line: dict[int, list[str]] = {}
+    for line in stdout.splitlines():
+        m = re.match(rf"{re.escape(str(path))}:(\d+): (.*)", line)
+        if m:
+            by_line.setdefault(int(m[1]), []).append(m[2])
+    return by_line
+
+
+def _marked(kind: str) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for number, line in enumerate(textwrap.dedent(SNIPPET).splitlines(), 1):
+        m = re.search(rf"# {kind}: (\w+)", line)
+        if m:
+            out.setdefault(m[1], []).append(number)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_TYPES))
+def test_reveal_type(mypy_output: dict[int, list[str]], name: str) -> None:
+    for line in _marked("T")[name]:
+        notes = mypy_output.get(line, [])
+        assert f'note: Revealed type is "{EXPECTED_TYPES[name]}"' in notes, (line, notes)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ERRORS))
+def test_type_errors(mypy_output: dict[int, list[str]], name: str) -> None:
+    for line in _marked("E")[name]:
+        messages = " / ".join(mypy_output.get(line, []))
+        assert re.search(EXPECTED_ERRORS[name], messages), (line, messages)
+
+
+def test_nothing_else_is_reported(mypy_output: dict[int, list[str]]) -> None:
+    expected = {n for marks in (_marked("T"), _marked("E")) for lines in marks.values()
+                for n in lines}
+    # A naive datetime is a runtime error, not a type error (mypy cannot tell them apart).
+    expected -= set(_marked("E")["naive_ok"])
+    unexpected = {n: msgs for n, msgs in mypy_output.items() if n not in expected}
+    assert unexpected == {}
