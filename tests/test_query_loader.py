@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from repo.errors import QueryFileError
 from repo.queries import QueryDef, load_queries
@@ -148,3 +151,38 @@ def test_project_queries_load() -> None:
     assert by_key["logs/list_for_script"].params == ("script_uri", "limit")
     assert {q.repo for q in queries} == {"scripts", "assets", "logs", "users", "sessions"}
     assert all(q.marker_line is not None and q.doc for q in queries)
+
+
+def test_hidden_files_are_ignored(tmp_path: Path) -> None:
+    write(tmp_path, "r/get.sql", "SELECT 1")
+    write(tmp_path, "r/.#get.sql", "not sql")
+    write(tmp_path, ".trash/old.sql", "not sql")
+    assert [q.key for q in load_queries(tmp_path)] == ["r/get"]
+
+
+_WORD = st.sampled_from(["SELECT ", "a", " + ", "\n", "FROM t ", "WHERE x = ", ", ", "é", "::int "])
+_NAME = st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_WORD, _NAME), min_size=1, max_size=8), _WORD)
+def test_compiled_placeholders_map_back_to_their_names(
+        parts: list[tuple[str, str]], tail: str) -> None:
+    from repo.queries.loader import compile_placeholders
+    from repo.sqltext import line_col, tokens
+
+    # A `:` glued to an identifier is an array slice, so placeholders follow a space.
+    text = "".join(f"{w} :{n} " for w, n in parts) + tail
+    sql, params, positional, offsets = compile_placeholders(text, list(tokens(text)),
+                                                            Path("x.sql"))
+    order = list(dict.fromkeys(n for _, n in parts))
+    assert params == tuple(order) and not positional
+    q = QueryDef("r", "m", Path("m.sql"), text, sql, params, False, "many", offsets=offsets)
+    text_pos = [m.start() for m in re.finditer(r"(?<= ):(?=[a-z_])", text)]
+    sql_pos = [i for i, c in enumerate(sql) if c == "$"]
+    assert len(text_pos) == len(sql_pos) == len(parts)
+    for (_, name), t, s in zip(parts, text_pos, sql_pos, strict=True):
+        assert sql[s:].startswith(f"${order.index(name) + 1}")
+        assert q.line_col_of(s) == line_col(text, t)
+        after = s + len(f"${order.index(name) + 1}")
+        assert q.line_col_of(after) == line_col(text, t + 1 + len(name))

@@ -58,6 +58,8 @@ def _query_files(queries_dir: Path) -> list[Path]:
     for path in sorted(queries_dir.rglob("*")):
         if not path.is_file() or path.suffix.lower() != ".sql":
             continue
+        if any(part.startswith(".") for part in path.relative_to(queries_dir).parts):
+            continue  # editor lock/backup files and hidden folders are not queries
         if path.parent.parent != queries_dir:
             raise QueryFileError(
                 "query files must be queries/<repo>/<method>.sql", path=path,
