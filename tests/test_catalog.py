@@ -1,0 +1,123 @@
+"""The offline migration replay, checked against what PostgreSQL builds from the same files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from repo.analysis import load_catalog, replay_differences
+from repo.analysis.catalog import Catalog
+from repo.analysis.live import compare, live_schema
+from repo.analysis.replay import replay
+from repo.migrate import Migrator, resolve
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HARD = """\
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%');
+CREATE TABLE t1 (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n INT CHECK (n > 0),
+                 total NUMERIC(10, 2) DEFAULT 0, note TEXT NULL);
+CREATE TABLE t2 (id SERIAL PRIMARY KEY, big BIGSERIAL, small SMALLSERIAL,
+                 code VARCHAR(32) NOT NULL, ts TIMESTAMP(3) WITH TIME ZONE,
+                 d DOUBLE PRECISION, r REAL, b BYTEA, j JSON, arr INT[][], e email,
+                 m mood NOT NULL DEFAULT 'ok', mm mood[], "Quoted" TEXT,
+                 g INT GENERATED ALWAYS AS (id * 2) STORED);
+CREATE TABLE t3 (a INT, b INT, PRIMARY KEY (a, b));
+CREATE TABLE t4 (a INT, b INT);
+CREATE TABLE IF NOT EXISTS t5 (id UUID PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS t5 (id INT);
+ALTER TABLE t1 ALTER COLUMN n SET NOT NULL;
+ALTER TABLE t1 RENAME COLUMN note TO remark;
+ALTER TABLE t1 RENAME total TO amount;
+ALTER TABLE t2 ALTER COLUMN code TYPE TEXT USING code::text;
+ALTER TABLE t2 ADD COLUMN IF NOT EXISTS role TEXT NOT NULL DEFAULT 'user';
+ALTER TABLE ONLY t2 ADD COLUMN IF NOT EXISTS role INT;
+ALTER TABLE t2 DROP COLUMN IF EXISTS d;
+ALTER TABLE t2 DROP COLUMN IF EXISTS nothing;
+ALTER TABLE t2 ALTER COLUMN m DROP NOT NULL, ALTER COLUMN m DROP DEFAULT;
+ALTER TABLE t1 ALTER COLUMN remark SET DEFAULT '';
+ALTER TABLE t1 ALTER COLUMN amount DROP DEFAULT;
+ALTER TYPE mood ADD VALUE IF NOT EXISTS 'happy';
+ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';
+ALTER TYPE mood ADD VALUE IF NOT EXISTS 'sad';
+ALTER TABLE t3 RENAME TO t3_renamed;
+ALTER TABLE t4 ADD PRIMARY KEY (a, b);
+CREATE INDEX IF NOT EXISTS t1_n ON t1 (n) WHERE n > 1;
+COMMENT ON TABLE t1 IS 'x';
+DROP TABLE IF EXISTS t5, nothing_here;
+CREATE TABLE t6 (id INT);
+DROP TABLE t6;
+"""
+
+
+def _apply(conn: psycopg.Connection[tuple[object, ...]], folder: Path) -> Catalog:
+    migrations = resolve(folder)
+    Migrator(conn, migrations).run()
+    return replay(migrations)
+
+
+def test_project_replay_matches_database(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    migrations = resolve(ROOT / "migrations")
+    assert replay_differences(migrations, conn) == []
+    catalog = load_catalog(ROOT / "migrations")
+    assert list(catalog.tables) == ["scripts", "assets", "logs", "users", "sessions"]
+    assert catalog.findings == [] and catalog.complete
+
+
+def test_hard_statements_replay_exactly(empty_db_url: str, tmp_path: Path) -> None:
+    # ADD VALUE may not be used in the transaction that adds it, so no-transaction.
+    (tmp_path / "1_hard.sql").write_text("-- no-transaction\n" + HARD)
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        catalog = _apply(conn, tmp_path)
+        tables, enums = live_schema(conn)
+    assert compare(catalog, tables, enums) == []
+    assert catalog.findings == []
+    assert catalog.enums["mood"] == ["sad", "meh", "ok", "happy"]
+    t2 = catalog.tables["t2"].columns
+    assert (t2["id"].type, t2["id"].not_null, t2["id"].has_default) == ("int4", True, True)
+    assert t2["big"].type == "int8" and t2["mm"].type == "mood[]" and "Quoted" in t2
+    assert catalog.type_info("mood[]") == {"Custom": {"name": "mood[]", "kind": {"Array": {
+        "Custom": {"name": "mood", "kind": {"Enum": ["sad", "meh", "ok", "happy"]}}}}}}
+    assert catalog.type_info("email") == {"Custom": {"name": "email", "kind": {"Domain":
+                                                                               "Text"}}}
+
+
+def test_unmodelled_statements_are_listed(empty_db_url: str, tmp_path: Path) -> None:
+    (tmp_path / "1_base.sql").write_text(
+        "CREATE TABLE base (id INT PRIMARY KEY, v TEXT);\n"
+        "CREATE TABLE copy (LIKE base INCLUDING ALL);\n"
+        "DO $$ BEGIN CREATE TABLE IF NOT EXISTS hidden (x INT NOT NULL); END $$;\n"
+        "CREATE VIEW v AS SELECT id FROM base;\n")
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        catalog = _apply(conn, tmp_path)
+        diffs = replay_differences(resolve(tmp_path), conn)
+    where = [(f.line, f.message.split(":")[0]) for f in catalog.findings]
+    assert [w[0] for w in where] == [2, 3, 4]
+    assert "LIKE" in catalog.findings[0].message
+    assert "DO" in catalog.findings[1].message
+    assert not catalog.complete  # a missing table is then only a warning
+    assert any("table hidden" in d for d in diffs)
+    assert any("copy" in d for d in diffs)
+
+
+@pytest.mark.parametrize(("ddl", "check"), [
+    ("CREATE TABLE a (x INT); ALTER TABLE a RENAME x TO y;",
+     lambda c: list(c.tables["a"].columns) == ["y"]),
+    ("CREATE TYPE e AS ENUM ('a', 'b'); ALTER TYPE e RENAME VALUE 'a' TO 'z';",
+     lambda c: c.enums["e"] == ["z", "b"]),
+    ("CREATE DOMAIN d AS varchar(5) NOT NULL; CREATE TABLE a (x d);",
+     lambda c: c.domains["d"].base == "varchar" and not c.tables["a"].columns["x"].not_null),
+    ("CREATE TABLE a (x INT); DROP TABLE a;", lambda c: "a" not in c.tables),
+    ("CREATE TABLE public.a (\"X\" INT NOT NULL);",
+     lambda c: c.tables["a"].columns["X"].not_null),
+    ("CREATE TABLE a (x INT); ALTER TABLE a ALTER COLUMN x SET DATA TYPE bigint;",
+     lambda c: c.tables["a"].columns["x"].type == "int8"),
+])
+def test_small_replays(tmp_path: Path, ddl: str, check: object) -> None:
+    (tmp_path / "1_x.sql").write_text(ddl)
+    catalog = load_catalog(tmp_path)
+    assert catalog.findings == []
+    assert check(catalog)  # type: ignore[operator]
