@@ -275,7 +275,9 @@ class ExprTyper:
         whole = scope.find_rel(name)
         if whole is not None:  # a whole-row reference: `to_jsonb(p)`
             return Val(whole.table, False, "a whole-row value is never NULL")
-        self.problem(f'column "{name}" does not exist', node, certain=missing)
+        if missing:
+            self.problem(f'column "{name}" does not exist', node, certain=True)
+        # Otherwise a relation with unknown columns (view, function, other schema) may have it.
         return Val(None, None, "unknown column")
 
     def _exact(self, table: str) -> bool:
