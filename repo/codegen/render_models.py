@@ -64,8 +64,11 @@ def _enum(enum: EnumSpec) -> list[str]:
 
 
 def _model(model: ModelSpec) -> list[str]:
+    # psycopg's Range has no pydantic schema; pydantic then only checks isinstance.
+    arbitrary = any("Range[" in f.annotation for f in model.fields)
+    config = "frozen=True, arbitrary_types_allowed=True" if arbitrary else "frozen=True"
     lines = [f"class {model.name}(BaseModel):", *_emit.docstring(model.doc, "    "), "",
-             "    model_config = ConfigDict(frozen=True)", ""]
+             f"    model_config = ConfigDict({config})", ""]
     for f in model.fields:
         lines += _field(f)
     return lines

@@ -29,7 +29,8 @@ from typing import Any
 IMPORTS: dict[str, tuple[str, str | None]] = {
     "datetime": ("datetime", None),
     "uuid": ("uuid", None),
-    "ipaddress": ("ipaddress", None),
+    "IPAddress": ("repo.runtime", "IPAddress"),
+    "IPNetwork": ("repo.runtime", "IPNetwork"),
     "Decimal": ("decimal", "Decimal"),
     "Range": ("psycopg.types.range", "Range"),
     "Multirange": ("psycopg.types.multirange", "Multirange"),
@@ -38,9 +39,6 @@ IMPORTS: dict[str, tuple[str, str | None]] = {
     "JsonValue": ("repo.runtime", "JsonValue"),
 }
 
-_INET = ("ipaddress.IPv4Address | ipaddress.IPv6Address | ipaddress.IPv4Interface"
-         " | ipaddress.IPv6Interface")
-_CIDR = "ipaddress.IPv4Network | ipaddress.IPv6Network"
 
 # SQLx variant -> (row annotation, parameter annotation or None for "same", param kind)
 SCALARS: dict[str, tuple[str, str | None, str]] = {
@@ -62,8 +60,8 @@ SCALARS: dict[str, tuple[str, str | None, str]] = {
     "Polygon": ("str", None, "text"),
     "Line": ("str", None, "text"),
     "Circle": ("str", None, "text"),
-    "Cidr": (_CIDR, None, "inet"),
-    "Inet": (_INET, None, "inet"),
+    "Cidr": ("IPNetwork", None, "inet"),
+    "Inet": ("IPAddress", None, "inet"),
     "Float4": ("float", None, "float"),
     "Float8": ("float", None, "float"),
     "Unknown": ("str", None, "text"),

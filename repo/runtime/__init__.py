@@ -5,6 +5,7 @@ parameter checks, row makers, error translation) and two thin shells over it, `R
 and `AsyncRepo`, the sync one generated from the async one.
 """
 
+import ipaddress
 from typing import TypeAlias
 
 from pydantic import JsonValue as _JsonValue
@@ -18,10 +19,19 @@ from ._sync import Repo, Source
 JsonValue: TypeAlias = _JsonValue
 """A JSON document as Python values (dict, list, str, int, float, bool, None)."""
 
+IPAddress: TypeAlias = (ipaddress.IPv4Address | ipaddress.IPv6Address | ipaddress.IPv4Interface
+                        | ipaddress.IPv6Interface)
+"""An ``inet`` value as psycopg returns it: an address, or an interface when it has a mask."""
+
+IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
+"""A ``cidr`` value."""
+
 __all__ = [
     "KINDS",
     "AsyncRepo",
     "AsyncSource",
+    "IPAddress",
+    "IPNetwork",
     "CopyIn",
     "JsonValue",
     "Param",
