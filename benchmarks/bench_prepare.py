@@ -32,9 +32,11 @@ TEMPLATES = [
     "LEFT JOIN users u ON u.user_id = s.user_id WHERE s.expires_at > now() - interval '{n} s'\n",
     "-- :one\nSELECT count(*) AS n, max(created_at) AS latest FROM logs "
     "WHERE script_uri = :uri AND length(message) > {n}\n",
-    "-- :optional\nUPDATE users SET name = :name WHERE user_id = :user_id AND {n} > 0 RETURNING *\n",
+    "-- :optional\nUPDATE users SET name = :name WHERE user_id = :user_id AND {n} > 0 "
+    "RETURNING *\n",
     "-- :execrows\nDELETE FROM logs WHERE created_at < :before AND script_uri <> 'x{n}'\n",
-    "-- :one\nINSERT INTO logs (script_uri, message) VALUES (:uri, :message || '{n}') RETURNING id\n",
+    "-- :one\nINSERT INTO logs (script_uri, message) VALUES (:uri, :message || '{n}') "
+    "RETURNING id\n",
     "-- :many\nWITH recent AS (SELECT script_uri, count(*) AS c FROM logs GROUP BY script_uri) "
     "SELECT s.uri, r.c FROM scripts s FULL JOIN recent r ON r.script_uri = s.uri "
     "WHERE coalesce(r.c, 0) >= {n}\n",
