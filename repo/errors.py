@@ -10,6 +10,7 @@ Hierarchy::
     ├── ConfigError             database URL, config.toml, .env
     ├── ServerError             the embedded / development PostgreSQL server
     ├── QueryFileError          a queries/<repo>/<method>.sql file is malformed
+    │   └── QueryFileErrors        several malformed files in one run (``errors`` lists them)
     ├── DescribeError           PostgreSQL rejected a query during `prepare`
     │   └── DescribeErrors         several queries rejected in one run (``errors`` lists them)
     ├── MetadataError           .sqlx/ is unreadable or out of date
@@ -109,6 +110,16 @@ class ServerError(RepoError):
 
 class QueryFileError(RepoError):
     """A query file is malformed (bad marker, mixed placeholders, not UTF-8, ...)."""
+
+
+class QueryFileErrors(QueryFileError):
+    """Every malformed query file found in one load; ``errors`` holds one per file."""
+
+    def __init__(self, errors: list[QueryFileError]) -> None:
+        self.errors = errors
+        lines = "\n".join(f"  {e.render()}".replace("\n", "\n  ") for e in errors)
+        super().__init__(f"{len(errors)} query files are malformed:\n{lines}",
+                         hint="fix each file listed above")
 
 
 class DescribeError(RepoError):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from repo.errors import QueryFileError
+from repo.errors import QueryFileError, QueryFileErrors
 from repo.queries import QueryDef, load_queries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,3 +186,12 @@ def test_compiled_placeholders_map_back_to_their_names(
         assert q.line_col_of(s) == line_col(text, t)
         after = s + len(f"${order.index(name) + 1}")
         assert q.line_col_of(after) == line_col(text, t + 1 + len(name))
+
+
+def test_every_malformed_file_is_reported(tmp_path: Path) -> None:
+    err = error_of(tmp_path, {"r/a.sql": "-- :single\nSELECT 1", "r/b.sql": "SELECT :a, $1",
+                              "r/ok.sql": "SELECT 1"})
+    assert isinstance(err, QueryFileErrors)
+    assert [(Path(e.path or "").name, e.line) for e in err.errors] == [("a.sql", 1), ("b.sql", 1)]
+    assert "2 query files are malformed" in str(err)
+    assert f"{tmp_path}/r/b.sql:1:12: query mixes :name and $n placeholders" in str(err)

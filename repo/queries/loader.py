@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from ..errors import QueryFileError
+from ..errors import QueryFileError, QueryFileErrors
 from ..sqltext import LexError, Token, line_col, split_statements, tokens
 from .model import CARDINALITIES, QueryDef
 
@@ -43,12 +43,23 @@ def load_queries(queries_dir: Path) -> list[QueryDef]:
         queries_dir: the folder holding one sub-folder per repository.
 
     Raises:
-        QueryFileError: for the first malformed file, naming file:line:col and the fix.
+        QueryFileError: a malformed file, naming file:line:col and the fix
+            (`QueryFileErrors`, listing each, when several are malformed).
     """
     if not queries_dir.is_dir():
         raise QueryFileError(f"query directory {queries_dir} does not exist", path=queries_dir,
                              hint="create queries/<repo>/<method>.sql files, or pass --queries")
-    defs = [load_query_file(p, p.parent.name) for p in _query_files(queries_dir)]
+    defs: list[QueryDef] = []
+    errors: list[QueryFileError] = []
+    for path in _query_files(queries_dir):
+        try:
+            defs.append(load_query_file(path, path.parent.name))
+        except QueryFileError as exc:
+            errors.append(exc)  # keep going: report every malformed file in one run
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise QueryFileErrors(errors)
     _check_duplicates(defs)
     return sorted(defs, key=lambda q: (q.repo, q.method))
 
