@@ -129,6 +129,7 @@ def load_query_file(path: Path, repo: str) -> QueryDef:
     toks = _lex(text, path)
     _check_single_statement(text, toks, path)
     header = parse_header(text, path)
+    _check_late_markers(text, toks, path)
     sql, params, positional, offsets = compile_placeholders(text, toks, path)
     for name in header.param_nullable:
         if name not in params:
@@ -164,6 +165,25 @@ def _check_single_statement(text: str, toks: list[Token], path: Path) -> None:
         raise QueryFileError("a query file holds exactly one statement; found another here",
                              path=path, line=line, col=col,
                              hint="move the second statement into a file of its own")
+
+
+def _check_late_markers(text: str, toks: list[Token], path: Path) -> None:
+    """A marker or directive below the first SQL line would be silently ignored: refuse it."""
+    started = False
+    for tok in toks:
+        if tok.kind not in ("space", "comment"):
+            started = True
+        elif started and tok.kind == "comment" and _starts_line(text, tok.start):
+            body = text[tok.start:tok.end]
+            if _MARKER.match(body) or _DIRECTIVE.match(body):
+                line, col = line_col(text, tok.start)
+                raise QueryFileError(
+                    "markers and directives belong in the leading comment block", path=path,
+                    line=line, col=col, hint="move this line above the SQL statement")
+
+
+def _starts_line(text: str, offset: int) -> bool:
+    return not text[text.rfind("\n", 0, offset) + 1:offset].strip()
 
 
 @dataclass
