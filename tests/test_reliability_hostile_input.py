@@ -10,15 +10,21 @@ Values: every repository write/read round-trips arbitrary text, bytes, JSON and 
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import hashlib
+import random
 import re
+import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
 from helpers.reliability import ROOT, cli_env, run_cli, write_files
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
-from repo.errors import MigrationSourceError, QueryFileError
+from repo.errors import InvalidArgument, MigrationSourceError, QueryFileError
+from repo.generated import Repos
 from repo.migrate import resolve
 from repo.queries.loader import load_query_file
 from repo.sqltext import line_col
@@ -296,3 +302,180 @@ def test_no_sql_text_is_built_from_values_in_the_package() -> None:
     for (filename, fragment), _reason in _ALLOWED.items():
         # The allow-list stays honest: each entry still exists.
         assert fragment in (ROOT / filename).read_text(encoding="utf-8"), filename
+
+
+# -- values: round trips through every repository write and read ------------------------------
+
+Conn = psycopg.Connection[tuple[object, ...]]
+# Everything PostgreSQL text can hold: any code point except NUL and lone surrogates.
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+               max_size=300)
+BIG_BYTES = st.builds(lambda n, seed: random.Random(seed).randbytes(n),
+                      st.integers(1_000_000, 4_000_000), st.integers(0, 2**32))
+BYTES = st.one_of(st.binary(max_size=2000), BIG_BYTES)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | TEXT
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=15)
+OFFSETS = st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)),
+                           dt.timezone(dt.timedelta(hours=-8))])
+# Years 2..9998: a value whose UTC form leaves Python's years 1..9999 cannot be read back.
+TIMESTAMPS = st.datetimes(min_value=dt.datetime(2, 1, 1), max_value=dt.datetime(9998, 12, 31),
+                          timezones=OFFSETS)
+HOSTILE = ["'); DROP TABLE scripts; --", "\" OR 1=1 --", "$1", ":uri", "%s", "%(uri)s", "{}",
+           "\\", "$$", "/*", "--", "' || pg_sleep(10) || '", "\u202e\u0301\U0001f600", " "]
+PROPERTY = settings(max_examples=25, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def json_equal(a: object, b: object) -> bool:
+    """JSON equality: a number is its value (jsonb stores 1e16 as 10000000000000000)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b if isinstance(a, int) and isinstance(b, int) else float(a) == float(b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+@pytest.fixture
+def user_id(conn: Conn) -> str:
+    user = Repos(conn).users.upsert_login(user_id="hostile-user", email="h@example.com",
+                                          name=None, provider="google")
+    return user.user_id
+
+
+@PROPERTY
+@given(uri=TEXT, code=TEXT, message=TEXT)
+def test_text_round_trips_through_scripts_and_logs(conn: Conn, uri: str, code: str,
+                                                   message: str) -> None:
+    repos = Repos(conn)
+    written = repos.scripts.upsert(uri=uri, code=code)
+    read = repos.scripts.get_by_uri(uri=uri)
+    assert (written.uri, written.code) == (uri, code)
+    assert read is not None and (read.uri, read.code) == (uri, code)
+    log = repos.logs.append(script_uri=uri, message=message)
+    assert log.message == message
+    assert message in [line.message for line in repos.logs.list_for_script(script_uri=uri,
+                                                                          limit=10_000)]
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
+@given(path=TEXT, mimetype=TEXT, content=BYTES)
+@example(path="/big.bin", mimetype="application/octet-stream",
+         content=random.Random(6).randbytes(6_000_000))  # always at least one of several MB
+def test_bytes_up_to_megabytes_round_trip_through_assets(conn: Conn, path: str, mimetype: str,
+                                                         content: bytes) -> None:
+    repos = Repos(conn)
+    written = repos.assets.upsert(public_path=path, mimetype=mimetype, content=content)
+    read = repos.assets.get_by_path(public_path=path)
+    assert written.content == content
+    assert read is not None and read.content == content and read.mimetype == mimetype
+
+
+@PROPERTY
+@given(data=JSON, expires_at=TIMESTAMPS, name=st.none() | TEXT)
+def test_json_and_timestamps_round_trip_through_sessions_and_users(
+        conn: Conn, user_id: str, data: object, expires_at: dt.datetime, name: str | None) -> None:
+    repos = Repos(conn)
+    session_id = uuid.uuid4().hex
+    created = repos.sessions.create(session_id=session_id, user_id=user_id, data=data,
+                                    expires_at=expires_at)
+    listed = [s for s in repos.sessions.list_for_user(user_id=user_id)
+              if s.session_id == session_id]
+    for session in (created, *listed):
+        assert json_equal(session.data, data), (session.data, data)
+        assert session.expires_at == expires_at and session.expires_at.tzinfo is not None
+    assert len(listed) == 1
+    user = repos.users.upsert_login(user_id=user_id, email="h@example.com", name=name,
+                                    provider="google")
+    assert user.name == name
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_strings_are_data_not_sql(conn: Conn, user_id: str, value: str) -> None:
+    repos = Repos(conn)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    assert repos.scripts.upsert(uri=value, code=value).uri == value
+    assert repos.sessions.create(session_id=value, user_id=user_id, data={value: value},
+                                 expires_at=later).session_id == value
+    got = repos.sessions.get_valid(session_id=value)
+    assert got is not None and got.data == {value: value}
+    assert repos.scripts.get_by_uri(uri=value) is not None
+    assert repos.scripts.count().count == 1  # nothing else was created or dropped
+    assert repos.sessions.delete(session_id=value) == 1
+
+
+# -- values that cannot be stored: a clear error, nothing written, no truncation ---------------
+
+def _nothing_written(conn: Conn) -> None:
+    assert conn.execute("SELECT (SELECT count(*) FROM scripts) + (SELECT count(*) FROM "
+                        "sessions) + (SELECT count(*) FROM logs)").fetchone() == (0,)
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+@pytest.mark.parametrize("call, parameter", [
+    (lambda r, u: r.scripts.upsert(uri="a\x00b", code="x"), "uri"),
+    (lambda r, u: r.logs.append(script_uri="s", message="\x00"), "message"),
+    (lambda r, u: r.scripts.upsert(uri=123, code="x"), "uri"),
+    (lambda r, u: r.assets.upsert(public_path="p", mimetype="m", content="not bytes"),
+     "content"),
+    (lambda r, u: r.users.set_roles(is_admin=1, is_editor=False, user_id=u), "is_admin"),
+    (lambda r, u: r.logs.list_for_script(script_uri="s", limit=2**63), "limit"),
+    (lambda r, u: r.logs.list_for_script(script_uri="s", limit="10"), "limit"),
+    (lambda r, u: r.sessions.create(session_id="s", user_id=u, data={},
+                                    expires_at=dt.datetime(2030, 1, 1)), "expires_at"),
+    (lambda r, u: r.scripts.upsert(uri=None, code="x"), "uri"),
+], ids=["nul-text", "nul-message", "int-for-text", "str-for-bytes", "int-for-bool",
+        "int8-overflow", "str-for-int", "naive-datetime", "none-for-not-null"])
+def test_bad_values_are_rejected_before_the_server(conn: Conn, user_id: str, call: object,
+                                                   parameter: str) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        call(Repos(conn), user_id)  # type: ignore[operator]
+    assert f"parameter `{parameter}`" in str(caught.value)
+    assert "hint: " in str(caught.value)
+    _nothing_written(conn)
+
+
+def test_an_over_long_value_is_refused_by_the_server_never_truncated(conn: Conn) -> None:
+    # 20 kB of incompressible text cannot go into the UNIQUE index on scripts.uri.
+    uri = random.Random(1).randbytes(10_000).hex()
+    with pytest.raises(psycopg.errors.ProgramLimitExceeded) as caught:
+        Repos(conn).scripts.upsert(uri=uri, code="x")
+    assert "index row" in str(caught.value)
+    _nothing_written(conn)
+    long_code = "y" * 5_000_000  # not indexed: stored whole
+    assert Repos(conn).scripts.upsert(uri="/long", code=long_code).code == long_code
+
+
+JSON_BAD = {
+    "not-serialisable": {"a": object()},
+    "nan": {"a": float("nan")},
+    "nul-in-string": {"a": "x\x00y"},
+    "nul-in-key": {"a\x00": 1},
+}
+
+
+@pytest.mark.xfail(strict=True, reason="issue 4 (repo/runtime/_params.py jsonb binder): a "
+                   "JSON value that cannot be stored raises a raw TypeError / psycopg error "
+                   "from deep inside psycopg instead of InvalidArgument naming `data`")
+@pytest.mark.parametrize("name", list(JSON_BAD))
+def test_unstorable_json_is_an_invalid_argument(conn: Conn, user_id: str, name: str) -> None:
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    with pytest.raises(InvalidArgument, match="parameter `data`"):
+        Repos(conn).sessions.create(session_id="s", user_id=user_id, data=JSON_BAD[name],
+                                    expires_at=later)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 4 (repo/runtime/_params.py text binder): a lone "
+                   "surrogate raises a raw UnicodeEncodeError from psycopg instead of "
+                   "InvalidArgument naming the parameter")
+def test_lone_surrogate_is_an_invalid_argument(conn: Conn) -> None:
+    with pytest.raises(InvalidArgument, match="parameter `uri`"):
+        Repos(conn).scripts.upsert(uri="\ud800", code="x")
