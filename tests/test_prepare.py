@@ -266,3 +266,14 @@ def test_prepare_with_embedded_server(project: Path,
     err = capsys.readouterr().err
     assert "starting a throwaway embedded PostgreSQL" in err
     assert (project / ".sqlx" / "repo-meta.json").is_file()
+
+
+@pytest.mark.parametrize("module", ["repo.queries.model", "repo.queries.loader",
+                                    "repo.describe.nullability", "repo.metadata.store",
+                                    "repo.metadata.diff"])
+def test_doctests(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0
