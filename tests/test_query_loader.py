@@ -127,6 +127,7 @@ def test_sorted_by_repo_and_method(tmp_path: Path) -> None:
      "leading comment block", (2, 1)),
     ({"r/class.sql": "SELECT 1"}, "'class' is not a valid Python identifier", (None, None)),
     ({"r/get-all.sql": "SELECT 1"}, "'get-all' is not a valid Python", (None, None)),
+    ({"r/__init__.sql": "SELECT 1"}, "'__init__' is not a valid Python", (None, None)),
     ({"my-repo/get.sql": "SELECT 1"}, "'my-repo' is not a valid Python", (None, None)),
     ({"r/get.sql": "SELECT 1", "r/Get.sql": "SELECT 2"}, "duplicate method name", (1, None)),
     ({"loose.sql": "SELECT 1"}, "queries/<repo>/<method>.sql", (None, None)),

@@ -96,11 +96,13 @@ def _check_duplicates(defs: Iterable[QueryDef]) -> None:
 
 
 def _check_name(name: str, what: str, path: Path) -> None:
-    if not name.isidentifier() or not name.isascii() or keyword.iskeyword(name):
+    # Dunder names would clash with the generated classes' own methods (__init__, ...).
+    dunder = name.startswith("__") and name.endswith("__")
+    if not name.isidentifier() or not name.isascii() or keyword.iskeyword(name) or dunder:
         raise QueryFileError(
             f"{what} name {name!r} is not a valid Python identifier", path=path,
             hint=f"rename it to lowercase letters, digits and underscores (e.g. "
-            f"{re.sub(r'[^0-9a-zA-Z_]', '_', name).lower() or 'query'}), not a keyword")
+            f"{re.sub(r'[^0-9a-zA-Z_]', '_', name).lower() or 'query'}), not a keyword or __dunder__ name")
 
 
 def read_text(path: Path) -> str:
