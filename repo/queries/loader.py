@@ -102,7 +102,8 @@ def _check_name(name: str, what: str, path: Path) -> None:
         raise QueryFileError(
             f"{what} name {name!r} is not a valid Python identifier", path=path,
             hint=f"rename it to lowercase letters, digits and underscores (e.g. "
-            f"{re.sub(r'[^0-9a-zA-Z_]', '_', name).lower() or 'query'}), not a keyword or __dunder__ name")
+            f"{re.sub(r'[^0-9a-zA-Z_]', '_', name).strip('_').lower() or 'query'}), "
+            "not a keyword or a __dunder__ name")
 
 
 def read_text(path: Path) -> str:
