@@ -120,6 +120,7 @@ def test_sorted_by_repo_and_method(tmp_path: Path) -> None:
     ({"r/get.sql": "SELECT 1 /* never closed"}, "unterminated /* comment", (1, 10)),
     ({"r/get.sql": "SELECT 1;\n  SELECT 2"}, "exactly one statement", (2, 3)),
     ({"r/get.sql": "\ufeffSELECT 1"}, "byte-order mark", (1, 1)),
+    ({"r/get.sql": "SELECT 1 AS a\n  \x00 WHERE false"}, "NUL character", (2, 3)),
     ({"r/get.sql": "-- @nullable nope\nSELECT :a"}, "'nope', which is not a parameter", (1, None)),
     ({"r/get.sql": "-- @maybe a\nSELECT :a"}, "unknown directive '@maybe'", (1, 4)),
     ({"r/get.sql": "SELECT 1\n  -- :one\n"}, "leading comment block", (2, 3)),

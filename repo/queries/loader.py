@@ -129,6 +129,13 @@ def load_query_file(path: Path, repo: str) -> QueryDef:
         raise QueryFileError(
             "file starts with a UTF-8 byte-order mark, which PostgreSQL rejects as part of "
             "the SQL", path=path, line=1, col=1, hint="save the file as UTF-8 without BOM")
+    if "\x00" in text:
+        # libpq sends C strings: the SQL would silently end at the NUL.
+        line, col = line_col(text, text.index("\x00"))
+        raise QueryFileError("file contains a NUL character, which PostgreSQL cannot receive",
+                             path=path, line=line, col=col,
+                             hint="remove it (a file saved in UTF-16 looks like this: "
+                             "re-save it as UTF-8)")
     toks = _lex(text, path)
     _check_single_statement(text, toks, path)
     header = parse_header(text, path)
