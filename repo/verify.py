@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analysis import Analysis, Catalog, analyze, load_catalog
+from .analysis import Analysis, Catalog, cached_analysis, load_catalog
 from .analysis.compare import compare
 from .analysis.pgtypes import type_info_name
 from .config import Settings
@@ -221,7 +221,9 @@ def _first_diff_line(a: str, b: str) -> int:
 
 def _check_query(q: Any, data: dict[str, Any] | None, catalog: Catalog,
                  settings: Settings, report: Report) -> None:
-    result: Analysis = analyze(q.sql, catalog, q.line_col_of)
+    # Shared with codegen's nullability refinement (same catalog object, same text); the
+    # "line N" in reasons is the same in the compiled text as in the file.
+    result: Analysis = cached_analysis(q.sql, catalog)
     file = _rel(q.path, settings.root)
     for p in result.problems:
         line, col = q.line_col_of(p.offset)

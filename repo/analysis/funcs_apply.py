@@ -77,7 +77,11 @@ def _result_type(name: str, vals: list[Val], node: exp.Expr,
         return None
     if rule == "common":
         from .exprs import common_type
-        return common_type([v.type for v in vals])
+        return common_type([typer.catalog.base_type(v.type) if v.type else None
+                            for v in vals])
+    if name in ("min", "max") and base is not None and not pgtypes.is_array(base):
+        # No min/max(varchar): PostgreSQL uses the text aggregate (domains: their base).
+        return typer.operand(base)
     if rule.startswith("$"):
         idx = int(rule[1]) - 1
         t = vals[idx].type if idx < len(vals) else None

@@ -463,6 +463,11 @@ def _tested_column(test: exp.Expr) -> exp.Column | None:
     return None
 
 
+def _index(node: exp.Parameter) -> int:
+    text = node.this.name if isinstance(node.this, exp.Expr) else str(node.this)
+    return int(text) if text.isdigit() else 0
+
+
 def parse(sql: str) -> exp.Expr:
     """Parse one PostgreSQL statement (raises ParseError/TokenError)."""
     return quiet_parse(sql)
@@ -486,7 +491,7 @@ def analyze(sql: str, catalog: Catalog,
     result.problems = a.problems
     result.notes = a.notes + [f"function {f}() is not modelled" for f in
                               sorted(a.unknown_functions)]
-    result.params = _params(a, sql)
+    result.params = _params(a, tree)
     result.outer_joins = any(
         (j.side or "").upper() in ("LEFT", "RIGHT", "FULL") for j in tree.find_all(exp.Join))
     if a.columns_uncertain:
@@ -501,12 +506,9 @@ def _uncertain(result: Analysis) -> Analysis:
     return result
 
 
-def _params(a: Analyzer, sql: str) -> list[Param]:
-    from ..sqltext import tokens
-    count = 0
-    for tok in tokens(sql):
-        if tok.kind == "positional":
-            count = max(count, int(sql[tok.start + 1: tok.end]))
+def _params(a: Analyzer, tree: exp.Expr) -> list[Param]:
+    # PostgreSQL numbers parameters up to the highest $n referenced.
+    count = max((_index(p) for p in tree.find_all(exp.Parameter)), default=0)
     params = []
     for n in range(1, count + 1):
         p = Param()

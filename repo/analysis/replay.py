@@ -373,6 +373,20 @@ def replay(migrations: Iterable[Migration]) -> Catalog:
     return r.catalog
 
 
+_CATALOGS: dict[tuple[str, tuple[tuple[str, bytes], ...]], Catalog] = {}
+
+
 def load_catalog(migrations_dir: Path) -> Catalog:
-    """Replay a migrations directory (``repo.migrate.resolve`` order and rules)."""
-    return replay(resolve(migrations_dir))
+    """Replay a migrations directory (``repo.migrate.resolve`` order and rules).
+
+    The result is shared between callers while the files are unchanged (verify and codegen
+    then share one catalog and its analysis cache); treat it as read-only.
+    """
+    migrations = resolve(migrations_dir)
+    key = (str(migrations_dir.resolve()), tuple((str(m.path), m.checksum) for m in migrations))
+    catalog = _CATALOGS.get(key)
+    if catalog is None:
+        if len(_CATALOGS) > 16:
+            _CATALOGS.clear()
+        catalog = _CATALOGS[key] = replay(migrations)
+    return catalog

