@@ -1,0 +1,249 @@
+"""Server faults: a restart under a pool of repositories, statement timeouts and lost
+connections surface as typed errors, and nothing is retried that could apply twice.
+
+The restart needs a server this module owns (the shared test server must stay up), so it starts
+an `EmbeddedServer` of its own; the other tests run on the shared server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import traceback
+from collections import Counter
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from helpers.reliability import ROOT, wait_for
+from psycopg_pool import ConnectionPool
+
+from repo.database import Database
+from repo.errors import ConnectionLost, StatementTimeout
+from repo.generated import AsyncRepos, Repos
+from repo.migrate import Migrator, connect, resolve
+from repo.server import EmbeddedServer, create_database, find_binaries
+
+Conn = psycopg.Connection[tuple[object, ...]]
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedServer, str]]:
+    """A server this module may restart, with a migrated database; yields (server, url)."""
+    if find_binaries() is None:
+        pytest.skip("no PostgreSQL binaries to start a server of our own")
+    server = EmbeddedServer(tmp_path_factory.mktemp("faults") / "data")
+    server.start()
+    try:
+        url = create_database(server.url, "faults")
+        with connect(url) as conn:
+            Migrator(conn, resolve(ROOT / "migrations")).run()
+        yield server, url
+    finally:
+        server.stop()
+
+
+def _backend_pid(conn: Conn) -> int:
+    return conn.info.backend_pid
+
+
+def _terminate(admin_url: str, pid: int) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def _log_count(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM logs").fetchone()
+    assert row is not None
+    return int(row[0])  # type: ignore[call-overload]
+
+
+# -- a restart under a pool ------------------------------------------------------------------
+
+class Worker(threading.Thread):
+    """Appends uniquely numbered log lines until told to stop; records every outcome."""
+
+    def __init__(self, db: Database, number: int, stop: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.db, self.number, self.stop = db, number, stop
+        self.ok: list[str] = []
+        self.lost: list[str] = []
+        self.unexpected: list[BaseException] = []
+        self.untranslated = 0
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop.is_set():
+            message = f"{self.number}:{n}"
+            n += 1
+            try:
+                self.db.repos.logs.append(script_uri="restart", message=message)
+                self.ok.append(message)
+            except ConnectionLost:
+                self.lost.append(message)
+            except psycopg.OperationalError as exc:
+                if not _from_pool_commit(exc):
+                    self.unexpected.append(exc)
+                # Known (issue 4, see test_a_failure_at_pool_commit_is_typed): a COMMIT the
+                # pool sends after the call is not translated. It is the same "may or may not
+                # have applied" case as ConnectionLost, and is counted as one.
+                self.lost.append(message)
+                self.untranslated += 1
+            except BaseException as exc:  # noqa: BLE001 - anything else is a finding
+                self.unexpected.append(exc)
+
+
+@pytest.mark.slow
+def test_restart_under_a_pool_fails_in_flight_calls_then_recovers(
+        own_server: tuple[EmbeddedServer, str]) -> None:
+    server, url = own_server
+    stop = threading.Event()
+    with Database(url, max_size=8, timeout=30) as db:
+        workers = [Worker(db, i, stop) for i in range(8)]
+        for w in workers:
+            w.start()
+        wait_for(lambda: sum(len(w.ok) for w in workers) > 200, timeout=30,
+                 what="traffic before the restart")
+        before = {w.number: len(w.ok) for w in workers}
+        server.restart()  # fast shutdown: every session is terminated mid-traffic
+        restarted = time.monotonic()
+        # Without reopening anything, every worker gets through again.
+        wait_for(lambda: all(len(w.ok) > before[w.number] + 20 for w in workers), timeout=60,
+                 what="every worker to succeed after the restart")
+        stop.set()
+        for w in workers:
+            w.join(timeout=60)
+        recovered = time.monotonic() - restarted
+        stats = db.pool.get_stats()
+
+    unexpected = [e for w in workers for e in w.unexpected]
+    assert unexpected == [], [repr(e) for e in unexpected[:5]]
+    ok = [m for w in workers for m in w.ok]
+    lost = [m for w in workers for m in w.lost]
+    assert lost, "the restart should have caught some calls in flight"
+    with psycopg.connect(url, autocommit=True) as conn:
+        stored = Counter(str(r[0]) for r in conn.execute(
+            "SELECT message FROM logs WHERE script_uri = 'restart'"))
+    # No lost writes: every call that returned is stored ...
+    assert set(ok) <= set(stored)
+    # ... nothing was applied twice (no retries) ...
+    assert max(stored.values()) == 1
+    # ... and only a call that reported ConnectionLost may have been applied without a reply.
+    assert set(stored) - set(ok) <= set(lost)
+    untranslated = sum(w.untranslated for w in workers)
+    print(f"\nrestart: {len(ok)} ok, {len(lost)} lost ({untranslated} of them as an "
+          f"untranslated COMMIT failure), recovered in {recovered:.2f}s, pool {stats}")
+
+
+# -- statement timeout and lost connection, sync and async -----------------------------------
+
+def test_statement_timeout_is_typed_and_the_connection_survives(conn: Conn, db_url: str) -> None:
+    repos = Repos(conn)
+    repos.scripts.upsert(uri="/locked", code="v1")
+    with psycopg.connect(db_url) as holder:  # holds the row lock in an open transaction
+        holder.execute("UPDATE scripts SET code = 'held' WHERE uri = '/locked'")
+        conn.execute("SET statement_timeout = '200ms'")
+        with pytest.raises(StatementTimeout) as caught:
+            repos.scripts.upsert(uri="/locked", code="v2")
+        holder.rollback()
+    assert "scripts/upsert" in str(caught.value) and "nothing was retried" in str(caught.value)
+    conn.execute("SET statement_timeout = 0")
+    got = repos.scripts.get_by_uri(uri="/locked")
+    assert got is not None and got.code == "v1"  # the timed-out write did not happen
+
+
+def test_lost_connection_is_typed_and_not_retried(conn: Conn, db_url: str) -> None:
+    repos = Repos(conn)
+    outcome: list[BaseException] = []
+    with psycopg.connect(db_url) as holder:
+        holder.execute("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
+        call = threading.Thread(target=lambda: _capture(
+            lambda: repos.logs.append(script_uri="s", message="once"), outcome))
+        call.start()
+        pid = _backend_pid(conn)
+        wait_for(lambda: _waiting(holder, pid), timeout=10, what="the append to block")
+        _terminate(db_url, pid)  # the connection dies while the INSERT waits
+        call.join(timeout=10)
+        holder.rollback()
+    assert len(outcome) == 1 and isinstance(outcome[0], ConnectionLost), outcome
+    assert "logs/append" in str(outcome[0]) and "not retried" in str(outcome[0])
+    assert conn.broken
+    time.sleep(0.2)
+    assert _log_count(db_url) == 0  # the INSERT was never re-sent
+
+
+def test_a_pool_replaces_a_lost_connection(db_url: str) -> None:
+    with ConnectionPool(db_url, min_size=1, max_size=1, open=True) as pool:
+        repos = Repos(pool)
+        repos.logs.append(script_uri="s", message="before")
+        with pool.connection() as c:
+            pid = c.info.backend_pid
+        _terminate(db_url, pid)
+        with pytest.raises(ConnectionLost):
+            repos.logs.append(script_uri="s", message="lost")
+        # The pool dropped the broken connection: the next call gets a fresh one.
+        repos.logs.append(script_uri="s", message="after")
+        with pool.connection() as c:
+            assert c.info.backend_pid != pid
+    with psycopg.connect(db_url, autocommit=True) as check:
+        rows = [r[0] for r in check.execute("SELECT message FROM logs ORDER BY created_at")]
+    assert rows == ["before", "after"]
+
+
+async def test_async_timeout_and_lost_connection_are_typed(db_url: str) -> None:
+    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as aconn:
+        repos = AsyncRepos(aconn)
+        await aconn.execute("SET statement_timeout = '100ms'")
+        with psycopg.connect(db_url) as holder:
+            holder.execute("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(StatementTimeout):
+                await repos.logs.append(script_uri="s", message="timeout")
+            await aconn.execute("SET statement_timeout = 0")
+            task = asyncio.create_task(repos.logs.append(script_uri="s", message="lost"))
+            pid = aconn.info.backend_pid
+            await asyncio.to_thread(wait_for, lambda: _waiting(holder, pid), timeout=10,
+                                    what="the append to block")
+            await asyncio.to_thread(_terminate, db_url, pid)
+            with pytest.raises(ConnectionLost):
+                await task
+            holder.rollback()
+    assert _log_count(db_url) == 0
+
+
+def _from_pool_commit(exc: BaseException) -> bool:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return any(f.name == "_commit_gen" for f in frames) and \
+        any(f.name == "connection" and "psycopg_pool" in f.filename for f in frames)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 4 (repo/runtime/_sync.py, _async.py): with a "
+                   "pool, the COMMIT sent when the pooled connection is returned is outside "
+                   "the error translation, so a failure there (server gone, deferred "
+                   "constraint) is a raw psycopg error instead of ConnectionLost/UniqueViolation")
+def test_a_failure_at_pool_commit_is_typed(db_url: str) -> None:
+    from repo.errors import UniqueViolation
+
+    with psycopg.connect(db_url, autocommit=True) as admin:  # checked only at COMMIT
+        admin.execute("ALTER TABLE logs ADD CONSTRAINT logs_message_key UNIQUE (message) "
+                      "DEFERRABLE INITIALLY DEFERRED")
+    with ConnectionPool(db_url, min_size=1, max_size=1, open=True) as pool:
+        repos = Repos(pool)
+        repos.logs.append(script_uri="s", message="dup")
+        with pytest.raises(UniqueViolation):
+            repos.logs.append(script_uri="s", message="dup")
+
+
+def _capture(call: object, into: list[BaseException]) -> None:
+    try:
+        call()  # type: ignore[operator]
+    except BaseException as exc:  # noqa: BLE001
+        into.append(exc)
+
+
+def _waiting(observer: Conn, pid: int) -> bool:
+    row = observer.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
+                           [pid]).fetchone()
+    return row is not None and row[0] == "Lock"
+
