@@ -9,7 +9,9 @@ Finding codes:
 * V005 generated code differs             * V006 unknown table/column (static)
 * V007 result columns disagree (names)    * V008 column type disagrees
 * V009 parameter types disagree           * V010 NOT NULL disagrees with the schema
-* V011 query file cannot be loaded        * W001.. warnings (never fail the run)
+* V011 query file cannot be loaded
+* W001 migration statement not modelled   * W002 (unused)
+* W003 unknown name, but the replay is incomplete   * W004 query not analysed
 """
 
 from __future__ import annotations
@@ -225,6 +227,10 @@ def _check_query(q: Any, data: dict[str, Any] | None, catalog: Catalog,
     # "line N" in reasons is the same in the compiled text as in the file.
     result: Analysis = cached_analysis(q.sql, catalog)
     file = _rel(q.path, settings.root)
+    if result.failure:
+        line, col = q.line_col_of(_first_code(q.sql))
+        report.warnings.append(Finding("W004", file, line, col, "not checked statically: "
+                                       + result.failure))
     for p in result.problems:
         line, col = q.line_col_of(p.offset)
         if p.certain:

@@ -89,6 +89,8 @@ def _params(result: Analysis, describe: dict[str, Any], catalog: Catalog,
     if not isinstance(meta, list):
         return
     out.params_total = len(meta)
+    if not result.params_known:
+        return
     if len(result.params) != len(meta):
         out.mismatches.append(Mismatch(
             "V009", f"the query has {len(result.params)} parameters but the metadata has "

@@ -83,6 +83,8 @@ def arith_type(op: type[exp.Expr], a: str | None, b: str | None) -> str | None:
     }
     if key in table:
         return table[key]
+    if a == "jsonb" and op is exp.Sub:  # jsonb - text / int / text[] removes keys
+        return "jsonb"
     if a == "interval" and b in pgtypes.NUMERIC_RANK and op in (exp.Mul, exp.Div):
         return "interval"
     if b == "interval" and a in pgtypes.NUMERIC_RANK and op is exp.Mul:
@@ -448,6 +450,9 @@ class ExprTyper:
         v = self.typeof(node.expression, scope, "timestamptz")
         name = self.func_name(node)
         return Val("float8" if name == "date_part" else "numeric", v.nullable, v.reason)
+
+    def t_Collate(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        return self.typeof(node.this, scope, expect)
 
     def t_Distinct(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
         vals = [self.typeof(e, scope, expect) for e in node.expressions]

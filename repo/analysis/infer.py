@@ -217,7 +217,8 @@ class Analyzer(ExprTyper):
         if isinstance(node, exp.Values):
             return _apply_alias(Rel.of(alias, self.values(node, scope)), alias_node)
         func = node.this if isinstance(node, exp.Table) else node
-        return _apply_alias(self.function_source(func, alias, scope), alias_node)
+        ordinality = bool(node.args.get("ordinality"))
+        return _apply_alias(self.function_source(func, alias, scope, ordinality), alias_node)
 
     def table_source(self, node: exp.Table, alias: str, scope: Scope) -> Rel:
         name = ident_name(node.this)
@@ -243,21 +244,27 @@ class Analyzer(ExprTyper):
                             (name, c.name)) for c in table.columns.values()}
         return Rel(alias, cols if table.exact else None, name, list(cols))
 
-    def function_source(self, func: exp.Expr, alias: str, scope: Scope) -> Rel:
+    def function_source(self, func: exp.Expr, alias: str, scope: Scope,
+                        ordinality: bool = False) -> Rel:
         args = [self.typeof(a, scope) for a in func.iter_expressions()
                 if not isinstance(a, exp.TableAlias)]
         name = self.func_name(func)
         if isinstance(func, exp.Unnest):
             name = "unnest"
+            ordinality = ordinality or bool(func.args.get("offset"))
         elif type(func).__name__ == "ExplodingGenerateSeries":
             name = "generate_series"
-        first = args[0].type if args else None
-        cols = fn.srf_columns(name, first)
-        if cols is None or any(t is None for _, t in cols):
+        if name == "unnest" and len(args) > 1:  # unnest(a, b, ...) zips its arrays
+            cols = [c for a in args for c in (fn.srf_columns(name, a.type) or [(name, None)])]
+        else:
+            cols = fn.srf_columns(name, args[0].type if args else None) or []
+        if not cols or any(t is None for _, t in cols):
             return Rel(alias or name, None)
         scalar = len(cols) == 1
         out = [OutColumn(alias or cname if scalar else cname,
                          Val(t, None, f"value produced by {name}()")) for cname, t in cols]
+        if ordinality:
+            out.append(OutColumn("ordinality", Val("int8", False, "WITH ORDINALITY")))
         return Rel.of(alias or name, out)
 
     def join(self, join: exp.Join, scope: Scope) -> None:
@@ -432,7 +439,10 @@ def _apply_alias(rel: Rel, alias: exp.Expr | None) -> Rel:
     if not isinstance(alias, exp.TableAlias) or not alias.args.get("columns") \
             or rel.cols is None:
         return rel
-    cols = _rename([OutColumn(n, rel.cols[n]) for n in rel.order], alias)
+    if len(alias.args["columns"]) > len(rel.order):
+        return Rel(rel.alias, None, rel.table)  # more names than we know columns: opaque
+    values = rel.values or [rel.cols[n] for n in rel.order]
+    cols = _rename([OutColumn(n, v) for n, v in zip(rel.order, values, strict=False)], alias)
     return Rel.of(rel.alias, cols, rel.table)
 
 
@@ -482,11 +492,12 @@ def analyze(sql: str, catalog: Catalog,
     try:
         tree = parse(sql)
     except (ParseError, TokenError) as exc:
-        result.notes.append(f"not analysed: sqlglot cannot parse it ({str(exc)[:100]})")
-        result.columns = []
-        return _uncertain(result)
+        return _failed(result, f"sqlglot cannot parse it ({_first(exc)})")
     a = Analyzer(catalog, sql, where)
-    cols = a.subquery(tree, Scope())
+    try:
+        cols = a.subquery(tree, Scope())
+    except Exception as exc:  # an unmodelled construct must never fail CI: say so instead
+        return _failed(result, f"unsupported construct ({type(exc).__name__}: {_first(exc)})")
     result.columns = cols
     result.problems = a.problems
     result.notes = a.notes + [f"function {f}() is not modelled" for f in
@@ -501,8 +512,16 @@ def analyze(sql: str, catalog: Catalog,
     return result
 
 
-def _uncertain(result: Analysis) -> Analysis:
-    result.columns_known = False
+def _first(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:120] if text else type(exc).__name__
+
+
+def _failed(result: Analysis, why: str) -> Analysis:
+    result.failure = why
+    result.notes.append(f"not analysed: {why}")
+    result.columns, result.params, result.problems = [], [], []
+    result.columns_known = result.params_known = False
     return result
 
 

@@ -73,3 +73,5 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     outer_joins: bool = False  # the statement has a LEFT/RIGHT/FULL join somewhere
     columns_known: bool = True  # False when * over an opaque relation etc. hides columns
+    params_known: bool = True  # False when the statement could not be analysed at all
+    failure: str | None = None  # why nothing is claimed (parse error, unsupported construct)

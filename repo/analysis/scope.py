@@ -19,6 +19,7 @@ class Rel:
     table: str | None = None
     order: list[str] = field(default_factory=list)
     hidden: set[str] = field(default_factory=set)  # merged by JOIN ... USING
+    values: list[Val] = field(default_factory=list)  # by position (names may repeat)
 
     @staticmethod
     def of(alias: str, columns: list[OutColumn] | None, table: str | None = None) -> Rel:
@@ -27,7 +28,7 @@ class Rel:
         cols: dict[str, Val] = {}
         for c in columns:
             cols.setdefault(c.name, c.val)
-        return Rel(alias, cols, table, [c.name for c in columns])
+        return Rel(alias, cols, table, [c.name for c in columns], values=[c.val for c in columns])
 
 
 @dataclass

@@ -469,3 +469,99 @@ SELECT sum(total) FILTER (WHERE status = 'paid') AS paid FROM orders
 SELECT interval '1 hour' AS h
 -- @q x_pow_div
 SELECT price / 3 AS third, stock / 2 AS half FROM products
+-- @q t_float4_numeric
+SELECT rating::real * 2.5 AS a, rating::real * 2 AS b, rating::real + stock AS c FROM products
+-- @q t_int2_ops
+SELECT stock + stock AS a, stock * 2 AS b, stock / 2::smallint AS c, stock + 1.5 AS d FROM products
+-- @q t_int8_mix
+SELECT id + 1 AS a, id * stock AS b, id / 2.0 AS c FROM products
+-- @q t_float8_mix
+SELECT rating + 1 AS a, rating * price AS b, rating / stock AS c FROM products
+-- @q t_date_ops
+SELECT birthday + 1 AS a, birthday - 1 AS b, birthday + interval '1 day' AS c, current_date - birthday AS d FROM customers
+-- @q t_ts_ops
+SELECT placed_at - interval '1 hour' AS a, placed_at - placed_at AS b, now() - interval '1 day' AS c FROM orders
+-- @q t_interval_ops
+SELECT duration * 2 AS a, duration / 2 AS b, duration + duration AS c, 2 * duration AS d FROM events
+-- @q t_text_concat
+SELECT title || stock AS a, stock || title AS b, title || NULL AS c FROM products
+-- @q t_case_mixed
+SELECT CASE WHEN stock > 0 THEN stock ELSE price END AS a, CASE WHEN stock > 0 THEN 'x' ELSE title END AS b FROM products
+-- @q t_coalesce_mixed
+SELECT coalesce(stock, id) AS a, coalesce(rating, price) AS b, coalesce(sku, title) AS c FROM products
+-- @q t_greatest_mixed
+SELECT greatest(stock, 1) AS a, greatest(price, rating) AS b, least(id, stock) AS c FROM products
+-- @q t_union_numeric
+SELECT stock FROM products UNION ALL SELECT id FROM products
+-- @q t_union_float
+SELECT price FROM products UNION SELECT rating FROM products
+-- @q t_union_ts
+SELECT placed_at FROM orders UNION SELECT at FROM events
+-- @q t_union_bpchar
+SELECT sku FROM products UNION SELECT title FROM products
+-- @q t_values_mixed
+SELECT * FROM (VALUES (1, 2.5), (2, 3)) AS v(a, b)
+-- @q t_sum_types
+SELECT sum(stock) AS a, sum(products.id) AS b, sum(rating) AS c, sum(duration) AS d, sum(price) AS e FROM products, events
+-- @q t_avg_types
+SELECT avg(stock) AS a, avg(id) AS b, avg(rating) AS c, avg(price) AS d FROM products
+-- @q t_minmax_types
+SELECT min(sku) AS a, max(title) AS b, min(weights) AS c, max(placed_at) AS d FROM products, orders
+-- @q t_abs_round
+SELECT abs(stock) AS a, abs(price) AS b, round(rating) AS c, round(price, 2) AS d, floor(price) AS e, ceil(rating) AS f FROM products
+-- @q t_neg
+SELECT -stock AS a, -price AS b, -rating AS c, -duration AS d FROM products, events
+-- @q t_literal_ops
+SELECT 1 + 1 AS a, 1 + 1.5 AS b, 2 * 3000000000 AS c, 10 / 4 AS d, 10 % 3 AS e
+-- @q t_string_funcs
+SELECT length(sku) AS a, upper(sku) AS b, trim(sku) AS c, sku || 'x' AS d, lower(title) AS e FROM products
+-- @q t_array_ops
+SELECT tags || 'x'::text AS a, tags || tags AS b, tags[1:2] AS c, array_length(tags, 1) AS d FROM customers
+-- @q t_jsonb_ops
+SELECT attributes || '{}'::jsonb AS a, attributes - 'k' AS b, attributes->'a'->'b' AS c, attributes->'a'->>'b' AS d FROM products
+-- @q t_bool_exprs
+SELECT stock > 0 AND rating > 1 AS a, stock IS NULL AS b, title LIKE 'x%' AS c, NOT (stock = 0) AS d FROM products
+-- @q t_param_numeric
+SELECT id FROM products WHERE price > $1 AND stock < $2 AND rating >= $3 AND id <> $4
+-- @q t_param_arith
+SELECT price * $1 AS a, stock + $2 AS b, rating - $3 AS c FROM products
+-- @q t_param_date
+SELECT id FROM customers WHERE birthday > $1 AND created_at < $2
+-- @q t_param_ts_minus
+SELECT id FROM orders WHERE placed_at > now() - $1::interval AND placed_at < $2
+-- @q t_param_bpchar
+SELECT id FROM products WHERE sku = $1
+-- @q t_param_enum_in
+SELECT id FROM orders WHERE status IN ($1, $2)
+-- @q t_param_uuid_in
+SELECT id FROM orders WHERE id IN ($1, $2) OR customer_id = $3
+-- @q t_param_between_num
+SELECT id FROM products WHERE price BETWEEN $1 AND $2
+-- @q t_param_like_varchar
+SELECT id FROM customers WHERE name LIKE $1
+-- @q t_param_coalesce
+SELECT coalesce($1, title) AS t FROM products
+-- @q t_param_limit_expr
+SELECT id FROM products LIMIT $1
+-- @q t_param_update_enum
+UPDATE orders SET status = $1, total = $2 WHERE id = $3
+-- @q t_param_insert_domain
+INSERT INTO customers (email, name) VALUES ($1, $2) RETURNING email
+-- @q t_param_jsonb_contains
+SELECT id FROM products WHERE attributes @> $1 AND attributes ? $2
+-- @q t_param_array_overlap
+SELECT id FROM customers WHERE tags && $1
+-- @q t_count_variants
+SELECT count(id) AS a, count(DISTINCT stock) AS b, count(*) FILTER (WHERE stock > 0) AS c FROM products
+-- @q t_window_types
+SELECT sum(stock) OVER () AS a, avg(price) OVER () AS b, count(*) OVER () AS c, first_value(title) OVER (ORDER BY id) AS d FROM products
+-- @q t_exists_not
+SELECT NOT EXISTS (SELECT 1 FROM products) AS a
+-- @q t_subquery_types
+SELECT (SELECT max(price) FROM products) AS a, (SELECT title FROM products LIMIT 1) AS b
+-- @q t_array_subquery
+SELECT ARRAY(SELECT sku FROM products) AS a, ARRAY[stock, 1] AS b FROM products
+-- @q t_timestamp_cast
+SELECT placed_at::timestamptz AS a, at::timestamp AS b, at::date AS c, '2020-01-01'::date AS d FROM orders, events
+-- @q t_text_casts
+SELECT stock::text AS a, price::varchar AS b, sku::text AS c, title::char(3) AS d FROM products
