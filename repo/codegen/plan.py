@@ -39,6 +39,11 @@ class ModelSpec:
     fields: tuple[FieldSpec, ...]
     table: str | None = None
 
+    @property
+    def binary(self) -> bool:
+        """Every field can be read in the binary result format."""
+        return all(f.type.binary for f in self.fields)
+
 
 @dataclass(frozen=True)
 class EnumSpec:

@@ -107,7 +107,7 @@ def render_queries(plan: Plan) -> str:
         lines += _emit.call(f"_{_const(name)} = row_maker", _maker_args(models[name]), "")
     lines += [""] if used else []
     for m in methods:
-        lines += ["", *_query(m), ""]
+        lines += ["", *_query(m, models), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -121,7 +121,7 @@ def _maker_args(model: ModelSpec) -> list[str]:
     return [model.name] + (["{" + ", ".join(converters) + "}"] if converters else [])
 
 
-def _query(m: MethodSpec) -> list[str]:
+def _query(m: MethodSpec, models: dict[str, ModelSpec]) -> list[str]:
     q = m.query
     row_type = m.model or "None"
     args = [_emit.string(q.key), _emit.block_string(q.sql)]
@@ -129,6 +129,8 @@ def _query(m: MethodSpec) -> list[str]:
         args.append(_emit.tuple_of([_param(p) for p in m.params], "    ") if m.params else "()")
     if m.model:
         args.append(f"_{_const(m.model)}")
+        if models[m.model].binary:
+            args.append("binary=True")
     return _emit.call(f"{m.const}: Query[{row_type}] = Query", args, "")
 
 

@@ -22,7 +22,7 @@ Custom types (``{"Custom": {"name", "kind"}}``):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 # Import lines used by annotations: key -> (module, name); name None means `import module`.
@@ -106,6 +106,15 @@ NAMED_SIMPLE: dict[str, tuple[str, str]] = {
     "tstzmultirange": ("Multirange[datetime.datetime]", "any"),
 }
 
+# Types psycopg reads in the binary result format into the same Python values as in text
+# (binary is faster to parse: see benchmarks/bench_repos.py). A type missing here, or any
+# custom type, makes its query use text results: psycopg returns unknown binary data as bytes.
+BINARY_SAFE = frozenset({
+    "Bool", "Bytea", "Int2", "Int4", "Int8", "Text", "Varchar", "Bpchar", "Name", "Json",
+    "Jsonb", "Float4", "Float8", "Numeric", "Date", "Time", "Timestamp", "Timestamptz",
+    "Interval", "Uuid",
+})
+
 # The element variant of each built-in array variant is its name minus "Array".
 ARRAY_SUFFIX = "Array"
 FALLBACK = "object"
@@ -122,6 +131,7 @@ class PyType:
         converter: code of a row-value converter (enums, text arrays), or None.
         labels: an enum's labels, checked on parameters.
         warning: set when the type fell back to `FALLBACK`.
+        binary: rows holding it may use the binary result format (`BINARY_SAFE`).
     """
 
     annotation: str
@@ -130,6 +140,7 @@ class PyType:
     converter: str | None = None
     labels: tuple[str, ...] | None = None
     warning: str | None = None
+    binary: bool = False
 
 
 def imports_for(annotation: str) -> set[str]:
@@ -165,9 +176,10 @@ def resolve(type_info: Any, enum_names: dict[str, str]) -> PyType:
 def _builtin(variant: str) -> PyType:
     if variant in SCALARS:
         row, param, kind = SCALARS[variant]
-        return PyType(row, param or row, kind)
+        return PyType(row, param or row, kind, binary=variant in BINARY_SAFE)
     if variant.endswith(ARRAY_SUFFIX) and variant[: -len(ARRAY_SUFFIX)] in SCALARS:
-        return _array(_builtin(variant[: -len(ARRAY_SUFFIX)]), native=True)
+        element = _builtin(variant[: -len(ARRAY_SUFFIX)])
+        return replace(_array(element, native=True), binary=element.binary)
     return _fallback(f"PostgreSQL type {variant} has no Python mapping")
 
 

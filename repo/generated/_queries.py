@@ -50,6 +50,7 @@ SELECT * FROM assets WHERE public_path = $1
 """,
     (Param("public_path", "text"),),
     _ASSET,
+    binary=True,
 )
 
 
@@ -67,6 +68,7 @@ ORDER BY public_path
 """,
     (),
     _LIST_META_ROW,
+    binary=True,
 )
 
 
@@ -79,6 +81,7 @@ SELECT coalesce(sum(octet_length(content)), 0) AS total_bytes FROM assets
 """,
     (),
     _TOTAL_BYTES_ROW,
+    binary=True,
 )
 
 
@@ -97,6 +100,7 @@ RETURNING *
 """,
     (Param("public_path", "text"), Param("mimetype", "text"), Param("content", "bytea")),
     _ASSET,
+    binary=True,
 )
 
 
@@ -111,6 +115,7 @@ RETURNING *
 """,
     (Param("script_uri", "text"), Param("message", "text")),
     _LOG,
+    binary=True,
 )
 
 
@@ -126,6 +131,7 @@ ORDER BY script_uri
 """,
     (),
     _COUNT_BY_SCRIPT_ROW,
+    binary=True,
 )
 
 
@@ -164,6 +170,7 @@ LIMIT $2
 """,
     (Param("script_uri", "text"), Param("limit", "int8")),
     _LOG,
+    binary=True,
 )
 
 
@@ -187,6 +194,7 @@ SELECT count(*) AS count FROM scripts
 """,
     (),
     _COUNT_ROW,
+    binary=True,
 )
 
 
@@ -210,6 +218,7 @@ SELECT * FROM scripts WHERE uri = $1
 """,
     (Param("uri", "text"),),
     _SCRIPT,
+    binary=True,
 )
 
 
@@ -224,6 +233,7 @@ ORDER BY uri
 """,
     (),
     _LIST_ALL_ROW,
+    binary=True,
 )
 
 
@@ -236,6 +246,7 @@ SELECT * FROM scripts WHERE NOT initialized ORDER BY uri
 """,
     (),
     _SCRIPT,
+    binary=True,
 )
 
 
@@ -259,6 +270,7 @@ RETURNING *
         Param("uri", "text"),
     ),
     _SCRIPT,
+    binary=True,
 )
 
 
@@ -279,6 +291,7 @@ RETURNING *
 """,
     (Param("uri", "text"), Param("code", "text")),
     _SCRIPT,
+    binary=True,
 )
 
 
@@ -298,6 +311,7 @@ RETURNING *
         Param("expires_at", "timestamptz"),
     ),
     _SESSION,
+    binary=True,
 )
 
 
@@ -342,6 +356,7 @@ SELECT * FROM sessions WHERE session_id = $1 AND expires_at > now()
 """,
     (Param("session_id", "text"),),
     _SESSION,
+    binary=True,
 )
 
 
@@ -373,6 +388,7 @@ WHERE s.session_id = $1
 """,
     (Param("session_id", "text"),),
     _GET_VALID_WITH_USER_ROW,
+    binary=True,
 )
 
 
@@ -385,6 +401,7 @@ SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC
 """,
     (Param("user_id", "text"),),
     _SESSION,
+    binary=True,
 )
 
 
@@ -403,6 +420,7 @@ RETURNING *
 """,
     (Param("expires_at", "timestamptz"), Param("session_id", "text")),
     _SESSION,
+    binary=True,
 )
 
 
@@ -418,6 +436,7 @@ RETURNING *
 """,
     (Param("data", "jsonb"), Param("session_id", "text")),
     _SESSION,
+    binary=True,
 )
 
 
@@ -441,6 +460,7 @@ SELECT * FROM users WHERE email = $1
 """,
     (Param("email", "text"),),
     _USER,
+    binary=True,
 )
 
 
@@ -453,6 +473,7 @@ SELECT * FROM users WHERE user_id = $1
 """,
     (Param("user_id", "text"),),
     _USER,
+    binary=True,
 )
 
 
@@ -465,6 +486,7 @@ SELECT * FROM users WHERE is_admin ORDER BY user_id
 """,
     (),
     _USER,
+    binary=True,
 )
 
 
@@ -482,6 +504,7 @@ RETURNING *
 """,
     (Param("is_admin", "bool"), Param("is_editor", "bool"), Param("user_id", "text")),
     _USER,
+    binary=True,
 )
 
 
@@ -509,4 +532,5 @@ RETURNING *
         Param("provider", "text"),
     ),
     _USER,
+    binary=True,
 )

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from psycopg import AsyncConnection, AsyncRawCursor
 from psycopg_pool import AsyncConnectionPool
 
-from ._query import TRANSLATED, CopyIn, Query, translate
+from ._query import TRANSLATED, CopyIn, Query, paused_gc, translate
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -81,7 +81,7 @@ async def _execute(conn: AsyncConnection[Any], q: Query[R], params: list[object]
                    fetch: Callable[[AsyncRawCursor[R]], Awaitable[T]]) -> T:
     try:
         cur = AsyncRawCursor(conn, row_factory=q.row_factory)
-        await cur.execute(q.sql, params, prepare=True)
+        await cur.execute(q.sql, params, prepare=True, binary=q.binary)
         return await fetch(cur)
     except TRANSLATED as exc:
         error = translate(exc, q.name, conn.broken)
@@ -110,7 +110,8 @@ async def _fetchone(cur: AsyncRawCursor[R]) -> R | None:
 
 
 async def _fetchall(cur: AsyncRawCursor[R]) -> list[R]:
-    return await cur.fetchall()
+    with paused_gc():
+        return await cur.fetchall()
 
 
 async def _nothing(cur: AsyncRawCursor[Any]) -> None:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from psycopg import Connection, RawCursor
 from psycopg_pool import ConnectionPool
 
-from ._query import TRANSLATED, CopyIn, Query, translate
+from ._query import TRANSLATED, CopyIn, Query, paused_gc, translate
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -80,7 +80,7 @@ def _execute(conn: Connection[Any], q: Query[R], params: list[object],
                    fetch: Callable[[RawCursor[R]], T]) -> T:
     try:
         cur = RawCursor(conn, row_factory=q.row_factory)
-        cur.execute(q.sql, params, prepare=True)
+        cur.execute(q.sql, params, prepare=True, binary=q.binary)
         return fetch(cur)
     except TRANSLATED as exc:
         error = translate(exc, q.name, conn.broken)
@@ -109,7 +109,8 @@ def _fetchone(cur: RawCursor[R]) -> R | None:
 
 
 def _fetchall(cur: RawCursor[R]) -> list[R]:
-    return cur.fetchall()
+    with paused_gc():
+        return cur.fetchall()
 
 
 def _nothing(cur: RawCursor[Any]) -> None:
