@@ -32,6 +32,15 @@ def test_outer_join_side_is_nullable_with_its_line(catalog: Catalog) -> None:
     assert result.outer_joins
 
 
+def test_where_narrowing_only_when_certain(catalog: Catalog) -> None:
+    assert cols("SELECT name FROM users WHERE name = $1", catalog)[0][2] is False
+    assert cols("SELECT name FROM users WHERE name IS NOT TRUE", catalog)[0][2] is True
+    assert cols("SELECT name FROM users WHERE name IS NOT NULL OR is_admin", catalog)[0][2] \
+        is True
+    rollup = cols("SELECT provider, count(*) FROM users GROUP BY ROLLUP (provider)", catalog)
+    assert [n for _, _, n in rollup] == [None, None]
+
+
 def test_right_and_full_joins(catalog: Catalog) -> None:
     right = cols("SELECT s.uri, l.id FROM scripts s RIGHT JOIN logs l ON l.script_uri = s.uri",
                  catalog)
@@ -136,6 +145,23 @@ def test_explain_prints_reasons(monkeypatch: pytest.MonkeyPatch,
     out = capsys.readouterr().out
     assert "$1 uri: text [metadata: Text] - stored in column scripts.uri" in out
     assert "init_error: text [metadata: Text] - nullable: scripts.init_error is nullable" in out
+
+
+def test_explain_names_the_join_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+    shutil.copytree(ROOT / "migrations", tmp_path / "migrations")
+    query = tmp_path / "queries/scripts/with_logs.sql"
+    query.parent.mkdir(parents=True)
+    query.write_text("-- Scripts with their log lines.\n-- :many\nSELECT s.uri, l.message\n"
+                     "FROM scripts s LEFT JOIN logs l ON l.script_uri = s.uri\n"
+                     "WHERE s.uri LIKE :prefix\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["explain", "queries/scripts/with_logs.sql"]) == 0
+    out = capsys.readouterr().out
+    assert "metadata: MISSING" in out
+    assert "message: text - nullable: right side of LEFT JOIN at line 4" in out
+    assert "$1 prefix: text - pattern of LIKE is text" in out
 
 
 def test_explain_missing_file(monkeypatch: pytest.MonkeyPatch,

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from repo.analysis import analyze, replay_differences
-from repo.analysis.compare import compare
+from repo.analysis.compare import _authoritative, compare
 from repo.analysis.replay import replay
 from repo.describe.describe import Describer
 from repo.migrate import Migrator, resolve
@@ -71,6 +71,8 @@ class Score:
     names_ok: int = 0
     hand: int = 0
     hand_ok: int = 0
+    pg_null: int = 0
+    pg_null_ok: int = 0
     false_errors: list[str] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
 
@@ -100,7 +102,11 @@ def _score_columns(e: Entry, result: Any, desc: dict[str, Any], catalog: Any, s:
     if not result.columns_known or len(result.columns) != len(cols):
         s.misses += [f"{e.name}.{c['name']}: columns unknown" for c in cols]
         return
-    for mine, pg in zip(result.columns, cols, strict=True):
+    pg_nullable = desc["nullable"]
+    for i, (mine, pg) in enumerate(zip(result.columns, cols, strict=True)):
+        if _authoritative(mine.val, result) and pg_nullable[i] is not None:
+            s.pg_null += 1
+            s.pg_null_ok += mine.val.nullable == pg_nullable[i]
         info = catalog.type_info(mine.val.type) if mine.val.type else None
         if info == pg["type_info"]:
             s.columns_ok += 1
@@ -146,8 +152,9 @@ def test_corpus_agreement(empty_db_url: str, capsys: Any) -> None:
         print(f"\ncorpus: {len(entries)} queries; column types {s.columns_ok}/{s.columns} "
               f"({s.rate(s.columns_ok, s.columns):.1f} %), column names {s.names_ok}/{s.names} "
               f"({s.rate(s.names_ok, s.names):.1f} %), parameter types {s.params_ok}/{s.params} "
-              f"({s.rate(s.params_ok, s.params):.1f} %), hand-checked nullability "
-              f"{s.hand_ok}/{s.hand}, false errors {len(s.false_errors)}")
+              f"({s.rate(s.params_ok, s.params):.1f} %), table-column nullability vs PostgreSQL "
+              f"{s.pg_null_ok}/{s.pg_null}, hand-checked nullability (outer joins, "
+              f"expressions) {s.hand_ok}/{s.hand}, false errors {len(s.false_errors)}")
         for m in s.misses:
             print("  unverified:", m)
         for m in s.false_errors:

@@ -216,8 +216,9 @@ class ExprTyper:
     def t_comparison(self, node: exp.Expr, scope: Scope) -> Val:
         if isinstance(node, (exp.Like, exp.ILike, exp.RegexpLike, exp.RegexpILike,
                              exp.SimilarTo)):
-            va = self.typeof(node.this, scope, "text")
-            vb = self.typeof(node.expression, scope, "text")
+            what = type(node).__name__.upper()
+            va = self.typeof(node.this, scope, "text", f"operand of {what} is text")
+            vb = self.typeof(node.expression, scope, "text", f"pattern of {what} is text")
         elif isinstance(node.expression, exp.Any) or _is_all(node.expression):
             inner = _unparen(node.expression.this if isinstance(node.expression, exp.Any)
                              else node.expression.expressions[0])

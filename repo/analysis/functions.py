@@ -58,7 +58,7 @@ NEVER_NULL = frozenset({
     "count", "row_number", "rank", "dense_rank", "ntile", "percent_rank", "cume_dist",
     "now", "current_timestamp", "transaction_timestamp", "statement_timestamp",
     "clock_timestamp", "current_date", "localtimestamp", "gen_random_uuid", "random",
-    "concat", "concat_ws", "num_nulls", "num_nonnulls", "current_user", "session_user",
+    "concat", "num_nulls", "num_nonnulls", "current_user", "session_user",
     "current_database", "version", "jsonb_build_object", "jsonb_build_array",
     "json_build_object", "json_build_array", "pg_backend_pid", "uuid_generate_v4",
 })

@@ -74,6 +74,8 @@ class Analyzer(ExprTyper):
                 if isinstance(body, exp.Union):
                     anchor = self.subquery(body.this, scope)
                     scope.ctes[name] = _rename(anchor, cte.args["alias"])
+                    # A second pass lets NULLs made by the recursive term reach its reads.
+                    scope.ctes[name] = _rename(self.subquery(body, scope), cte.args["alias"])
             cols = self.subquery(cte.this, scope)
             scope.ctes[name] = _rename(cols, cte.args["alias"])
 
@@ -123,11 +125,16 @@ class Analyzer(ExprTyper):
             self.typeof(where.this, scope, "bool")
             self.narrow(where.this, scope)
         outer_grouped = self.grouped
-        self.grouped = bool(node.args.get("group"))
+        group = node.args.get("group")
+        self.grouped = bool(group)
         out = self.projections(node.expressions, scope)
         self.grouped = outer_grouped
+        if group is not None and any(group.find_all(exp.Rollup, exp.Cube, exp.GroupingSets)):
+            # Grouping sets put NULL in the columns a set leaves out.
+            out = [OutColumn(c.name, c.val.with_null(None, "ROLLUP/CUBE/GROUPING SETS may "
+                                                     "produce NULL"), c.name_certain)
+                   for c in out]
         names = {c.name for c in out}
-        group = node.args.get("group")
         if group is not None:
             for g in group.expressions:
                 self.type_clause_item(g, scope, names)
@@ -461,11 +468,14 @@ def _conjuncts(cond: exp.Expr) -> list[exp.Expr]:
 
 
 def _tested_column(test: exp.Expr) -> exp.Column | None:
+    """The column a WHERE conjunct proves non-NULL (``c IS NOT NULL``, ``c = ...``)."""
     if isinstance(test, exp.Is) and test.args.get("negate") and isinstance(test.this,
-                                                                          exp.Column):
+                                                                          exp.Column) \
+            and isinstance(test.expression, exp.Null):
         return test.this
     if isinstance(test, exp.Not) and isinstance(test.this, exp.Is) \
-            and isinstance(test.this.this, exp.Column):
+            and isinstance(test.this.this, exp.Column) \
+            and isinstance(test.this.expression, exp.Null):  # not `IS NOT TRUE`
         return test.this.this
     if isinstance(test, _STRICT_TESTS) and isinstance(test.this, exp.Column) \
             and not isinstance(test.this.this, exp.Star):
@@ -499,7 +509,7 @@ def analyze(sql: str, catalog: Catalog,
     except Exception as exc:  # an unmodelled construct must never fail CI: say so instead
         return _failed(result, f"unsupported construct ({type(exc).__name__}: {_first(exc)})")
     result.columns = cols
-    result.problems = a.problems
+    result.problems = list(dict.fromkeys(a.problems))  # repeated passes report once
     result.notes = a.notes + [f"function {f}() is not modelled" for f in
                               sorted(a.unknown_functions)]
     result.params = _params(a, tree)
