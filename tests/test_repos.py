@@ -7,26 +7,18 @@ async repositories; see tests/helpers/repos.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers.repos import Api
-
-from repo import AsyncRepos, Repos
+from helpers.repos import Api, make_api
 
 NOW = dt.datetime.now(dt.UTC)
 HOUR = dt.timedelta(hours=1)
 
 
 @pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest) -> Iterator[Api]:
-    if request.param == "sync":
-        conn = request.getfixturevalue("conn")
-        yield Api(Repos(conn), conn, is_async=False)
-    else:
-        aconn = request.getfixturevalue("aconn")
-        yield Api(AsyncRepos(aconn), aconn, is_async=True)
+def api(request: pytest.FixtureRequest) -> Api:
+    return make_api(request)
 
 
 async def _user(api: Api, user_id: str = "u1", email: str | None = None) -> Any:

@@ -4,17 +4,15 @@ the `Database` entry point. Sync and async share each test body (tests/helpers/r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from helpers.repos import Api
+from helpers.repos import Api, make_api
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from repo import (
     AsyncDatabase,
-    AsyncRepos,
     AsyncScriptRepo,
     ConnectionLost,
     Database,
@@ -35,13 +33,8 @@ NOW = dt.datetime.now(dt.UTC)
 
 
 @pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest) -> Iterator[Api]:
-    if request.param == "sync":
-        conn = request.getfixturevalue("conn")
-        yield Api(Repos(conn), conn, is_async=False)
-    else:
-        aconn = request.getfixturevalue("aconn")
-        yield Api(AsyncRepos(aconn), aconn, is_async=True)
+def api(request: pytest.FixtureRequest) -> Api:
+    return make_api(request)
 
 
 def _base(api: Api) -> Repo | AsyncRepo:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
+
 
 class _Proxy:
     def __init__(self, target: Any, is_async: bool) -> None:
@@ -49,3 +51,14 @@ class Api:
             return list(await cur.fetchall()) if cur.description else []
         cur = self.conn.execute(query, params or None)
         return list(cur.fetchall()) if cur.description else []
+
+
+def make_api(request: pytest.FixtureRequest) -> Api:
+    """The `Api` for a fixture parametrized with ``"sync"`` / ``"async"``."""
+    from repo import AsyncRepos, Repos
+
+    if request.param == "sync":
+        conn = request.getfixturevalue("conn")
+        return Api(Repos(conn), conn, is_async=False)
+    aconn = request.getfixturevalue("aconn")
+    return Api(AsyncRepos(aconn), aconn, is_async=True)
