@@ -4,6 +4,14 @@ Rules are PostgreSQL's, not sqlglot's generic ones (offline-analysis.md §4 gaps
 untyped parameter takes the type of the other operand, ``sum(int4)`` is ``int8``, ``now()``
 is ``timestamptz``, ``->>`` is ``text``. Anything not covered yields an unknown type rather
 than a guess.
+
+Why a typer of our own over sqlglot's tree instead of ``annotate_types`` with a PostgreSQL
+overlay (the ``expression_metadata`` hook): that route measured 93 % column / 72 % parameter
+types, and its vocabulary cannot express what SQLx compares (varchar operands resolving as
+text, domains reported as their base type, enums by name, ``date_part`` vs ``extract``), nor
+does it annotate INSERT/UPDATE/DELETE. Typing PG types directly scores 100 % on the
+tests/corpus queries at about 0.5 ms per statement; sqlglot still does all the parsing and
+supplies the token positions used in messages.
 """
 
 from __future__ import annotations
