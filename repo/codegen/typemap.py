@@ -15,8 +15,8 @@ Custom types (``{"Custom": {"name", "kind"}}``):
 * composites, pseudo types and unknown base types (``ltree``, ``hstore``, PostGIS ...) are
   **typed ``object``** (the documented fallback): what psycopg returns for them depends on
   adapters registered on the connection. Codegen prints a warning and writes a comment next
-  to the field. Cast the column in SQL (``AS "x: Text"`` is not enough; write ``x::text``)
-  to get a precise type.
+  to the field. For a precise type, cast in SQL (``x::text``), or override the column type
+  (``AS "x: Text"``) when you know what psycopg returns for it.
 """
 
 from __future__ import annotations
