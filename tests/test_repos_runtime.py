@@ -14,11 +14,13 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from repo import (
     AsyncDatabase,
     AsyncScriptRepo,
+    CheckViolation,
     ConnectionLost,
     Database,
     ForeignKeyViolation,
     InvalidArgument,
     NotFound,
+    NotNullViolation,
     Repos,
     ScriptRepo,
     StatementTimeout,
@@ -56,6 +58,20 @@ async def test_foreign_key_violation(api: Api) -> None:
         await api.sessions.create(session_id="s", user_id="ghost", data={},
                                   expires_at=NOW)
     assert info.value.constraint == "sessions_user_id_fkey"
+
+
+async def test_not_null_and_check_violations(api: Api) -> None:
+    await api.sql("ALTER TABLE logs ADD CONSTRAINT message_not_empty CHECK (message <> '')")
+    insert: Query[None] = Query(
+        "t/insert", "INSERT INTO logs (script_uri, message) VALUES ($1, $2)",
+        (Param("script_uri", "text", nullable=True), Param("message", "text")))
+    base = api.wrap(_base(api))
+    with pytest.raises(NotNullViolation) as null:
+        await base._exec(insert, (None, "m"))
+    assert (null.value.table, null.value.constraint) == ("logs", "script_uri")
+    with pytest.raises(CheckViolation) as check:
+        await base._exec(insert, ("/a", ""))
+    assert check.value.constraint == "message_not_empty"
 
 
 async def test_one_without_a_row_raises_not_found(api: Api) -> None:
