@@ -90,10 +90,8 @@ def verify_in_process(folder: Path) -> Callable[[], object]:
 
     def call() -> object:
         # Start cold each time: no catalog or analysis cached from the previous run.
-        import repo.analysis
-        import repo.analysis.replay
-        repo.analysis._CACHE.clear()
-        repo.analysis.replay._CATALOGS.clear()
+        from repo.analysis import clear_caches
+        clear_caches()
         report = verify(load_settings(folder))
         if report.errors:
             raise SystemExit(f"verify found errors in {folder}: {report.errors[:3]}")

@@ -47,6 +47,13 @@ def cached_analysis(sql: str, catalog: Catalog) -> Analysis:
     return result
 
 
+def clear_caches() -> None:
+    """Forget memoised catalogs and analyses (benchmarks use it to measure cold runs)."""
+    from .replay import _CATALOGS
+    _CACHE.clear()
+    _CATALOGS.clear()
+
+
 def column_facts(query: HasSql, catalog: Catalog) -> list[Fact | None]:
     """One entry per result column: a :class:`Fact` when nullability is certain, else None."""
     result = cached_analysis(query.sql, catalog)
@@ -96,6 +103,7 @@ __all__ = [
     "Val",
     "analyze",
     "cached_analysis",
+    "clear_caches",
     "column_facts",
     "load_catalog",
     "param_facts",
