@@ -168,8 +168,6 @@ def test_broken_query_files_are_named(name: str, tmp_path: Path) -> None:
     assert message in rendered and "hint: " in rendered
 
 
-@pytest.mark.xfail(strict=True, reason="issue 3 (repo/queries/loader.py): a NUL in a query "
-                   "file is accepted; libpq would send the SQL only up to the NUL")
 def test_nul_in_a_query_file_is_an_error(tmp_path: Path) -> None:
     path = write_files(tmp_path / "queries" / "scripts",
                        {"nul.sql": "SELECT 1 AS a\x00 WHERE false\n"}) / "nul.sql"

@@ -20,11 +20,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from helpers.reliability import ROOT, cli_env, run_cli
+from helpers.reliability import ROOT, cli_env, own_server_dir, run_cli
 from psycopg import sql
 
 from repo.cli import main
 from repo.config import load_settings
+from repo.database import Database
 from repo.errors import RepoError
 from repo.migrate import connect
 from repo.server import EmbeddedServer, create_database, drop_database, find_binaries
@@ -51,24 +52,25 @@ def _with_password(url: str, user: str, password: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def scram_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+def scram_server() -> Iterator[EmbeddedServer]:
     """A server of our own that really checks passwords (the shared ones trust everyone)."""
     if find_binaries() is None:
         pytest.skip("no PostgreSQL binaries to start a password-checking server")
-    server = EmbeddedServer(tmp_path_factory.mktemp("scram") / "data")
-    server.init()
-    (server.datadir / "pg_hba.conf").write_text(
-        "local all all trust\n"
-        "host all postgres 127.0.0.1/32 trust\n"
-        "host all all 127.0.0.1/32 scram-sha-256\n")
-    server.start()
-    try:
-        with psycopg.connect(server.url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE ROLE app LOGIN SUPERUSER PASSWORD {}")
-                         .format(sql.Literal(PASSWORD)))
-        yield server
-    finally:
-        server.stop()
+    with own_server_dir("scram") as datadir:
+        server = EmbeddedServer(datadir)
+        server.init()
+        (server.datadir / "pg_hba.conf").write_text(
+            "local all all trust\n"
+            "host all postgres 127.0.0.1/32 trust\n"
+            "host all all 127.0.0.1/32 scram-sha-256\n")
+        server.start()
+        try:
+            with psycopg.connect(server.url, autocommit=True) as conn:
+                conn.execute(sql.SQL("CREATE ROLE app LOGIN SUPERUSER PASSWORD {}")
+                             .format(sql.Literal(PASSWORD)))
+            yield server
+        finally:
+            server.stop()
 
 
 @pytest.fixture
@@ -179,6 +181,31 @@ def test_real_processes_never_print_the_password(source: str, tmp_path: Path,
         assert result.returncode == 1
         assert "password authentication failed" in result.stderr
         assert NEEDLE not in result.stdout + result.stderr, result.stderr
+
+
+def test_database_pool_hides_the_password(scram_server: EmbeddedServer, tmp_path: Path,
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    """The application entry point: repr, a working pool, and a pool that cannot log in."""
+    caplog.set_level(logging.DEBUG)
+    good = f"postgresql://app:{quote(PASSWORD, safe='')}@127.0.0.1:{scram_server.port}/postgres"
+    bad = good.replace(quote(PASSWORD, safe=""), quote(WRONG, safe=""))
+    settings = load_settings(tmp_path, env={})
+    texts = []
+    with Database(good, settings=settings, min_size=1, max_size=1) as db:
+        texts += [repr(db), str(db), repr(db.pool), repr(db.repos.scripts)]
+        with db.pool.connection() as conn:  # the password really logged in
+            assert conn.execute("SELECT current_user").fetchone() == ("app",)
+    # min_size=0: open() returns at once and the first call fails after `timeout` (with
+    # min_size >= 1, open() waits 30 s for the first connection before failing the same way).
+    with Database(bad, settings=settings, min_size=0, max_size=1, timeout=1) as failing:
+        texts.append(repr(failing))
+        with pytest.raises(Exception) as caught:  # noqa: B017 - whatever it is, it must be clean
+            failing.repos.scripts.count()
+    texts += [str(caught.value), repr(caught.value),
+              "".join(traceback.format_exception(caught.value)), caplog.text]
+    assert "password authentication failed" in caplog.text  # the failure path really ran
+    for text in texts:
+        assert NEEDLE not in text, text
 
 
 def test_reprs_and_errors_hide_the_password(scram_server: EmbeddedServer,

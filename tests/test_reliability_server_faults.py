@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from helpers.reliability import ROOT, wait_for
+from helpers.reliability import ROOT, own_server_dir, wait_for
 from psycopg_pool import ConnectionPool
 
 from repo.database import Database
@@ -29,19 +29,20 @@ Conn = psycopg.Connection[tuple[object, ...]]
 
 
 @pytest.fixture(scope="module")
-def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedServer, str]]:
+def own_server() -> Iterator[tuple[EmbeddedServer, str]]:
     """A server this module may restart, with a migrated database; yields (server, url)."""
     if find_binaries() is None:
         pytest.skip("no PostgreSQL binaries to start a server of our own")
-    server = EmbeddedServer(tmp_path_factory.mktemp("faults") / "data")
-    server.start()
-    try:
-        url = create_database(server.url, "faults")
-        with connect(url) as conn:
-            Migrator(conn, resolve(ROOT / "migrations")).run()
-        yield server, url
-    finally:
-        server.stop()
+    with own_server_dir("faults") as datadir:
+        server = EmbeddedServer(datadir)
+        server.start()
+        try:
+            url = create_database(server.url, "faults")
+            with connect(url) as conn:
+                Migrator(conn, resolve(ROOT / "migrations")).run()
+            yield server, url
+        finally:
+            server.stop()
 
 
 def _backend_pid(conn: Conn) -> int:

@@ -6,11 +6,14 @@ server, and process checks read ``/proc`` directly.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -162,3 +165,18 @@ def processes_using(datadir: Path) -> list[int]:
         if needle in cmdline and _state(int(entry.name)) not in (None, "Z"):
             out.append(int(entry.name))
     return out
+
+
+@contextlib.contextmanager
+def own_server_dir(prefix: str) -> Iterator[Path]:
+    """A directory for a server a test module starts itself, deleted afterwards.
+
+    Not under pytest's ``tmp_path``: as root the server runs as ``nobody``, which needs the
+    search bit on every parent, and every new pytest session resets its base temporary
+    directory to mode 0700, which would cut a running server off from its own files.
+    """
+    base = Path(tempfile.mkdtemp(prefix=f"repo-rel-{prefix}-"))
+    try:
+        yield base / "data"
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
