@@ -58,7 +58,7 @@ def test_right_and_full_joins(catalog: Catalog) -> None:
     ("SELECT coalesce(name, email) FROM users", [("coalesce", "text", False)]),
     ("SELECT name FROM users WHERE name IS NOT NULL", [("name", "text", False)]),
     ("SELECT 1, 'a', now(), $1::int8", [("?column?", "int4", False), ("?column?", "text", False),
-                                         ("now", "timestamptz", False), ("int8", "int8", None)]),
+                                         ("now", "timestamptz", False), ("int8", "int8", True)]),
     ("SELECT data->>'k', data->'k' AS j FROM sessions",
      [("?column?", "text", True), ("j", "jsonb", True)]),
     ("SELECT CASE WHEN is_admin THEN 'a' END AS r FROM users", [("r", "text", True)]),

@@ -171,7 +171,7 @@ class ExprTyper:
         says where that type comes from)."""
         if isinstance(node, exp.Parameter):
             self.record_param(node, expect, why or f"{expect} expected here")
-            return Val(expect, None, "a parameter may be NULL")
+            return Val(expect, True, "a parameter may be NULL")
         if isinstance(node, exp.Paren):
             return self.typeof(node.this, scope, expect)
         if isinstance(node, exp.Alias):

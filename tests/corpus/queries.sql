@@ -31,7 +31,7 @@ SELECT count(*) AS n FROM customers WHERE active = $1
 -- @notnull nick
 SELECT coalesce(display_name, name) AS nick FROM customers
 -- @q c_coalesce_param
--- @notnull coalesce
+-- @nullable coalesce
 SELECT coalesce(display_name, $1) FROM customers
 -- @q c_concat
 SELECT name || ' <' || email || '>' AS label FROM customers
@@ -74,6 +74,7 @@ SELECT id, array_length(tags, 1) AS n, cardinality(tags) AS card FROM customers
 -- @q c_array_elem
 SELECT tags[1] AS first_tag FROM customers
 -- @q c_array_agg
+-- @nullable names
 SELECT array_agg(name) AS names FROM customers
 -- @q c_string_agg
 SELECT string_agg(name, ', ') AS names FROM customers
@@ -86,6 +87,7 @@ SELECT DISTINCT name FROM customers
 -- @q c_distinct_on
 SELECT DISTINCT ON (name) name, id FROM customers ORDER BY name, id DESC
 -- @q c_exists
+-- @notnull taken
 SELECT EXISTS (SELECT 1 FROM customers WHERE email = $1) AS taken
 -- @q c_scalar_sub
 -- @nullable last_order
@@ -125,8 +127,10 @@ SELECT $1::int AS n, $2::text AS t, $3::timestamptz AS ts, $4::uuid AS u
 -- @q c_cast_col
 SELECT id::text, score::float8, created_at::date FROM customers
 -- @q c_literals
+-- @notnull one x f t
 SELECT 1 AS one, 'x' AS x, 1.5 AS f, true AS t, NULL::int AS n, 3000000000 AS big
 -- @q c_now
+-- @notnull ts d ct
 SELECT now() AS ts, current_date AS d, CURRENT_TIMESTAMP AS ct
 -- @q c_domain
 SELECT email FROM customers WHERE email = $1::email_address
@@ -189,6 +193,7 @@ SELECT id, rating, rating * 2 AS r2, round(price) AS rounded, round(price, 1) AS
 -- @q p_weights
 SELECT weights, weights[1] AS w1 FROM products WHERE id = $1
 -- @q p_attributes
+-- @nullable color size
 SELECT attributes->'color' AS color, attributes->>'size' AS size, jsonb_typeof(attributes) AS t FROM products
 -- @q p_attr_set
 UPDATE products SET attributes = jsonb_set(attributes, $1, $2) WHERE id = $3 RETURNING attributes
@@ -204,6 +209,7 @@ SELECT jsonb_build_object('id', id, 'title', title) AS j FROM products
 -- @q p_to_jsonb
 SELECT to_jsonb(p) AS doc FROM products p WHERE id = $1
 -- @q p_jsonb_agg
+-- @nullable titles
 SELECT jsonb_agg(title) AS titles FROM products
 -- @q p_image
 SELECT id, image, octet_length(image) AS size FROM products WHERE image IS NOT NULL
@@ -236,6 +242,7 @@ SELECT id, title FROM products WHERE rating IS NOT NULL ORDER BY rating DESC NUL
 -- @q p_lateral
 SELECT p.id, l.qty FROM products p CROSS JOIN LATERAL (SELECT sum(qty) AS qty FROM order_items oi WHERE oi.product_id = p.id) l
 -- @q p_filter
+-- @notnull in_stock total
 SELECT count(*) FILTER (WHERE stock > 0) AS in_stock, count(*) AS total FROM products
 -- @q p_sku_trim
 SELECT trim(sku) AS sku, sku AS raw FROM products
@@ -258,6 +265,7 @@ SELECT id FROM orders WHERE status = ANY($1)
 -- @q o_status_cast
 SELECT id, status::text AS status_text FROM orders
 -- @q o_status_group
+-- @notnull n
 SELECT status, count(*) AS n, sum(total) AS total FROM orders GROUP BY status
 -- @q o_insert
 INSERT INTO orders (customer_id, status, total, note) VALUES ($1, $2, $3, $4) RETURNING id, status, placed_at
@@ -302,6 +310,7 @@ SELECT * FROM (SELECT id, customer_id, row_number() OVER (PARTITION BY customer_
 -- @q o_note_len
 SELECT id, length(note) AS n, note FROM orders WHERE note <> ''
 -- @q o_total_coalesce
+-- @notnull total
 SELECT id, coalesce(total, 0) AS total FROM orders
 -- @q o_total_round
 SELECT id, round(total * 1.2, 2) AS gross FROM orders WHERE total IS NOT NULL
@@ -369,8 +378,10 @@ SELECT d FROM generate_series($1::timestamptz, $2::timestamptz, interval '1 day'
 -- @q e_values_join
 SELECT v.k, e.id FROM (VALUES ('a'), ('b')) AS v(k) JOIN events e ON e.kind = v.k
 -- @q e_array_lit
+-- @notnull nums strs
 SELECT ARRAY[1, 2, 3] AS nums, ARRAY['a', 'b'] AS strs
 -- @q e_array_sub
+-- @notnull ids
 SELECT ARRAY(SELECT id FROM events ORDER BY id) AS ids
 -- @q e_cardinality
 SELECT id, cardinality(related) AS n FROM events
@@ -405,8 +416,10 @@ DELETE FROM product_categories WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM produ
 -- @q g_cat_qty
 SELECT qty, qty + 1 AS more FROM product_categories
 -- @q g_cat_count_children
+-- @notnull children
 SELECT p.id, count(c.id) AS children FROM product_categories p LEFT JOIN product_categories c ON c.parent_id = p.id GROUP BY p.id
 -- @q x_multi_join_agg
+-- @notnull orders items
 SELECT c.name, count(DISTINCT o.id) AS orders, coalesce(sum(oi.qty), 0) AS items FROM customers c LEFT JOIN orders o ON o.customer_id = c.id LEFT JOIN order_items oi ON oi.order_id = o.id GROUP BY c.name
 -- @q x_cte_chain
 WITH a AS (SELECT id, score FROM customers), b AS (SELECT id, score * 2 AS s2 FROM a) SELECT id, s2 FROM b WHERE s2 > $1
@@ -464,6 +477,7 @@ SELECT id FROM customers WHERE email ~ $1
 -- @q x_array_remove
 SELECT array_remove(tags, $1) AS t FROM customers WHERE id = $2
 -- @q x_sum_filter
+-- @nullable paid
 SELECT sum(total) FILTER (WHERE status = 'paid') AS paid FROM orders
 -- @q x_interval_lit
 SELECT interval '1 hour' AS h
@@ -518,6 +532,7 @@ SELECT length(sku) AS a, upper(sku) AS b, trim(sku) AS c, sku || 'x' AS d, lower
 -- @q t_array_ops
 SELECT tags || 'x'::text AS a, tags || tags AS b, tags[1:2] AS c, array_length(tags, 1) AS d FROM customers
 -- @q t_jsonb_ops
+-- @nullable c d
 SELECT attributes || '{}'::jsonb AS a, attributes - 'k' AS b, attributes->'a'->'b' AS c, attributes->'a'->>'b' AS d FROM products
 -- @q t_bool_exprs
 SELECT stock > 0 AND rating > 1 AS a, stock IS NULL AS b, title LIKE 'x%' AS c, NOT (stock = 0) AS d FROM products
@@ -552,12 +567,15 @@ SELECT id FROM products WHERE attributes @> $1 AND attributes ? $2
 -- @q t_param_array_overlap
 SELECT id FROM customers WHERE tags && $1
 -- @q t_count_variants
+-- @notnull a b c
 SELECT count(id) AS a, count(DISTINCT stock) AS b, count(*) FILTER (WHERE stock > 0) AS c FROM products
 -- @q t_window_types
 SELECT sum(stock) OVER () AS a, avg(price) OVER () AS b, count(*) OVER () AS c, first_value(title) OVER (ORDER BY id) AS d FROM products
 -- @q t_exists_not
+-- @notnull a
 SELECT NOT EXISTS (SELECT 1 FROM products) AS a
 -- @q t_subquery_types
+-- @nullable a b
 SELECT (SELECT max(price) FROM products) AS a, (SELECT title FROM products LIMIT 1) AS b
 -- @q t_array_subquery
 SELECT ARRAY(SELECT sku FROM products) AS a, ARRAY[stock, 1] AS b FROM products
