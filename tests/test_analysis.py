@@ -82,6 +82,8 @@ def test_dml_returning_and_params(catalog: Catalog) -> None:
     assert [p.type for p in result.params] == ["text", "text", "timestamptz"]
     assert all(p.nullable is False for p in result.params)
     assert result.params[0].null_reason == "stored in NOT NULL column sessions.session_id"
+    update = analyze("UPDATE users SET name = $1, email = $2 WHERE user_id = $3", catalog)
+    assert [p.nullable for p in update.params] == [True, False, None]
 
 
 @pytest.mark.parametrize(("sql", "types"), [

@@ -78,6 +78,8 @@ class Analyzer(QueryAnalyzer):
         self.typeof(value, scope, target.type if target else None, f"stored in column {what}")
         if target is not None and target.nullable is False:
             self.record_param_null(value, False, f"stored in NOT NULL column {what}")
+        elif target is not None and target.nullable is True:
+            self.record_param_null(value, True, f"stored in nullable column {what}")
 
     def on_conflict(self, conflict: exp.Expr | None, scope: Scope, rel: Rel) -> None:
         if not isinstance(conflict, exp.OnConflict):

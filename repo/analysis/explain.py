@@ -33,7 +33,8 @@ def explain(path: Path, settings: Settings) -> str:
     for i, p in enumerate(result.params):
         name = query.params[i] if i < len(query.params) else f"p{i + 1}"
         sqlx = f" [metadata: {type_info_name(meta_params[i])}]" if i < len(meta_params) else ""
-        null = "unknown" if p.nullable is None else ("nullable" if p.nullable else "NOT NULL")
+        null = "nullability not certain" if p.nullable is None else (
+            "may be NULL" if p.nullable else "must not be NULL")
         lines.append(f"  ${i + 1} {name}: {p.type or 'unknown type'}{sqlx} - {p.type_reason}")
         lines.append(f"      {null}: {p.null_reason}")
     lines.append("columns:" if result.columns else "columns: none")
