@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from psycopg import AsyncConnection, AsyncRawCursor
 from psycopg_pool import AsyncConnectionPool
 
-from ._query import TRANSLATED, CopyIn, Query, paused_gc, translate
+from ._query import TRANSLATED, CopyIn, Query, translate
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -110,8 +110,9 @@ async def _fetchone(cur: AsyncRawCursor[R]) -> R | None:
 
 
 async def _fetchall(cur: AsyncRawCursor[R]) -> list[R]:
-    with paused_gc():
-        return await cur.fetchall()
+    # No garbage-collector pause here: it is process-wide state, and toggling it from a
+    # library would undo an application's own setting and affect every other thread or task.
+    return await cur.fetchall()
 
 
 async def _nothing(cur: AsyncRawCursor[Any]) -> None:

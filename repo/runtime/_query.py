@@ -7,9 +7,7 @@ sync and async shells (`_sync.py`, `_async.py`) only execute and fetch.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -135,26 +133,6 @@ class CopyIn:
 
 def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch of rows becomes models.
-
-    Building 1,000 models allocates about 3,000 container objects (row tuple, model, its
-    dict), which triggers several young-generation collections that scan them; none of
-    them can be garbage yet, and they form no cycles. Pausing measured 1.75x -> 1.35x of
-    raw psycopg tuples on a 1,000-row list (benchmarks/bench_repos.py). The previous state
-    is restored, so a caller that disabled the collector keeps it disabled.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 _INTEGRITY: dict[str, type[IntegrityError]] = {

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from psycopg import Connection, RawCursor
 from psycopg_pool import ConnectionPool
 
-from ._query import TRANSLATED, CopyIn, Query, paused_gc, translate
+from ._query import TRANSLATED, CopyIn, Query, translate
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -109,8 +109,9 @@ def _fetchone(cur: RawCursor[R]) -> R | None:
 
 
 def _fetchall(cur: RawCursor[R]) -> list[R]:
-    with paused_gc():
-        return cur.fetchall()
+    # No garbage-collector pause here: it is process-wide state, and toggling it from a
+    # library would undo an application's own setting and affect every other thread or task.
+    return cur.fetchall()
 
 
 def _nothing(cur: RawCursor[Any]) -> None:
