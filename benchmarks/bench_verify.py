@@ -4,7 +4,7 @@ Scenarios, all measured in this one run and printed side by side:
 
 * ``project``: this repository (32 queries): ``verify()`` in-process and
   ``python -m repo verify`` as a fresh process;
-* ``1,000 generated``: a throwaway project with the corpus schema (tests/corpus/migrations)
+* ``1,000 generated``: a throwaway project with the corpus schema (tests/corpus/shop/migrations)
   and 1,000 generated query files of varied shapes (joins, CTEs, aggregates, windows, DML
   with RETURNING). Its ``.sqlx/`` is made once with ``python -m repo prepare`` (not timed);
   then the static analysis alone, ``verify()`` in-process and ``python -m repo verify`` are
@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS_MIGRATIONS = ROOT / "tests" / "corpus" / "migrations"
+CORPUS_MIGRATIONS = ROOT / "tests" / "corpus" / "shop" / "migrations"
 sys.path.insert(0, str(ROOT))
 
 from repo.analysis import analyze, load_catalog  # noqa: E402

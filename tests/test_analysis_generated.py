@@ -21,7 +21,7 @@ CORPUS = Path(__file__).parent / "corpus"
 
 
 def test_generated_statements_have_no_false_errors(empty_db_url: str, capsys: Any) -> None:
-    migrations = resolve(CORPUS / "migrations")
+    migrations = resolve(CORPUS / "shop" / "migrations")
     catalog = replay(migrations)
     statements = generate(catalog, 400, seed=11)
     defs = [QueryDef("gen", f"q{i}", CORPUS / "generate.py", sql, sql,

@@ -194,3 +194,27 @@ class Typer(ExprTyper):
     t_ArrayContains = t_ArrayContainsAll
     t_ArrayOverlaps = t_ArrayContainsAll
     t_JSONBContains = t_ArrayContainsAll
+
+    def t_MatchAgainst(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        """``tsvector @@ tsquery``."""
+        vals = [self.typeof(node.this, scope)]
+        vals += [self.typeof(e, scope) for e in node.expressions]
+        nullable, reason = self.children_null(vals, "@@")
+        return Val("bool", nullable, reason)
+
+    def t_WithinGroup(self, node: exp.Expr, scope: Scope, expect: str | None) -> Val:
+        """Ordered-set aggregates: percentile_cont/disc(...) WITHIN GROUP (ORDER BY x)."""
+        self.typeof(node.this, scope)
+        order = node.expression
+        keys = [self.typeof(o.this if isinstance(o, exp.Ordered) else o, scope)
+                for o in (order.expressions if isinstance(order, exp.Order) else [])]
+        name = self.func_name(node.this)
+        key = self.operand(keys[0].type) if len(keys) == 1 else None
+        if name == "percentile_cont":
+            pg = "interval" if key == "interval" else ("float8" if key else None)
+        elif name in ("percentile_disc", "mode"):
+            pg = key
+        else:
+            pg = None
+        return Val(pg, True, f"{name}() over no rows is NULL")
+

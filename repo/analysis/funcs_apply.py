@@ -49,6 +49,8 @@ def apply_function(typer: ExprTyper, node: exp.Expr, scope: Scope) -> Val:
     for i, arg in enumerate(args):
         exp_t = expected[i] if i < len(expected) and expected[i] else None
         why = f"argument {i + 1} of {name}()"
+        if name in fn.LAST_ARG_TEXT and i == len(args) - 1:
+            exp_t = "text"
         if name in _ELEM_ARG and i == _ELEM_ARG[name][1] and vals:
             arr = typer.operand(vals[_ELEM_ARG[name][0]].type)
             exp_t = pgtypes.element(arr) if arr and pgtypes.is_array(arr) else None

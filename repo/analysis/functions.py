@@ -46,7 +46,14 @@ _RETURNS.update({
     "first_value": "$1", "last_value": "$1", "nth_value": "$1", "abs": "$1",
     "coalesce": "common", "greatest": "common", "least": "common", "nullif": "$1",
     "date_trunc": "$2", "mode": "$1",
+    "ts_rank": "float4", "ts_rank_cd": "float4", "to_tsvector": "tsvector",
+    "to_tsquery": "tsquery", "plainto_tsquery": "tsquery", "phraseto_tsquery": "tsquery",
+    "websearch_to_tsquery": "tsquery", "ts_headline": "text",
 })
+# Functions whose optional first argument is a text-search configuration: an untyped
+# parameter in the last position is the document or query text.
+LAST_ARG_TEXT = frozenset({"to_tsvector", "to_tsquery", "plainto_tsquery", "phraseto_tsquery",
+                           "websearch_to_tsquery"})
 # Aggregates: NULL over an empty input (except count); window-only ranking functions.
 AGGREGATES = frozenset({
     "count", "sum", "avg", "min", "max", "array_agg", "string_agg", "jsonb_agg",

@@ -16,7 +16,7 @@ from sqlglot.errors import ParseError, TokenError
 from .catalog import Catalog
 from .dml import Analyzer
 from .model import Analysis, OutColumn, Param
-from .replay import quiet_parse
+from .parsing import quiet_parse
 from .scope import Scope
 
 
@@ -30,6 +30,12 @@ def parse(sql: str) -> exp.Expr:
     return quiet_parse(sql)
 
 
+def analyze_tree(tree: exp.Expr, sql: str, catalog: Catalog) -> Analysis:
+    """Analyse an already parsed part of ``sql`` (the replay uses it for view bodies)."""
+    from ..sqltext import line_col
+    return _analyze(Analysis(), tree, sql, catalog, lambda off: line_col(sql, off))
+
+
 def analyze(sql: str, catalog: Catalog,
             locate: Callable[[int], tuple[int, int]] | None = None) -> Analysis:
     """Analyse one statement (``$n`` placeholders) against ``catalog``."""
@@ -40,6 +46,11 @@ def analyze(sql: str, catalog: Catalog,
         tree = parse(sql)
     except (ParseError, TokenError) as exc:
         return _failed(result, f"sqlglot cannot parse it ({_first(exc)})")
+    return _analyze(result, tree, sql, catalog, where)
+
+
+def _analyze(result: Analysis, tree: exp.Expr, sql: str, catalog: Catalog,
+             where: Callable[[int], tuple[int, int]]) -> Analysis:
     a = Analyzer(catalog, sql, where)
     try:
         cols = a.subquery(tree, Scope())

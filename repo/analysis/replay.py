@@ -9,9 +9,7 @@ are read from that text here rather than pulling in a second parser (pglast).
 
 from __future__ import annotations
 
-import logging
 import re
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from ..migrate.source import Kind, Migration, resolve
 from ..sqltext import line_col, split_statements, tokens
 from . import pgtypes
 from .catalog import Catalog, Column, Domain, ReplayFinding, Table
+from .parsing import quiet_parse
 
 # Statements with no effect on tables, columns or types.
 _NO_EFFECT_CREATE = {"INDEX", "TRIGGER", "FUNCTION", "PROCEDURE", "SEQUENCE", "SCHEMA",
@@ -99,7 +98,7 @@ class _Replayer:
 
     def node(self, node: exp.Expr, sql: str) -> None:
         if isinstance(node, exp.Create):
-            self.create(node)
+            self.create(node, sql)
         elif isinstance(node, exp.Alter):
             self.alter(node)
         elif isinstance(node, exp.Drop):
@@ -110,7 +109,7 @@ class _Replayer:
             self.finding(f"statement {type(node).__name__} is not modelled by the replay")
 
     # CREATE ---------------------------------------------------------------------------------
-    def create(self, node: exp.Create) -> None:
+    def create(self, node: exp.Create, sql: str = "") -> None:
         kind = str(node.args.get("kind") or "").upper()
         target = node.this.this if isinstance(node.this, exp.Schema) else node.this
         name = ident(target)
@@ -121,11 +120,29 @@ class _Replayer:
             if not (node.args.get("exists") and name in self.catalog.enums):
                 self.catalog.enums[name] = [e.name for e in node.expression.expressions]
         elif kind in ("VIEW", "MATERIALIZED VIEW") or node.args.get("materialized"):
-            self.catalog.tables[name] = Table(name, kind="view", exact=False)
-            self.finding(f"view {name}: its columns are not modelled; queries reading it are "
-                         "not checked statically")
+            self.create_view(node, name, sql)
         elif kind not in _NO_EFFECT_CREATE:
             self.finding(f"CREATE {kind or '?'} {name} is not modelled by the replay")
+
+    def create_view(self, node: exp.Create, name: str, sql: str) -> None:
+        """A view's columns are the analysed output of its query at this point."""
+        from .infer import analyze_tree
+        if node.args.get("exists") and name in self.catalog.tables:
+            return
+        view = Table(name, kind="view")
+        result = analyze_tree(node.expression, sql, self.catalog) if node.expression else None
+        if result is None or not result.columns_known or result.problems:
+            view.exact = False
+            self.finding(f"view {name}: its columns could not be derived; queries reading it "
+                         "are not checked statically")
+        else:
+            names = [ident(i) for i in node.this.expressions] \
+                if isinstance(node.this, exp.Schema) else []
+            for i, c in enumerate(result.columns):
+                col_name = names[i] if i < len(names) else c.name
+                # PostgreSQL reports every view column as nullable (no attnotnull).
+                view.columns[col_name] = Column(col_name, c.val.type or "", False, False)
+        self.catalog.tables[name] = view
 
     def create_table(self, node: exp.Create, name: str) -> None:
         if node.args.get("exists") and name in self.catalog.tables:
@@ -330,19 +347,6 @@ class _Replayer:
             return
         not_null = bool(re.search(r"\bNOT\s+NULL\b", rest, re.I))
         self.catalog.domains[name] = Domain(name, base, not_null)
-
-
-def quiet_parse(sql: str) -> exp.Expr:
-    """``sqlglot.parse_one`` without its log line for statements it keeps as Command."""
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return sqlglot.parse_one(sql, read="postgres")
-    finally:
-        logger.setLevel(level)
 
 
 def _is_null(node: exp.Expr | None) -> bool:

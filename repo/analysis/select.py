@@ -240,7 +240,12 @@ class QueryAnalyzer(Typer):
                          certain=self.catalog.complete)
             return Rel(alias, None)
         if table.kind != "table":
-            return Rel(alias, None, name)
+            if not table.exact:
+                return Rel(alias, None, name)
+            # View columns: types from the view's query; nullability is not claimed.
+            view = {c.name: Val(c.type or None, None, f"column of view {name}")
+                    for c in table.columns.values()}
+            return Rel(alias, view, name, list(view))
         cols = {c.name: Val(c.type, not c.not_null,
                             f"{name}.{c.name} is {'NOT NULL' if c.not_null else 'nullable'}",
                             (name, c.name)) for c in table.columns.values()}

@@ -1,8 +1,8 @@
-"""Deterministic generator of valid statements over the corpus schema (tests/corpus/migrations).
+"""Deterministic generator of valid statements over the shop corpus schema.
 
-Used by the slow generated-corpus test and by benchmarks/bench_verify.py: selects, joins of
-every kind, aggregates, CTEs, window functions and DML with RETURNING, with ``$n``
-parameters.
+The schema is tests/corpus/shop/migrations. Used by tests/test_analysis_generated.py and by
+benchmarks/bench_verify.py: selects, joins of every kind, aggregates, CTEs, window functions
+and DML with RETURNING, with ``$n`` parameters.
 """
 
 from __future__ import annotations
