@@ -17,9 +17,10 @@ Finding codes:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .analysis import Analysis, Catalog, cached_analysis, load_catalog
 from .analysis.compare import compare
@@ -27,7 +28,11 @@ from .analysis.pgtypes import type_info_name
 from .config import Settings
 from .errors import RepoError
 
+if TYPE_CHECKING:
+    from .queries.model import QueryDef
+
 PREPARE = "run `python -m repo prepare`"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -64,15 +69,16 @@ class Coverage:
 
 @dataclass
 class Report:
+    """Everything ``verify`` found; errors fail the run, warnings never do."""
+
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     coverage: Coverage = field(default_factory=Coverage)
 
     def as_json(self) -> dict[str, Any]:
-        def strip(f: Finding) -> dict[str, Any]:
-            return {k: v for k, v in asdict(f).items()}
-        return {"errors": [strip(f) for f in self.errors],
-                "warnings": [strip(f) for f in self.warnings],
+        """The ``verify --json`` document."""
+        return {"errors": [asdict(f) for f in self.errors],
+                "warnings": [asdict(f) for f in self.warnings],
                 "coverage": asdict(self.coverage)}
 
 
@@ -109,7 +115,7 @@ def verify(settings: Settings) -> Report:
     return report
 
 
-def _safe(fn: Any, settings: Settings, report: Report) -> Any:
+def _safe(fn: Callable[[], T], settings: Settings, report: Report) -> T | None:
     try:
         return fn()
     except RepoError as exc:
@@ -118,7 +124,7 @@ def _safe(fn: Any, settings: Settings, report: Report) -> Any:
         return None
 
 
-def _load_queries(settings: Settings, report: Report) -> list[Any]:
+def _load_queries(settings: Settings, report: Report) -> list[QueryDef]:
     from .queries.loader import load_queries
     try:
         return list(load_queries(settings.queries_dir))
@@ -135,7 +141,7 @@ def _load_metadata(settings: Settings, report: Report) -> dict[str, dict[str, An
     return result if isinstance(result, dict) else {}
 
 
-def _check_consistency(queries: list[Any], metadata: dict[str, dict[str, Any]],
+def _check_consistency(queries: list[QueryDef], metadata: dict[str, dict[str, Any]],
                        settings: Settings, report: Report) -> None:
     root = settings.root
     known = {q.hash for q in queries}
@@ -221,7 +227,7 @@ def _first_diff_line(a: str, b: str) -> int:
     return min(len(a.splitlines()), len(b.splitlines())) + 1
 
 
-def _check_query(q: Any, data: dict[str, Any] | None, catalog: Catalog,
+def _check_query(q: QueryDef, data: dict[str, Any] | None, catalog: Catalog,
                  settings: Settings, report: Report) -> None:
     # Shared with codegen's nullability refinement (same catalog object, same text); the
     # "line N" in reasons is the same in the compiled text as in the file.
