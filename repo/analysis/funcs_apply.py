@@ -51,6 +51,11 @@ def apply_function(typer: ExprTyper, node: exp.Expr, scope: Scope) -> Val:
         why = f"argument {i + 1} of {name}()"
         if name in fn.LAST_ARG_TEXT and i == len(args) - 1:
             exp_t = "text"
+        if isinstance(arg, exp.Kwarg):
+            key = arg.this.name.lower()
+            exp_t = fn.NAMED_ARG_TYPES.get(name, {}).get(key)
+            why = f"argument {key} of {name}()"
+            arg = arg.expression
         if name in _ELEM_ARG and i == _ELEM_ARG[name][1] and vals:
             arr = typer.operand(vals[_ELEM_ARG[name][0]].type)
             exp_t = pgtypes.element(arr) if arr and pgtypes.is_array(arr) else None

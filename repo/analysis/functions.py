@@ -92,6 +92,13 @@ ARG_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Named arguments (``make_interval(days => $1)``).
+NAMED_ARG_TYPES: dict[str, dict[str, str]] = {
+    "make_interval": {"years": "int4", "months": "int4", "weeks": "int4", "days": "int4",
+                      "hours": "int4", "mins": "int4", "secs": "float8"},
+}
+
+
 def returns(name: str) -> str | None:
     """The result rule of a function, or None when it is not known."""
     return _RETURNS.get(name)
