@@ -241,6 +241,13 @@ class ExprTyper:
             elem = self.operand(va.type)
             vb = self.typeof(inner, scope, pgtypes.array_of(elem) if elem else None,
                              f"array of the type of `{node.this.sql('postgres')}` (= ANY)")
+        elif isinstance(node.this, exp.Tuple) and isinstance(node.expression, exp.Tuple) \
+                and len(node.this.expressions) == len(node.expression.expressions):
+            # Row comparison: PostgreSQL pairs the fields one by one.
+            pairs = [self.pair(x, y, scope) for x, y in zip(
+                node.this.expressions, node.expression.expressions, strict=True)]
+            va = Val("record", *self.children_null([p[0] for p in pairs], "row"))
+            vb = Val("record", *self.children_null([p[1] for p in pairs], "row"))
         else:
             va, vb = self.pair(node.this, node.expression, scope)
         if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):

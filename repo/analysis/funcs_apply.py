@@ -73,6 +73,8 @@ def _result_type(name: str, vals: list[Val], node: exp.Expr,
         return fn.sum_type(base) if base else None
     if name == "avg":
         return fn.avg_type(base) if base else None
+    if name == "generate_series":
+        return fn.series_type(base)
     if name == "date_trunc":
         return base if base in ("timestamptz", "timestamp", "interval") else None
     if name == "round" or name in ("ceil", "ceiling", "floor", "trunc"):

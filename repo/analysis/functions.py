@@ -131,14 +131,15 @@ def srf_columns(name: str, arg: str | None) -> list[tuple[str, str | None]] | No
         "json_each": [("key", "text"), ("value", "json")],
         "json_each_text": [("key", "text"), ("value", "text")],
         "unnest": [("unnest", elem)],
-        "generate_series": [("generate_series", _series_type(arg))],
+        "generate_series": [("generate_series", series_type(arg))],
         "regexp_split_to_table": [("regexp_split_to_table", "text")],
         "string_to_table": [("string_to_table", "text")],
     }
     return table.get(name)
 
 
-def _series_type(arg: str | None) -> str | None:
+def series_type(arg: str | None) -> str | None:
+    """``generate_series(start, ...)``: the start type (int2 widens to int4)."""
     if arg in ("int2", "int4"):
         return "int4"
     if arg in ("int8", "numeric"):

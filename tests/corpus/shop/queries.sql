@@ -583,3 +583,54 @@ SELECT ARRAY(SELECT sku FROM products) AS a, ARRAY[stock, 1] AS b FROM products
 SELECT placed_at::timestamptz AS a, at::timestamp AS b, at::date AS c, '2020-01-01'::date AS d FROM orders, events
 -- @q t_text_casts
 SELECT stock::text AS a, price::varchar AS b, sku::text AS c, title::char(3) AS d FROM products
+
+-- @q holdout_1
+SELECT c.name, o.status, o.total / nullif(sum(o.total) OVER (PARTITION BY c.id), 0) AS share FROM customers c JOIN orders o ON o.customer_id = c.id
+-- @q holdout_2
+SELECT customer_id, string_agg(status::text, ',' ORDER BY placed_at) AS history FROM orders GROUP BY customer_id
+-- @q holdout_3
+SELECT p.sku, coalesce(sum(oi.qty), 0)::int AS sold, p.stock - coalesce(sum(oi.qty), 0) AS left_over FROM products p LEFT JOIN order_items oi ON oi.product_id = p.id GROUP BY p.id, p.sku, p.stock
+-- @q holdout_4
+SELECT to_char(date_trunc('week', placed_at), 'IYYY-IW') AS week, count(*) FROM orders GROUP BY 1
+-- @q holdout_5
+SELECT id, jsonb_array_length(attributes->'sizes') AS n_sizes FROM products WHERE attributes ? 'sizes'
+-- @q holdout_6
+SELECT id, (attributes->>'weight')::numeric * 2 AS w2 FROM products
+-- @q holdout_7
+SELECT e.id, e.kind FROM events e WHERE e.at >= date_trunc('day', now()) AND e.kind = ANY($1::text[])
+-- @q holdout_8
+UPDATE customers SET tags = array_remove(tags, $1), score = greatest(score - 1, 0) WHERE $1 = ANY(tags) RETURNING id, tags, score
+-- @q holdout_9
+INSERT INTO events (kind, payload, related) VALUES ('order.created', json_build_object('order', $1::uuid), ARRAY[$2::bigint]) RETURNING id, payload
+-- @q holdout_10
+SELECT c.id, count(*) FILTER (WHERE o.status = 'paid') AS paid, count(*) FILTER (WHERE o.status = 'cancelled') AS cancelled FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY c.id
+-- @q holdout_11
+SELECT lower(split_part(email, '@', 2)) AS domain, count(*) AS n FROM customers GROUP BY 1 HAVING count(*) >= $1
+-- @q holdout_12
+SELECT id, birthday, extract(year FROM age(birthday))::int AS years FROM customers WHERE birthday IS NOT NULL
+-- @q holdout_13
+WITH latest AS (SELECT DISTINCT ON (customer_id) customer_id, id, placed_at FROM orders ORDER BY customer_id, placed_at DESC) SELECT c.email, l.id AS order_id, l.placed_at FROM customers c LEFT JOIN latest l ON l.customer_id = c.id
+-- @q holdout_14
+SELECT p.id, p.title, pc.name AS category, parent.name AS parent_category FROM products p LEFT JOIN product_categories pc ON pc.id = p.category_id LEFT JOIN product_categories parent ON parent.id = pc.parent_id
+-- @q holdout_15
+SELECT count(*) AS n, sum(CASE WHEN active THEN 1 ELSE 0 END) AS active_n FROM customers
+-- @q holdout_16
+SELECT id FROM orders WHERE (customer_id, placed_at) > ($1, $2) ORDER BY customer_id, placed_at LIMIT 50
+-- @q holdout_17
+DELETE FROM order_items WHERE order_id IN (SELECT id FROM orders WHERE status = 'cancelled') RETURNING product_id, qty
+-- @q holdout_18
+SELECT substring(title from 1 for 20) AS short, char_length(title) AS len, position('x' in title) AS pos FROM products
+-- @q holdout_19
+SELECT id, round(avg(unit_price) OVER (PARTITION BY product_id), 2) AS avg_price FROM order_items JOIN orders ON orders.id = order_items.order_id
+-- @q holdout_20
+SELECT generate_series(1, 3) AS n, now()::date AS today
+-- @q holdout_21
+SELECT $1::jsonb -> 'a' AS a, $2::int + 1 AS b, $3::text || 'x' AS c
+-- @q holdout_22
+SELECT id, duration > interval '1 hour' AS long_running, justify_interval(duration) AS d FROM events
+-- @q holdout_23
+SELECT md5(random()::text) AS token, gen_random_uuid() AS id
+-- @q holdout_24
+SELECT id, coalesce(display_name, split_part(email::text, '@', 1)) AS shown FROM customers
+-- @q holdout_25
+SELECT c.id FROM customers c WHERE c.score > (SELECT avg(score) FROM customers)
