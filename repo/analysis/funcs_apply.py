@@ -71,7 +71,8 @@ def _result_type(name: str, vals: list[Val], node: exp.Expr,
     base = typer.catalog.base_type(first) if first else None
     if name == "sum":
         return fn.sum_type(base) if base else None
-    if name == "avg":
+    if name in ("avg", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp",
+                "var_pop"):
         return fn.avg_type(base) if base else None
     if name == "generate_series":
         return fn.series_type(base)

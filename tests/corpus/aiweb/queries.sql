@@ -63,3 +63,16 @@ SELECT (SELECT count(*) FROM scripts) AS scripts, (SELECT count(*) FROM assets) 
 SELECT user_id FROM users WHERE is_admin OR is_editor ORDER BY user_id
 -- @q a_session_cleanup
 WITH expired AS (DELETE FROM sessions WHERE expires_at < now() RETURNING user_id) SELECT user_id, count(*) AS n FROM expired GROUP BY user_id
+
+-- @q holdout_k15
+SELECT s.session_id, s.data #>> '{prefs,theme}' AS theme FROM sessions s WHERE s.user_id = $1
+-- @q holdout_k16
+SELECT user_id, greatest(last_login_at, updated_at) AS last_activity FROM users
+-- @q holdout_k17
+SELECT uri, initialized, CASE WHEN init_error IS NULL THEN 'ok' ELSE left(init_error, 80) END AS status FROM scripts
+-- @q holdout_k18
+SELECT script_uri, count(*) AS n, max(created_at) AS last, now() - max(created_at) AS since FROM logs GROUP BY script_uri
+-- @q holdout_k19
+INSERT INTO assets (public_path, mimetype, content) VALUES ($1, coalesce($2, 'application/octet-stream'), $3) RETURNING id, octet_length(content) AS size
+-- @q holdout_k20
+SELECT u.user_id, EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.user_id AND s.expires_at > now()) AS online FROM users u

@@ -107,3 +107,32 @@ SELECT id, CASE WHEN views > 1000 THEN 'hot' WHEN views > 100 THEN 'warm' ELSE '
 SELECT id, title FROM posts WHERE id < $1 ORDER BY id DESC LIMIT $2
 -- @q b_sum_score
 SELECT post_id, sum(score) AS total_score FROM comments GROUP BY post_id HAVING sum(score) > $1
+
+-- @q holdout_k1
+SELECT a.handle, p.title, row_number() OVER (PARTITION BY a.id ORDER BY p.views DESC) AS rank_in_author FROM authors a JOIN posts p ON p.author_id = a.id
+-- @q holdout_k2
+SELECT p.id, array_to_string(p.tags, ', ') AS tag_list, cardinality(p.tags) > 0 AS tagged FROM posts p
+-- @q holdout_k3
+SELECT c.post_id, avg(c.score)::numeric(10, 2) AS avg_score, stddev(c.score) AS sd FROM comments c GROUP BY c.post_id
+-- @q holdout_k4
+SELECT p.slug, l.cnt FROM posts p, LATERAL (SELECT count(*) AS cnt FROM likes WHERE likes.post_id = p.id) l WHERE l.cnt > $1
+-- @q holdout_k5
+INSERT INTO comments (post_id, body) SELECT id, 'auto: ' || title FROM posts WHERE id = $1 RETURNING id, body
+-- @q holdout_k6
+UPDATE posts SET tags = ARRAY(SELECT DISTINCT unnest(tags || $1::text[]) ORDER BY 1) WHERE id = $2 RETURNING tags
+-- @q holdout_k7
+SELECT id, coalesce(extra->>'lang', 'en') AS lang, (extra->'meta'->>'rank')::int AS rank FROM posts
+-- @q holdout_k8
+SELECT date_part('dow', created) AS dow, count(*) AS n FROM comments GROUP BY 1 ORDER BY 1
+-- @q holdout_k9
+SELECT a.id, a.karma, a.karma::float8 / nullif(max(a.karma) OVER (), 0) AS relative FROM authors a
+-- @q holdout_k10
+SELECT p.id FROM posts p WHERE p.published_at BETWEEN $1 AND $1 + interval '1 month'
+-- @q holdout_k11
+DELETE FROM posts WHERE state = 'archived' AND published_at < now() - make_interval(years => $1) RETURNING slug
+-- @q holdout_k12
+SELECT handle, length(bio) AS bio_len, bio IS NULL AS no_bio FROM authors ORDER BY handle LIMIT $1 OFFSET $2
+-- @q holdout_k13
+SELECT post_id, count(*) AS n, min(at) AS first_like, max(at) - min(at) AS spread FROM likes GROUP BY post_id
+-- @q holdout_k14
+WITH c AS (SELECT post_id, count(*) AS n FROM comments GROUP BY post_id), l AS (SELECT post_id, count(*) AS n FROM likes GROUP BY post_id) SELECT p.id, coalesce(c.n, 0) + coalesce(l.n, 0) AS engagement FROM posts p LEFT JOIN c ON c.post_id = p.id LEFT JOIN l ON l.post_id = p.id
