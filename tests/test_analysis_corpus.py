@@ -1,4 +1,4 @@
-"""Score the static analysis against a real PostgreSQL on tests/corpus/ (350 queries over
+"""Score the static analysis against a real PostgreSQL on tests/corpus/ (395 queries over
 three schemas: shop, blog, and the project's own AIWebEngine migrations).
 
 Each corpus query is described live (``repo.describe.Describer``: prepare + describe, SQLx's
