@@ -328,12 +328,41 @@ def scratch_server() -> Iterator[str]:
     if os.geteuid() == 0:
         _make_traversable(base)
     server = EmbeddedServer(base / "data", binaries=binaries)
+    with _sigterm_unwinds():
+        try:
+            server.start()
+            yield server.url
+        finally:
+            server.stop()
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    # KeyboardInterrupt rather than SystemExit: test runners and frameworks treat it as "stop
+    # now" everywhere, where a SystemExit inside a test would be recorded as a failure.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Make SIGTERM unwind like Ctrl-C (so the ``finally`` above deletes the data) where
+    nobody handles it.
+
+    By default SIGTERM ends Python without running ``finally`` blocks: the server still dies
+    (parent-death signal) but its files would wait for the next sweep. Only the main thread
+    can set handlers, and a handler the application installed is left alone.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        server.start()
-        yield server.url
+        yield
     finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @contextlib.contextmanager
