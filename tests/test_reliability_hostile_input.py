@@ -477,3 +477,23 @@ def test_unstorable_json_is_an_invalid_argument(conn: Conn, user_id: str, name: 
 def test_lone_surrogate_is_an_invalid_argument(conn: Conn) -> None:
     with pytest.raises(InvalidArgument, match="parameter `uri`"):
         Repos(conn).scripts.upsert(uri="\ud800", code="x")
+
+
+def test_an_invalid_uuid_is_an_invalid_argument(conn: Conn) -> None:
+    """No AIWebEngine query takes a UUID parameter, so this uses the runtime directly, the way
+    generated code does."""
+    from repo.runtime import Param, Query, Repo
+
+    by_id: Query[tuple[object, ...]] = Query(
+        "probe/by_id", "SELECT id FROM scripts WHERE id = $1", [Param("id", "uuid")])
+
+    class ProbeRepo(Repo):
+        def by_id(self, *, id: object) -> tuple[object, ...] | None:  # noqa: A002
+            return self._optional(by_id, (id,))
+
+    repo = ProbeRepo(conn)
+    for bad in ("not-a-uuid", "'; DROP TABLE scripts; --", 42, b"\x00" * 16):
+        with pytest.raises(InvalidArgument, match="parameter `id`"):
+            repo.by_id(id=bad)
+    assert repo.by_id(id=uuid.uuid4()) is None
+    _nothing_written(conn)
