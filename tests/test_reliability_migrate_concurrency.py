@@ -18,9 +18,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from helpers.reliability import cli_env, start_cli, write_files
+from helpers.reliability import cli_env, start_cli, wait_for, write_files
+from psycopg.types.numeric import Int8
 
-from repo.migrate import Migrator, connect, resolve
+from repo.migrate import Migrator, connect, lock_id, resolve
 from repo.server.databases import dbname_of
 
 SLOW_SECONDS = 1.0
@@ -77,11 +78,23 @@ Result = subprocess.CompletedProcess[str]
 
 
 def _race(commands: list[list[str]], url: str, cwd: Path) -> tuple[list[Result], int]:
-    """Start every command at once; return their results and the peak of lock waiters."""
+    """Start every command at once; return their results and the peak of lock waiters.
+
+    The test holds the migrator's advisory lock while the processes start, so every one of
+    them is provably queued on it before the first may go: a real race, however slowly the
+    machine starts Python processes.
+    """
     env = cli_env({"DATABASE_URL": url})
     watcher = LockWatcher(url)
     watcher.start()
-    procs = [start_cli(args, cwd=cwd, env=env) for args in commands]
+    key = Int8(lock_id(dbname_of(url)))
+    with psycopg.connect(url, autocommit=True) as gate:
+        gate.execute("SELECT pg_advisory_lock(%s)", [key])
+        procs = [start_cli(args, cwd=cwd, env=env) for args in commands]
+        wait_for(lambda: watcher.most_waiting >= len(commands) or
+                 any(p.poll() is not None for p in procs),
+                 timeout=120, what="every process to queue on the advisory lock")
+        gate.execute("SELECT pg_advisory_unlock(%s)", [key])
     results = []
     for args, proc in zip(commands, procs, strict=True):
         out, err = proc.communicate(timeout=120)
@@ -115,8 +128,8 @@ def test_eight_concurrent_runs_apply_each_migration_once(empty_db_url: str,
     for r in results:
         assert r.returncode == 0, r.stderr
         assert "error" not in r.stderr.lower(), r.stderr
-    # The race happened: while one process held the lock, others queued behind it.
-    assert most_waiting >= 1
+    # The race happened: all eight were queued on the lock at once.
+    assert most_waiting == 8
     # Exactly one process reports applying each migration.
     assert _applied_lines(results, "migrate") == Counter({1: 1, 2: 1, 3: 1, 4: 1, 5: 1})
 
@@ -152,7 +165,7 @@ def test_revert_racing_run_keeps_schema_and_bookkeeping_consistent(empty_db_url:
 
     for r in results:
         assert r.returncode == 0, r.stderr
-    assert most_waiting >= 1
+    assert most_waiting == 8
     with psycopg.connect(empty_db_url, autocommit=True) as conn:
         applied = {int(r[0]) for r in  # type: ignore[call-overload]
                    conn.execute("SELECT version FROM _sqlx_migrations").fetchall()}
