@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -18,6 +19,7 @@ from helpers.reliability import (
     active_queries,
     alive,
     cli_env,
+    own_server_dir,
     process_tree,
     run_cli,
     start_cli,
@@ -25,6 +27,7 @@ from helpers.reliability import (
     write_files,
 )
 
+from repo.server import EmbeddedServer, find_binaries
 from repo.server.databases import dbname_of, with_dbname
 from repo.server.embedded import sweep_stale_scratch_dirs
 
@@ -234,10 +237,25 @@ def _prepare_project(tmp_path: Path, name: str) -> Path:
     return project
 
 
+@pytest.fixture
+def throwaway_server() -> Iterator[str]:
+    """A server of this test's own: a SIGKILLed `prepare` cannot drop its temporary database,
+    and those leftovers must not pile up on a shared server."""
+    if find_binaries() is None:
+        pytest.skip("no PostgreSQL binaries")
+    with own_server_dir("prepare-kill") as datadir:
+        server = EmbeddedServer(datadir)
+        server.start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
+
+
 @pytest.mark.slow
 def test_prepare_killed_at_any_point_leaves_old_or_new_metadata_and_code(
-        pg_url: str, tmp_path: Path) -> None:
-    env = cli_env({"DATABASE_URL": pg_url})
+        throwaway_server: str, tmp_path: Path) -> None:
+    env = cli_env({"DATABASE_URL": throwaway_server})
     reference = _prepare_project(tmp_path, "reference")
     old = _snapshot(reference)
     done = run_cli(["prepare"], cwd=reference, env=env)
