@@ -323,7 +323,7 @@ TIMESTAMPS = st.datetimes(min_value=dt.datetime(2, 1, 1), max_value=dt.datetime(
                           timezones=OFFSETS)
 HOSTILE = ["'); DROP TABLE scripts; --", "\" OR 1=1 --", "$1", ":uri", "%s", "%(uri)s", "{}",
            "\\", "$$", "/*", "--", "' || pg_sleep(10) || '", "\u202e\u0301\U0001f600", " "]
-PROPERTY = settings(max_examples=25, deadline=None,
+PROPERTY = settings(max_examples=25, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -362,7 +362,7 @@ def test_text_round_trips_through_scripts_and_logs(conn: Conn, uri: str, code: s
                                                                           limit=10_000)]
 
 
-@settings(max_examples=8, deadline=None,
+@settings(max_examples=8, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(path=TEXT, mimetype=TEXT, content=BYTES)
