@@ -12,14 +12,14 @@ import threading
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
 from helpers.reliability import ROOT, own_server_dir, wait_for
 from psycopg_pool import ConnectionPool
 
-from repo.database import Database
+from repo.database import AsyncDatabase, Database
 from repo.errors import ConnectionLost, StatementTimeout
 from repo.generated import AsyncRepos, Repos
 from repo.migrate import Migrator, connect, resolve
@@ -113,12 +113,17 @@ def test_restart_under_a_pool_fails_in_flight_calls_then_recovers(
         # Without reopening anything, every worker gets through again.
         wait_for(lambda: all(len(w.ok) > before[w.number] + 20 for w in workers), timeout=60,
                  what="every worker to succeed after the restart")
+        recovered = time.monotonic() - restarted
         stop.set()
         for w in workers:
             w.join(timeout=60)
-        recovered = time.monotonic() - restarted
         stats = db.pool.get_stats()
 
+    _check_restart(url, "restart", workers, recovered, stats)
+
+
+def _check_restart(url: str, uri: str, workers: list[Worker] | list[AsyncWorker],
+                   recovered: float, stats: dict[str, int]) -> None:
     unexpected = [e for w in workers for e in w.unexpected]
     assert unexpected == [], [repr(e) for e in unexpected[:5]]
     ok = [m for w in workers for m in w.ok]
@@ -126,7 +131,7 @@ def test_restart_under_a_pool_fails_in_flight_calls_then_recovers(
     assert lost, "the restart should have caught some calls in flight"
     with psycopg.connect(url, autocommit=True) as conn:
         stored = Counter(str(r[0]) for r in conn.execute(
-            "SELECT message FROM logs WHERE script_uri = 'restart'"))
+            "SELECT message FROM logs WHERE script_uri = %s", [uri]))
     # No lost writes: every call that returned is stored ...
     assert set(ok) <= set(stored)
     # ... nothing was applied twice (no retries) ...
@@ -134,8 +139,66 @@ def test_restart_under_a_pool_fails_in_flight_calls_then_recovers(
     # ... and only a call that reported ConnectionLost may have been applied without a reply.
     assert set(stored) - set(ok) <= set(lost)
     untranslated = sum(w.untranslated for w in workers)
-    print(f"\nrestart: {len(ok)} ok, {len(lost)} lost ({untranslated} of them as an "
-          f"untranslated COMMIT failure), recovered in {recovered:.2f}s, pool {stats}")
+    print(f"\n{uri}: {len(ok)} ok, {len(lost)} lost ({untranslated} of them as an "
+          f"untranslated COMMIT failure), all workers through again {recovered:.2f}s after "
+          f"the restart; pool {stats}")
+
+
+class AsyncWorker:
+    """`Worker` as an asyncio task over an `AsyncDatabase`."""
+
+    def __init__(self, db: AsyncDatabase, number: int) -> None:
+        self.db, self.number = db, number
+        self.ok: list[str] = []
+        self.lost: list[str] = []
+        self.unexpected: list[BaseException] = []
+        self.untranslated = 0
+        self.stop = False
+
+    async def run(self) -> None:
+        n = 0
+        while not self.stop:
+            message = f"{self.number}:{n}"
+            n += 1
+            try:
+                await self.db.repos.logs.append(script_uri="restart-async", message=message)
+                self.ok.append(message)
+            except ConnectionLost:
+                self.lost.append(message)
+            except psycopg.OperationalError as exc:  # see Worker.run
+                if not _from_pool_commit(exc):
+                    self.unexpected.append(exc)
+                self.lost.append(message)
+                self.untranslated += 1
+            except Exception as exc:  # noqa: BLE001 - anything else is a finding
+                self.unexpected.append(exc)
+
+
+@pytest.mark.slow
+async def test_restart_under_an_async_pool_fails_in_flight_calls_then_recovers(
+        own_server: tuple[EmbeddedServer, str]) -> None:
+    server, url = own_server
+
+    async def until(probe: Callable[[], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not probe():
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.02)
+
+    async with AsyncDatabase(url, max_size=8, timeout=30) as db:
+        workers = [AsyncWorker(db, i) for i in range(16)]
+        tasks = [asyncio.create_task(w.run()) for w in workers]
+        await until(lambda: sum(len(w.ok) for w in workers) > 200, 30)
+        before = {w.number: len(w.ok) for w in workers}
+        await asyncio.to_thread(server.restart)
+        restarted = time.monotonic()
+        await until(lambda: all(len(w.ok) > before[w.number] + 10 for w in workers), 60)
+        recovered = time.monotonic() - restarted
+        for w in workers:
+            w.stop = True
+        await asyncio.gather(*tasks)
+        stats = db.pool.get_stats()
+    _check_restart(url, "restart-async", workers, recovered, stats)
 
 
 # -- statement timeout and lost connection, sync and async -----------------------------------
