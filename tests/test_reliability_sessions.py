@@ -2,7 +2,8 @@
 other threads touch sessions (some to an expiry already past) and sweep expired ones.
 
 The invariant checked on every read: a returned session expires after the moment the call
-started (the server compares with its own clock, which is this machine's clock).
+started, on the server's clock (the offset from this machine's clock is measured first, so a
+remote TEST_DATABASE_URL server with a skewed clock cannot cause false reports).
 """
 
 from __future__ import annotations
@@ -28,6 +29,22 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _server_clock(url: str) -> dt.timedelta:
+    """How far the server's clock is ahead of ours, minus the measuring error (a lower bound)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        best: tuple[dt.timedelta, dt.timedelta] | None = None
+        for _ in range(5):
+            before = _now()
+            row = conn.execute("SELECT clock_timestamp()").fetchone()
+            after = _now()
+            assert row is not None
+            error = (after - before) / 2
+            if best is None or error < best[1]:
+                best = (row[0] - (before + error), error)  # type: ignore[operator]
+    assert best is not None
+    return best[0] - best[1]
+
+
 @dataclass
 class Observations:
     reads: int = 0
@@ -39,11 +56,12 @@ class Observations:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _reader(db: Database, seed: int, stop: threading.Event, seen: Observations) -> None:
+def _reader(db: Database, seed: int, stop: threading.Event, seen: Observations,
+            skew: dt.timedelta) -> None:
     rnd = random.Random(seed)
     while not stop.is_set():
         sid = f"s{rnd.randrange(SESSIONS)}"
-        started = _now()
+        started = _now() + skew  # on the server's clock, never later than its now()
         try:
             plain = db.repos.sessions.get_valid(session_id=sid)
             joined = db.repos.sessions.get_valid_with_user(session_id=sid)
@@ -95,6 +113,7 @@ def test_expired_sessions_are_never_returned_under_concurrent_touch_and_sweep(
         db_url: str) -> None:
     seen = Observations()
     stop = threading.Event()
+    skew = _server_clock(db_url)
     with Database(db_url, min_size=10, max_size=10) as db:
         db.repos.users.upsert_login(user_id=USER, email="s@example.com", name=None,
                                     provider="google")
@@ -103,7 +122,8 @@ def test_expired_sessions_are_never_returned_under_concurrent_touch_and_sweep(
             db.repos.sessions.create(session_id=f"s{i}", user_id=USER, data={"i": i},
                                      expires_at=_now() + dt.timedelta(
                                          seconds=rnd.uniform(0.1, RUN_SECONDS * 0.6)))
-        threads = [threading.Thread(target=_reader, args=(db, n, stop, seen)) for n in range(4)]
+        threads = [threading.Thread(target=_reader, args=(db, n, stop, seen, skew))
+                   for n in range(4)]
         threads += [threading.Thread(target=_toucher, args=(db, 100 + n, stop, seen))
                     for n in range(4)]
         threads.append(threading.Thread(target=_sweeper, args=(db, stop, seen)))
