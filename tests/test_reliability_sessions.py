@@ -148,10 +148,6 @@ def test_expired_sessions_are_never_returned_under_concurrent_touch_and_sweep(
           f"{seen.swept} swept, {len(seen.violations)} expired sessions returned")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 3 (queries/sessions/get_valid*.sql, touch.sql): "
-                   "`expires_at > now()` compares with the *transaction* start, so inside a "
-                   "transaction a session that has since expired is still returned; "
-                   "statement_timestamp() or clock_timestamp() would not")
 def test_a_session_that_expires_inside_a_transaction_is_not_returned(db_url: str) -> None:
     with psycopg.connect(db_url, autocommit=True) as setup:
         repos = Repos(setup)
@@ -165,3 +161,17 @@ def test_a_session_that_expires_inside_a_transaction_is_not_returned(db_url: str
         time.sleep(0.5)  # the session has now expired
         assert repos.sessions.get_valid(session_id="short") is None
         assert repos.sessions.get_valid_with_user(session_id="short") is None
+
+
+def test_an_expired_session_cannot_be_touched_or_written(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        repos = Repos(conn)
+        repos.users.upsert_login(user_id=USER, email="w@example.com", name=None,
+                                 provider="google")
+        repos.sessions.create(session_id="old", user_id=USER, data={"a": 1},
+                              expires_at=_now() - dt.timedelta(seconds=1))
+        assert repos.sessions.update_data(session_id="old", data={"stolen": True}) is None
+        assert repos.sessions.touch(session_id="old",
+                                    expires_at=_now() + dt.timedelta(hours=1)) is None
+        row = conn.execute("SELECT data FROM sessions WHERE session_id = 'old'").fetchone()
+        assert row == ({"a": 1},)

@@ -19,4 +19,4 @@ SELECT s.id AS session_pk,
 FROM sessions AS s
 JOIN users AS u ON u.user_id = s.user_id
 WHERE s.session_id = :session_id
-  AND s.expires_at > now()
+  AND s.expires_at > statement_timestamp()

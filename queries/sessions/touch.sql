@@ -5,5 +5,5 @@ UPDATE sessions
 SET expires_at = :expires_at,
     last_accessed_at = now()
 WHERE session_id = :session_id
-  AND expires_at > now()
+  AND expires_at > statement_timestamp()
 RETURNING *

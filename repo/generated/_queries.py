@@ -331,7 +331,7 @@ SESSIONS_DELETE_EXPIRED: Query[None] = Query(
     """\
 -- Delete every expired session; returns how many were deleted.
 -- :execrows
-DELETE FROM sessions WHERE expires_at <= now()
+DELETE FROM sessions WHERE expires_at <= statement_timestamp()
 """,
 )
 
@@ -352,7 +352,7 @@ SESSIONS_GET_VALID: Query[Session] = Query(
     """\
 -- Find a session that has not expired.
 -- :optional
-SELECT * FROM sessions WHERE session_id = $1 AND expires_at > now()
+SELECT * FROM sessions WHERE session_id = $1 AND expires_at > statement_timestamp()
 """,
     (Param("session_id", "text"),),
     _SESSION,
@@ -384,7 +384,7 @@ SELECT s.id AS session_pk,
 FROM sessions AS s
 JOIN users AS u ON u.user_id = s.user_id
 WHERE s.session_id = $1
-  AND s.expires_at > now()
+  AND s.expires_at > statement_timestamp()
 """,
     (Param("session_id", "text"),),
     _GET_VALID_WITH_USER_ROW,
@@ -415,7 +415,7 @@ UPDATE sessions
 SET expires_at = $1,
     last_accessed_at = now()
 WHERE session_id = $2
-  AND expires_at > now()
+  AND expires_at > statement_timestamp()
 RETURNING *
 """,
     (Param("expires_at", "timestamptz"), Param("session_id", "text")),
@@ -427,11 +427,12 @@ RETURNING *
 SESSIONS_UPDATE_DATA: Query[Session] = Query(
     "sessions/update_data",
     """\
--- Replace the data of a session.
+-- Replace the data of an unexpired session (returns None for an expired one).
 -- :optional
 UPDATE sessions
 SET data = $1
 WHERE session_id = $2
+  AND expires_at > statement_timestamp()
 RETURNING *
 """,
     (Param("data", "jsonb"), Param("session_id", "text")),

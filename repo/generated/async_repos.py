@@ -238,7 +238,7 @@ class AsyncSessionRepo(AsyncRepo):
         return await self._optional(_sql.SESSIONS_TOUCH, (expires_at, session_id))
 
     async def update_data(self, *, data: JsonValue, session_id: str) -> Session | None:
-        """Replace the data of a session.
+        """Replace the data of an unexpired session (returns None for an expired one).
 
         Query file: ``sessions/update_data.sql``.
         """
