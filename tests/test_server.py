@@ -78,3 +78,23 @@ def test_dev_server_lifecycle(tmp_path: Path) -> None:
     finally:
         cli("stop")
     assert _postgres_pids_for(tmp_path) == []
+
+
+def test_temporary_databases_of_killed_processes_are_swept(pg_url: str) -> None:
+    from repo.server.databases import _host_tag, sweep_temporary_databases
+
+    code = ("import os, sys\nfrom repo.server import temporary_database\n"
+            "with temporary_database(sys.argv[1], prefix='repo_sweeptest') as url:\n"
+            "    print(url.rsplit('/', 1)[1], flush=True)\n    os.kill(os.getpid(), 9)\n")
+    proc = subprocess.run([sys.executable, "-c", code, pg_url], capture_output=True, text=True,
+                          timeout=60)
+    left = proc.stdout.strip()
+    assert proc.returncode == -9 and left.startswith(f"repo_sweeptest_{_host_tag()}_")
+
+    def names() -> set[str]:
+        with psycopg.connect(pg_url) as conn:
+            return {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+
+    assert left in names()  # SIGKILL ran no cleanup
+    assert sweep_temporary_databases(pg_url, "repo_sweeptest") == [left]
+    assert left not in names()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -69,10 +73,42 @@ def drop_database(url: str, name: str) -> None:
         conn.execute(query)
 
 
+def _host_tag() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temporary_databases(url: str, prefix: str) -> list[str]:
+    """Drop databases this host's killed processes left behind; return their names.
+
+    A temporary database is named ``<prefix>_<host tag>_<pid>_<random>``; one whose host tag
+    is ours and whose pid no longer runs here belongs to a process that was killed (SIGKILL
+    runs no cleanup). Databases of other hosts sharing the server are never touched.
+    """
+    pattern = re.compile(rf"{re.escape(prefix)}_{_host_tag()}_(\d+)_[0-9a-f]+")
+    with _admin_connect(url) as conn:
+        names = [str(r[0]) for r in conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "\\_%"])]
+    stale = [n for n in names if (m := pattern.fullmatch(n)) and not _pid_alive(int(m[1]))]
+    for name in stale:
+        drop_database(url, name)
+    return stale
+
+
 @contextmanager
 def temporary_database(url: str, prefix: str = "repo_scratch") -> Iterator[str]:
     """A fresh empty database on the server of ``url``, dropped on exit."""
-    name = f"{prefix}_{secrets.token_hex(6)}"
+    sweep_temporary_databases(url, prefix)
+    name = f"{prefix}_{_host_tag()}_{os.getpid()}_{secrets.token_hex(4)}"
     db_url = create_database(url, name)
     try:
         yield db_url
