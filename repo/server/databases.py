@@ -16,6 +16,7 @@ from psycopg import sql
 
 from ..config import redact
 from ..errors import ConfigError, ServerError
+from ._proc import pid_alive
 
 
 def with_dbname(url: str, dbname: str) -> str:
@@ -77,16 +78,6 @@ def _host_tag() -> str:
     return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_temporary_databases(url: str, prefix: str) -> list[str]:
     """Drop databases this host's killed processes left behind; return their names.
 
@@ -98,7 +89,7 @@ def sweep_temporary_databases(url: str, prefix: str) -> list[str]:
     with _admin_connect(url) as conn:
         names = [str(r[0]) for r in conn.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "\\_%"])]
-    stale = [n for n in names if (m := pattern.fullmatch(n)) and not _pid_alive(int(m[1]))]
+    stale = [n for n in names if (m := pattern.fullmatch(n)) and not pid_alive(int(m[1]))]
     for name in stale:
         drop_database(url, name)
     return stale

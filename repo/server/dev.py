@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 
 from ..errors import ServerError
+from ._proc import pid_alive
 from .databases import with_dbname
 from .embedded import EmbeddedServer, find_binaries
 
@@ -59,13 +60,7 @@ def _postmaster_pid(root: Path) -> int | None:
         pid = int((_cluster(root) / "postmaster.pid").read_text().splitlines()[0])
     except (OSError, ValueError, IndexError):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        pass
-    return pid
+    return pid if pid_alive(pid) else None
 
 
 def status(root: Path) -> DevStatus:

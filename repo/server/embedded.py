@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ServerError
+from ._proc import pid_alive
 
 SCRATCH_PREFIX = "repo-pg-"
 _PR_SET_PDEATHSIG = 1
@@ -140,16 +141,6 @@ def _set_parent_death_signal() -> None:  # runs in the child between fork and ex
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGQUIT)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_stale_scratch_dirs(base: Path | None = None) -> int:
     """Delete scratch data directories whose owner process is gone; return how many."""
     base = Path(tempfile.gettempdir()) if base is None else base
@@ -160,7 +151,7 @@ def sweep_stale_scratch_dirs(base: Path | None = None) -> int:
             pid = int(owner.read_text().strip())
         except (OSError, ValueError):
             continue
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             shutil.rmtree(entry, ignore_errors=True)
             removed += 1
     return removed
