@@ -460,9 +460,6 @@ JSON_BAD = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4 (repo/runtime/_params.py jsonb binder): a "
-                   "JSON value that cannot be stored raises a raw TypeError / psycopg error "
-                   "from deep inside psycopg instead of InvalidArgument naming `data`")
 @pytest.mark.parametrize("name", list(JSON_BAD))
 def test_unstorable_json_is_an_invalid_argument(conn: Conn, user_id: str, name: str) -> None:
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
@@ -471,9 +468,6 @@ def test_unstorable_json_is_an_invalid_argument(conn: Conn, user_id: str, name: 
                                     expires_at=later)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4 (repo/runtime/_params.py text binder): a lone "
-                   "surrogate raises a raw UnicodeEncodeError from psycopg instead of "
-                   "InvalidArgument naming the parameter")
 def test_lone_surrogate_is_an_invalid_argument(conn: Conn) -> None:
     with pytest.raises(InvalidArgument, match="parameter `uri`"):
         Repos(conn).scripts.upsert(uri="\ud800", code="x")

@@ -107,6 +107,53 @@ async def test_argument_checks_by_type(api: Api) -> None:
         await api.logs.append_many([("/a", "ok"), ("/a", "bad\x00")])
 
 
+STORABLE_JSON = [
+    {"a": "\\u0000", "\\u0000": "\\\\u0000"},  # backslash-u text, not a NUL: storable
+    {"é日😀": ["x", None, 1.5, True], "quote\"": "back\\slash\n"},
+    None,
+]
+
+
+@pytest.mark.parametrize("doc", STORABLE_JSON, ids=["backslash-u", "unicode", "null"])
+async def test_json_the_server_can_store_round_trips(api: Api, doc: object) -> None:
+    jsonb: Query[object] = Query("t/jsonb", "SELECT $1::jsonb", (Param("doc", "jsonb"),),
+                                 scalar_maker())
+    assert await api.wrap(_base(api))._many(jsonb, (doc,)) == [doc]
+
+
+async def test_json_keeps_what_only_jsonb_refuses(api: Api) -> None:
+    # json stores its text as given: a \u0000 or a lone surrogate escape is storable there.
+    json_q: Query[str] = Query("t/json", "SELECT $1::json::text", (Param("doc", "json"),),
+                               scalar_maker())
+    text = await api.wrap(_base(api))._one(json_q, ({"a": "x\x00\ud800"},))
+    assert text == '{"a": "x\\u0000\\ud800"}'
+    with pytest.raises(InvalidArgument, match="parameter `doc` contains NaN or Infinity"):
+        await api.wrap(_base(api))._one(json_q, ([float("inf")],))
+
+
+@pytest.mark.parametrize(("doc", "message"), [
+    ({"a": "x\x00"}, "NUL character"),
+    ({"\\\x00": 1}, "NUL character"),  # an escaped backslash, then a real NUL
+    (["\ud800"], "surrogate code point"),
+    # A pair as two code points is what JSON's \\ud83d\\ude00 means, but it is a malformed
+    # Python str (UTF-8 cannot encode it): rejected here as the text binder rejects it.
+    (["\ud83d\ude00"], "surrogate code point"),
+    ({"a": float("nan")}, "NaN or Infinity"),
+    ({"a": {1, 2}}, "not JSON-serialisable"),
+])
+async def test_unstorable_jsonb_is_named(api: Api, doc: object, message: str) -> None:
+    jsonb: Query[object] = Query("t/jsonb", "SELECT $1::jsonb", (Param("doc", "jsonb"),),
+                                 scalar_maker())
+    with pytest.raises(InvalidArgument, match=f"parameter `doc` .*{message}"):
+        await api.wrap(_base(api))._one(jsonb, (doc,))
+
+
+async def test_lone_surrogates_in_text_are_named(api: Api) -> None:
+    with pytest.raises(InvalidArgument, match="`uri` contains a surrogate code point"):
+        await api.scripts.get_by_uri(uri="é\udfff")
+    assert await api.scripts.get_by_uri(uri="é😀") is None  # non-ASCII is fine
+
+
 async def test_statement_timeout_is_typed_and_not_retried(api: Api) -> None:
     await api.sql("SET statement_timeout = '50ms'")
     q: Query[None] = Query("t/sleep", "SELECT pg_sleep(5)")

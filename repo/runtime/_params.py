@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import ipaddress
+import json as _json
 import uuid
 from collections.abc import Callable
 from enum import Enum
@@ -38,14 +39,27 @@ def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def text(value: object) -> object:
-    """str without NUL characters (PostgreSQL text cannot hold ``\\x00``)."""
+    """str without NUL characters (PostgreSQL text cannot hold ``\\x00``) or surrogates."""
     if type(value) is not str:
         _expect(value, str, "str")
         if isinstance(value, Enum):
             value = value.value
     if "\x00" in value:  # type: ignore[operator]
         raise ValueError("contains a NUL character (\\x00), which PostgreSQL text cannot store")
+    # isascii() is O(1) (a flag on the str); only non-ASCII text can hold a surrogate, and
+    # for it a UTF-8 encode is the fastest exact test (faster than a regex scan).
+    if not value.isascii():  # type: ignore[attr-defined]
+        _utf8(value)  # type: ignore[arg-type]
     return value
+
+
+def _utf8(value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"contains a surrogate code point ({value[exc.start]!r} at index "
+                         f"{exc.start}), which UTF-8 cannot encode; PostgreSQL cannot store "
+                         "it") from None
 
 
 def _integer(kind: str) -> Binder:
@@ -93,14 +107,74 @@ def date(value: object) -> object:
     return value
 
 
+# One encoder each, built once: json.dumps() with any keyword builds a new encoder per call.
+# allow_nan=False: JSON (and PostgreSQL) has no NaN/Infinity. The jsonb one writes non-ASCII
+# as is (faster than \\u escapes, and a lone surrogate then fails the UTF-8 encode below);
+# psycopg's JSON loader already assumes UTF-8, so this adds no new encoding assumption.
+_JSON = _json.JSONEncoder(allow_nan=False)
+_JSONB = _json.JSONEncoder(allow_nan=False, ensure_ascii=False)
+
+
+def _dump(encoder: _json.JSONEncoder, value: object) -> str:
+    try:
+        return encoder.encode(value)
+    except TypeError as exc:  # an object json cannot serialise
+        raise TypeError(f"is not JSON-serialisable: {exc}") from None
+    except ValueError as exc:  # NaN/Infinity ("Out of range float values"), or a cycle
+        reason = ("contains NaN or Infinity, which JSON (and PostgreSQL) cannot store"
+                  if "float" in str(exc) else f"cannot be serialised as JSON: {exc}")
+        raise ValueError(reason) from None
+    except RecursionError:
+        raise ValueError("is nested too deeply to serialise as JSON") from None
+
+
+def _predumped(data: bytes) -> bytes:
+    """The ``dumps`` psycopg calls on an already serialised value: hand the bytes over."""
+    return data
+
+
 def jsonb(value: object) -> object:
-    """Any JSON value, wrapped so psycopg sends it as jsonb (None is JSON ``null``)."""
-    return Jsonb(value)
+    """Any JSON value jsonb can store, serialised once here (None is JSON ``null``).
+
+    Rejects what the server would: NaN/Infinity, ``\\u0000`` in a string or key (jsonb
+    cannot store it) and surrogate code points (lone ones are invalid; a Python str holding
+    a *pair* as two code points is malformed too, and rejected as `text` rejects it).
+    psycopg sends the bytes as they are, without serialising again.
+    """
+    dumped = _dump(_JSONB, value)
+    # Non-ASCII is not escaped, so a backslash is rare: one memchr skips the NUL search.
+    if "\\" in dumped and "\\u0000" in dumped and _has_nul_escape(dumped):
+        raise ValueError("contains a NUL character (\\u0000) in a string or key, which "
+                         "PostgreSQL jsonb cannot store")
+    try:
+        data = dumped.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"contains a surrogate code point ({dumped[exc.start]!r}) in a "
+                         "string or key, which UTF-8 cannot encode; jsonb cannot store it") \
+            from None
+    return Jsonb(data, _predumped)
+
+
+def _has_nul_escape(text: str) -> bool:
+    # ``\\u0000`` is a NUL only when its backslash is not itself escaped: an odd run.
+    at = text.find("\\u0000")
+    while at >= 0:
+        start = at
+        while start > 0 and text[start - 1] == "\\":
+            start -= 1
+        if (at - start) % 2 == 0:
+            return True
+        at = text.find("\\u0000", at + 1)
+    return False
 
 
 def json(value: object) -> object:
-    """Any JSON value, wrapped so psycopg sends it as json (None is JSON ``null``)."""
-    return Json(value)
+    """Any JSON value, serialised once here and sent as json (None is JSON ``null``).
+
+    json stores the text as given, so ``\\u0000`` and surrogate escapes are storable; only
+    what JSON cannot express (NaN/Infinity, non-JSON objects) is rejected.
+    """
+    return Json(_dump(_JSON, value).encode("ascii"), _predumped)
 
 
 def text_array(value: object) -> object:
