@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
 from helpers.reliability import ROOT, own_server_dir, wait_for
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from repo.database import AsyncDatabase, Database
 from repo.errors import ConnectionLost, StatementTimeout
@@ -72,7 +71,6 @@ class Worker(threading.Thread):
         self.ok: list[str] = []
         self.lost: list[str] = []
         self.unexpected: list[BaseException] = []
-        self.untranslated = 0
 
     def run(self) -> None:
         n = 0
@@ -84,14 +82,8 @@ class Worker(threading.Thread):
                 self.ok.append(message)
             except ConnectionLost:
                 self.lost.append(message)
-            except psycopg.OperationalError as exc:
-                if not _from_pool_commit(exc):
-                    self.unexpected.append(exc)
-                # Known (issue 4, see test_a_failure_at_pool_commit_is_typed): a COMMIT the
-                # pool sends after the call is not translated. It is the same "may or may not
-                # have applied" case as ConnectionLost, and is counted as one.
-                self.lost.append(message)
-                self.untranslated += 1
+            # A failed COMMIT on return to the pool is a ConnectionLost too (see
+            # test_a_failure_at_pool_commit_is_typed); a raw psycopg error is a finding.
             except BaseException as exc:  # noqa: BLE001 - anything else is a finding
                 self.unexpected.append(exc)
 
@@ -138,10 +130,8 @@ def _check_restart(url: str, uri: str, workers: list[Worker] | list[AsyncWorker]
     assert max(stored.values()) == 1
     # ... and only a call that reported ConnectionLost may have been applied without a reply.
     assert set(stored) - set(ok) <= set(lost)
-    untranslated = sum(w.untranslated for w in workers)
-    print(f"\n{uri}: {len(ok)} ok, {len(lost)} lost ({untranslated} of them as an "
-          f"untranslated COMMIT failure), all workers through again {recovered:.2f}s after "
-          f"the restart; pool {stats}")
+    print(f"\n{uri}: {len(ok)} ok, {len(lost)} lost, all workers through again "
+          f"{recovered:.2f}s after the restart; pool {stats}")
 
 
 class AsyncWorker:
@@ -152,7 +142,6 @@ class AsyncWorker:
         self.ok: list[str] = []
         self.lost: list[str] = []
         self.unexpected: list[BaseException] = []
-        self.untranslated = 0
         self.stop = False
 
     async def run(self) -> None:
@@ -165,12 +154,7 @@ class AsyncWorker:
                 self.ok.append(message)
             except ConnectionLost:
                 self.lost.append(message)
-            except psycopg.OperationalError as exc:  # see Worker.run
-                if not _from_pool_commit(exc):
-                    self.unexpected.append(exc)
-                self.lost.append(message)
-                self.untranslated += 1
-            except Exception as exc:  # noqa: BLE001 - anything else is a finding
+            except Exception as exc:  # noqa: BLE001 - anything else (see Worker.run) is a finding
                 self.unexpected.append(exc)
 
 
@@ -276,16 +260,6 @@ async def test_async_timeout_and_lost_connection_are_typed(db_url: str) -> None:
     assert _log_count(db_url) == 0
 
 
-def _from_pool_commit(exc: BaseException) -> bool:
-    frames = traceback.extract_tb(exc.__traceback__)
-    return any(f.name == "_commit_gen" for f in frames) and \
-        any(f.name == "connection" and "psycopg_pool" in f.filename for f in frames)
-
-
-@pytest.mark.xfail(strict=True, reason="issue 4 (repo/runtime/_sync.py, _async.py): with a "
-                   "pool, the COMMIT sent when the pooled connection is returned is outside "
-                   "the error translation, so a failure there (server gone, deferred "
-                   "constraint) is a raw psycopg error instead of ConnectionLost/UniqueViolation")
 def test_a_failure_at_pool_commit_is_typed(db_url: str) -> None:
     from repo.errors import UniqueViolation
 
@@ -297,6 +271,58 @@ def test_a_failure_at_pool_commit_is_typed(db_url: str) -> None:
         repos.logs.append(script_uri="s", message="dup")
         with pytest.raises(UniqueViolation):
             repos.logs.append(script_uri="s", message="dup")
+
+
+# A deferred constraint trigger runs inside COMMIT; this one ends its own backend there, the
+# way a server shutdown would. The sequence counts the attempts (nextval is not rolled back).
+_DIE_AT_COMMIT = """
+CREATE SEQUENCE commit_attempts;
+CREATE FUNCTION die_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM nextval('commit_attempts');
+    PERFORM pg_terminate_backend(pg_backend_pid());
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER die_at_commit AFTER INSERT ON logs DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW WHEN (NEW.message = 'die') EXECUTE FUNCTION die_at_commit();
+"""
+
+
+def _commit_attempts(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT last_value FROM commit_attempts WHERE is_called")
+        return int(next(iter(row), (0,))[0])  # type: ignore[call-overload]
+
+
+def test_a_lost_server_at_pool_commit_is_connection_lost_not_retried(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute(_DIE_AT_COMMIT)
+    with ConnectionPool(db_url, min_size=1, max_size=1, open=True) as pool:
+        repos = Repos(pool)
+        with pytest.raises(ConnectionLost, match="logs/append: connection lost"):
+            repos.logs.append(script_uri="s", message="die")
+        repos.logs.append(script_uri="s", message="after")  # the pool replaced it
+    assert _commit_attempts(db_url) == 1
+    assert _log_count(db_url) == 1
+
+
+async def test_an_async_pool_commit_failure_is_typed(db_url: str) -> None:
+    from repo.errors import UniqueViolation
+
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute("ALTER TABLE logs ADD CONSTRAINT logs_message_key UNIQUE (message) "
+                      "DEFERRABLE INITIALLY DEFERRED")
+        admin.execute(_DIE_AT_COMMIT)
+    async with AsyncConnectionPool(db_url, min_size=1, max_size=1, open=False) as pool:
+        repos = AsyncRepos(pool)
+        await repos.logs.append(script_uri="s", message="dup")
+        with pytest.raises(UniqueViolation, match="logs_message_key"):
+            await repos.logs.append(script_uri="s", message="dup")
+        with pytest.raises(ConnectionLost, match="logs/append: connection lost"):
+            await repos.logs.append(script_uri="s", message="die")
+        await repos.logs.append(script_uri="s", message="after")
+    assert _commit_attempts(db_url) == 1
+    assert _log_count(db_url) == 2
 
 
 def _capture(call: object, into: list[BaseException]) -> None:

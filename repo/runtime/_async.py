@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+import psycopg
 from psycopg import AsyncConnection, AsyncRawCursor
 from psycopg_pool import AsyncConnectionPool
 
@@ -48,8 +49,17 @@ class AsyncRepo:
         if self._conn is not None:
             return await _execute(self._conn, q, params, fetch)
         assert self._pool is not None
-        async with self._pool.connection() as conn:
-            return await _execute(conn, q, params, fetch)
+        conn: AsyncConnection[Any] | None = None
+        try:
+            # The pool commits when the block exits: that COMMIT can fail too (a deferred
+            # constraint, the server gone), so it is inside the translation as well.
+            async with self._pool.connection() as conn:
+                return await _execute(conn, q, params, fetch)
+        except TRANSLATED as exc:
+            error = _at_pool(exc, q.name, conn)
+            if error is exc:
+                raise
+            raise error from exc
 
     async def _one(self, q: Query[R], args: Sequence[object]) -> R:
         row = await self._run(q, args, _fetchone)
@@ -73,8 +83,15 @@ class AsyncRepo:
         if self._conn is not None:
             return await _copy(self._conn, spec, rows)
         assert self._pool is not None
-        async with self._pool.connection() as conn:
-            return await _copy(conn, spec, rows)
+        conn: AsyncConnection[Any] | None = None
+        try:
+            async with self._pool.connection() as conn:
+                return await _copy(conn, spec, rows)
+        except TRANSLATED as exc:
+            error = _at_pool(exc, spec.sql, conn)
+            if error is exc:
+                raise
+            raise error from exc
 
 
 async def _execute(conn: AsyncConnection[Any], q: Query[R], params: list[object],
@@ -103,6 +120,15 @@ async def _copy(conn: AsyncConnection[Any], spec: CopyIn, rows: Iterable[Sequenc
             raise
         raise error from exc
     return count
+
+
+def _at_pool(exc: psycopg.Error, name: str, conn: AsyncConnection[Any] | None) -> Exception:
+    """`translate` for a psycopg error seen around a pooled call (``exc`` when none fits).
+
+    ``conn`` is None when the pool gave no connection (``PoolTimeout``, ``PoolClosed``):
+    nothing ran, so that is not a lost connection and goes out as psycopg_pool raised it.
+    """
+    return exc if conn is None else translate(exc, name, conn.broken)
 
 
 async def _fetchone(cur: AsyncRawCursor[R]) -> R | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+import psycopg
 from psycopg import Connection, RawCursor
 from psycopg_pool import ConnectionPool
 
@@ -47,8 +48,17 @@ class Repo:
         if self._conn is not None:
             return _execute(self._conn, q, params, fetch)
         assert self._pool is not None
-        with self._pool.connection() as conn:
-            return _execute(conn, q, params, fetch)
+        conn: Connection[Any] | None = None
+        try:
+            # The pool commits when the block exits: that COMMIT can fail too (a deferred
+            # constraint, the server gone), so it is inside the translation as well.
+            with self._pool.connection() as conn:
+                return _execute(conn, q, params, fetch)
+        except TRANSLATED as exc:
+            error = _at_pool(exc, q.name, conn)
+            if error is exc:
+                raise
+            raise error from exc
 
     def _one(self, q: Query[R], args: Sequence[object]) -> R:
         row = self._run(q, args, _fetchone)
@@ -72,8 +82,15 @@ class Repo:
         if self._conn is not None:
             return _copy(self._conn, spec, rows)
         assert self._pool is not None
-        with self._pool.connection() as conn:
-            return _copy(conn, spec, rows)
+        conn: Connection[Any] | None = None
+        try:
+            with self._pool.connection() as conn:
+                return _copy(conn, spec, rows)
+        except TRANSLATED as exc:
+            error = _at_pool(exc, spec.sql, conn)
+            if error is exc:
+                raise
+            raise error from exc
 
 
 def _execute(conn: Connection[Any], q: Query[R], params: list[object],
@@ -102,6 +119,15 @@ def _copy(conn: Connection[Any], spec: CopyIn, rows: Iterable[Sequence[object]])
             raise
         raise error from exc
     return count
+
+
+def _at_pool(exc: psycopg.Error, name: str, conn: Connection[Any] | None) -> Exception:
+    """`translate` for a psycopg error seen around a pooled call (``exc`` when none fits).
+
+    ``conn`` is None when the pool gave no connection (``PoolTimeout``, ``PoolClosed``):
+    nothing ran, so that is not a lost connection and goes out as psycopg_pool raised it.
+    """
+    return exc if conn is None else translate(exc, name, conn.broken)
 
 
 def _fetchone(cur: RawCursor[R]) -> R | None:
