@@ -20,11 +20,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import psycopg
 from psycopg import AsyncConnection, Connection
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
 from .config import Settings, load_settings, redact
-from .errors import ConfigError
+from .errors import ConfigError, RepoError, ServerError
 from .generated import AsyncRepos, Repos
 
 
@@ -49,12 +50,46 @@ def migrate(url: str, migrations_dir: Path) -> list[int]:
     return [s.migration.version for s in steps if s.action == "Applied"]
 
 
+def _open_error(url: str, exc: psycopg.Error, timeout: int) -> RepoError:
+    """The error for a failed first connection: psycopg's reason, never the password."""
+    reason = " ".join(redact(str(exc)).split())
+    try:  # libpq echoes a malformed URL whole; redact() covers URL and key=value forms,
+        password = psycopg.conninfo.conninfo_to_dict(url).get("password")  # this the rest
+    except psycopg.Error:
+        password = None
+    if password:
+        reason = reason.replace(str(password), "***")
+    where = redact(url)
+    if isinstance(exc, psycopg.ProgrammingError):
+        return ConfigError(f"invalid database URL {where}: {reason}",
+                           hint="check the URL's host, port and database name, and "
+                           "percent-encode special characters in the user name and password")
+    if "FATAL:" in reason:  # the server answered and refused this user/password/database
+        return ConfigError(f"cannot open the database pool: {reason}",
+                           hint=f"check the user name, password and database name in the "
+                           f"database URL ({where})")
+    return ServerError(f"cannot open the database pool: {reason}",
+                       hint=f"check the host and port in the database URL ({where}) and that "
+                       f"the server is running (`python -m repo db start` starts a local "
+                       f"one); the attempt waits at most connect_timeout={timeout}s")
+
+
+def _pool_timeout(url: str, timeout: float) -> ServerError:
+    return ServerError(f"cannot open the database pool: a direct connection to {redact(url)} "
+                       f"worked, but the pool opened none within {timeout:g}s",
+                       hint="the reason is in the psycopg.pool log (too many clients, a "
+                       "failing `configure` callback, pool kwargs, ...)")
+
+
 class _Base:
     def __init__(self, url: str | None = None, *, settings: Settings | None = None,
                  auto_migrate: bool | None = None, min_size: int = 1, max_size: int = 10,
+                 connect_timeout: int = 5, open_timeout: float = 30.0,
                  **pool_kwargs: Any) -> None:
         self.settings = settings or load_settings()
         self.url = _settings_url(url, self.settings)
+        self.connect_timeout = connect_timeout
+        self.open_timeout = open_timeout
         self.auto_migrate = self.settings.auto_migrate if auto_migrate is None else auto_migrate
         self.migrations_dir = self.settings.root / self.settings.migrations_dir
         self.applied: list[int] = []
@@ -73,18 +108,36 @@ class Database(_Base):
         settings: the project settings; default: `load_settings()` in the current directory.
         auto_migrate: run pending migrations before opening the pool; default: the
             ``[repository] auto_migrate`` setting.
+        connect_timeout: seconds (libpq's, at least 2) that `open` waits for its first,
+            direct connection. It is made when ``min_size > 0`` so that a wrong password or
+            an unreachable server fails at once, with psycopg's reason, instead of the pool
+            retrying in the background; ``min_size=0`` opens lazily and checks nothing.
+        open_timeout: seconds `open` then waits for the pool's ``min_size`` connections.
         min_size, max_size, pool_kwargs: passed to ``psycopg_pool.ConnectionPool``.
+
+    Raises:
+        ConfigError: the server refused the login (user, password, database) or the URL is
+            malformed. ServerError: no server answered. Neither message holds the password.
     """
 
     pool: ConnectionPool[Connection[Any]]
     repos: Repos
 
     def open(self) -> Self:
-        """Migrate if asked, then open the pool (waiting for its first connection)."""
+        """Check the server, migrate if asked, then open the pool (waiting for ``min_size``)."""
+        if self._pool_args["min_size"] > 0:
+            try:
+                psycopg.connect(self.url, connect_timeout=self.connect_timeout).close()
+            except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
+                raise _open_error(self.url, exc, self.connect_timeout) from None
         if self.auto_migrate:
             self.applied = migrate(self.url, self.migrations_dir)
         self.pool = ConnectionPool(self.url, open=False, **self._pool_args)
-        self.pool.open(wait=True)
+        try:
+            self.pool.open(wait=True, timeout=self.open_timeout)
+        except PoolTimeout:
+            self.pool.close()
+            raise _pool_timeout(self.url, self.open_timeout) from None
         self.repos = Repos(self.pool)
         return self
 
@@ -112,10 +165,22 @@ class AsyncDatabase(_Base):
     repos: AsyncRepos
 
     async def open(self) -> Self:
+        """`Database.open`, awaited."""
+        if self._pool_args["min_size"] > 0:
+            try:
+                conn = await AsyncConnection.connect(self.url,
+                                                     connect_timeout=self.connect_timeout)
+                await conn.close()
+            except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
+                raise _open_error(self.url, exc, self.connect_timeout) from None
         if self.auto_migrate:
             self.applied = await asyncio.to_thread(migrate, self.url, self.migrations_dir)
         self.pool = AsyncConnectionPool(self.url, open=False, **self._pool_args)
-        await self.pool.open(wait=True)
+        try:
+            await self.pool.open(wait=True, timeout=self.open_timeout)
+        except PoolTimeout:
+            await self.pool.close()
+            raise _pool_timeout(self.url, self.open_timeout) from None
         self.repos = AsyncRepos(self.pool)
         return self
 

@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import shutil
+import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,8 +26,8 @@ from psycopg import sql
 
 from repo.cli import main
 from repo.config import load_settings
-from repo.database import Database
-from repo.errors import RepoError
+from repo.database import AsyncDatabase, Database
+from repo.errors import ConfigError, RepoError
 from repo.migrate import connect
 from repo.server import EmbeddedServer, create_database, drop_database, find_binaries
 from repo.server.databases import dbname_of
@@ -196,7 +197,7 @@ def test_database_pool_hides_the_password(scram_server: EmbeddedServer, tmp_path
         with db.pool.connection() as conn:  # the password really logged in
             assert conn.execute("SELECT current_user").fetchone() == ("app",)
     # min_size=0: open() returns at once and the first call fails after `timeout` (with
-    # min_size >= 1, open() waits 30 s for the first connection before failing the same way).
+    # min_size >= 1, open() itself fails at once: test_database_open_refuses_a_wrong_password).
     with Database(bad, settings=settings, min_size=0, max_size=1, timeout=1) as failing:
         texts.append(repr(failing))
         with pytest.raises(Exception) as caught:  # noqa: B017 - whatever it is, it must be clean
@@ -206,6 +207,38 @@ def test_database_pool_hides_the_password(scram_server: EmbeddedServer, tmp_path
     assert "password authentication failed" in caplog.text  # the failure path really ran
     for text in texts:
         assert NEEDLE not in text, text
+
+
+def _wrong_password_url(server: EmbeddedServer) -> str:
+    return f"postgresql://app:{quote(WRONG, safe='')}@127.0.0.1:{server.port}/postgres"
+
+
+def _check_refused_login(caught: pytest.ExceptionInfo[Exception], started: float) -> None:
+    assert time.monotonic() - started < 10  # at once, not after the pool's 30 s wait
+    assert isinstance(caught.value, ConfigError)
+    text = str(caught.value)
+    assert 'password authentication failed for user "app"' in text
+    assert "hint: check the user name, password and database name" in text
+    for shown in (text, repr(caught.value), "".join(traceback.format_exception(caught.value))):
+        assert NEEDLE not in shown, shown
+
+
+def test_database_open_refuses_a_wrong_password(scram_server: EmbeddedServer,
+                                                tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, env={})
+    started = time.monotonic()
+    with pytest.raises(RepoError) as caught:
+        Database(_wrong_password_url(scram_server), settings=settings, min_size=1).open()
+    _check_refused_login(caught, started)
+
+
+async def test_async_database_open_refuses_a_wrong_password(scram_server: EmbeddedServer,
+                                                            tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, env={})
+    started = time.monotonic()
+    with pytest.raises(RepoError) as caught:
+        await AsyncDatabase(_wrong_password_url(scram_server), settings=settings).open()
+    _check_refused_login(caught, started)
 
 
 def test_reprs_and_errors_hide_the_password(scram_server: EmbeddedServer,

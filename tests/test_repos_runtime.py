@@ -4,6 +4,8 @@ the `Database` entry point. Sync and async share each test body (tests/helpers/r
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import time
 from pathlib import Path
 
 import psycopg
@@ -27,7 +29,7 @@ from repo import (
     UniqueViolation,
 )
 from repo.config import load_settings
-from repo.errors import ConfigError
+from repo.errors import ConfigError, RepoError, ServerError
 from repo.runtime import AsyncRepo, Param, Query, Repo, scalar_maker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,6 +220,71 @@ async def test_async_database(empty_db_url: str) -> None:
         async with db.transaction() as tx:
             await tx.scripts.upsert(uri="/d.js", code="x")
         assert (await db.repos.scripts.count()).count == 1
+
+
+def _refused_url(db_url: str) -> str:
+    """``db_url`` with a password, on a port nothing listens on (connection refused)."""
+    with socket.socket() as probe:  # a port just freed: nothing is listening there now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"postgresql://app:Pa55-{NEEDLE}@127.0.0.1:{port}/{db_url.rsplit('/', 1)[1]}"
+
+
+NEEDLE = "N0T-IN-ANY-MESSAGE"
+
+
+def _check_open_error(caught: pytest.ExceptionInfo[Exception], started: float) -> None:
+    # Fails at once (a refused port needs no timeout), not after the pool's 30 s wait.
+    assert time.monotonic() - started < 10
+    assert isinstance(caught.value, ServerError)
+    text = str(caught.value)
+    assert "cannot open the database pool" in text and "Connection refused" in text
+    assert "hint: check the host and port" in text and "app:***@127.0.0.1" in text
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert NEEDLE not in text + repr(caught.value)
+
+
+def test_database_open_fails_fast_with_the_reason(tmp_path: Path, db_url: str) -> None:
+    settings = load_settings(tmp_path, env={})
+    started = time.monotonic()
+    with pytest.raises(RepoError) as caught, Database(_refused_url(db_url), settings=settings):
+        pass
+    _check_open_error(caught, started)
+
+
+async def test_async_database_open_fails_fast_with_the_reason(tmp_path: Path,
+                                                              db_url: str) -> None:
+    settings = load_settings(tmp_path, env={})
+    started = time.monotonic()
+    with pytest.raises(RepoError) as caught:
+        async with AsyncDatabase(_refused_url(db_url), settings=settings):
+            pass
+    _check_open_error(caught, started)
+
+
+def test_database_open_names_a_refused_login_and_a_bad_url(tmp_path: Path,
+                                                           db_url: str) -> None:
+    settings = load_settings(tmp_path, env={})
+    no_role = db_url.replace("://postgres", f"://no_such_role:{NEEDLE}", 1)
+    with pytest.raises(ConfigError, match='role "no_such_role" does not exist') as caught:
+        Database(no_role, settings=settings).open()
+    assert "hint: check the user name, password and database name" in str(caught.value)
+    malformed = f"postgresql://app:{NEEDLE}@[127.0.0.1:5432/x"
+    with pytest.raises(ConfigError, match="invalid database URL") as bad:
+        Database(malformed, settings=settings).open()
+    assert NEEDLE not in str(caught.value) + str(bad.value)
+
+
+def test_database_open_bounds_the_pool_wait(tmp_path: Path, db_url: str) -> None:
+    """The direct check passes but the pool's connections fail: open() gives up in time."""
+    def refuse(conn: psycopg.Connection[object]) -> None:
+        raise psycopg.OperationalError("configure refused this connection")
+
+    settings = load_settings(tmp_path, env={})
+    db = Database(db_url, settings=settings, open_timeout=0.5, configure=refuse)
+    with pytest.raises(ServerError, match="the pool opened none within 0.5s"):
+        db.open()
+    assert db.pool.closed
 
 
 def test_database_without_url_says_how_to_set_one(tmp_path: Path) -> None:
