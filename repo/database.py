@@ -27,6 +27,8 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 from .config import Settings, load_settings, redact
 from .errors import ConfigError, RepoError, ServerError
 from .generated import AsyncRepos, Repos
+from .runtime import translate
+from .runtime._query import TRANSLATED
 
 
 def _settings_url(url: str | None, settings: Settings) -> str:
@@ -79,6 +81,14 @@ def _pool_timeout(url: str, timeout: float) -> ServerError:
                        f"worked, but the pool opened none within {timeout:g}s",
                        hint="the reason is in the psycopg.pool log (too many clients, a "
                        "failing `configure` callback, pool kwargs, ...)")
+
+
+def _at_commit(exc: psycopg.Error, conn: Connection[Any] | AsyncConnection[Any] | None,
+               committing: bool) -> Exception:
+    # Only the COMMIT is ours to translate: an error from the caller's block is theirs.
+    if conn is None or not committing:
+        return exc
+    return translate(exc, "Database.transaction: COMMIT", conn.broken)
 
 
 class _Base:
@@ -153,9 +163,22 @@ class Database(_Base):
 
     @contextmanager
     def transaction(self) -> Iterator[Repos]:
-        """Every repository over one pooled connection inside one transaction."""
-        with self.pool.connection() as conn, conn.transaction():
-            yield Repos(conn)
+        """Every repository over one pooled connection inside one transaction.
+
+        A failure of the COMMIT at the end (a deferred constraint, the server gone) is
+        translated like a repository call's; an error raised in the block goes out as is.
+        """
+        conn: Connection[Any] | None = None
+        committing = False
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                yield Repos(conn)
+                committing = True
+        except TRANSLATED as exc:
+            error = _at_commit(exc, conn, committing)
+            if error is exc:
+                raise
+            raise error from exc
 
 
 class AsyncDatabase(_Base):
@@ -196,6 +219,15 @@ class AsyncDatabase(_Base):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncRepos]:
-        """Every repository over one pooled connection inside one transaction."""
-        async with self.pool.connection() as conn, conn.transaction():
-            yield AsyncRepos(conn)
+        """`Database.transaction`, async."""
+        conn: AsyncConnection[Any] | None = None
+        committing = False
+        try:
+            async with self.pool.connection() as conn, conn.transaction():
+                yield AsyncRepos(conn)
+                committing = True
+        except TRANSLATED as exc:
+            error = _at_commit(exc, conn, committing)
+            if error is exc:
+                raise
+            raise error from exc

@@ -287,6 +287,39 @@ def test_database_open_bounds_the_pool_wait(tmp_path: Path, db_url: str) -> None
     assert db.pool.closed
 
 
+_DEFER_UNIQUE = ("ALTER TABLE logs ADD CONSTRAINT logs_message_key UNIQUE (message) "
+                 "DEFERRABLE INITIALLY DEFERRED")  # checked only at COMMIT
+
+
+def test_a_failed_commit_of_database_transaction_is_typed(tmp_path: Path, db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute(_DEFER_UNIQUE)
+    with Database(db_url, settings=load_settings(tmp_path, env={}), max_size=1) as db:
+        with pytest.raises(UniqueViolation, match="COMMIT") as caught, \
+                db.transaction() as tx:
+            tx.logs.append(script_uri="/a", message="dup")
+            tx.logs.append(script_uri="/a", message="dup")
+        assert caught.value.constraint == "logs_message_key"
+        # An error raised inside the block is the caller's: it goes out untranslated.
+        with pytest.raises(psycopg.OperationalError, match="mine"), db.transaction():
+            raise psycopg.OperationalError("mine")
+        assert db.repos.logs.list_for_script(script_uri="/a", limit=5) == []
+
+
+async def test_a_failed_commit_of_async_database_transaction_is_typed(tmp_path: Path,
+                                                                      db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute(_DEFER_UNIQUE)
+    async with AsyncDatabase(db_url, settings=load_settings(tmp_path, env={})) as db:
+        with pytest.raises(UniqueViolation, match="logs_message_key"):
+            async with db.transaction() as tx:
+                await tx.logs.append(script_uri="/a", message="dup")
+                await tx.logs.append(script_uri="/a", message="dup")
+        with pytest.raises(psycopg.OperationalError, match="mine"):
+            async with db.transaction():
+                raise psycopg.OperationalError("mine")
+
+
 def test_database_without_url_says_how_to_set_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no database URL"):
         Database(settings=load_settings(tmp_path, env={}))
