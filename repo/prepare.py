@@ -24,12 +24,12 @@ from .describe.describe import Described, Describer
 from .errors import DescribeError, DescribeErrors, UsageError
 from .metadata import store
 from .metadata.diff import compare
+from .metadata.store import SQLX_VERSIONS
 from .migrate import Kind, Migration, Migrator, connect, fingerprint, resolve
 from .queries.loader import load_queries
 from .queries.model import QueryDef
 from .server import scratch_server, temporary_database
 
-SQLX_VERSIONS = ("0.8", "0.9")
 _ROW_CARDINALITIES = ("one", "optional", "many")
 _TABLES = """
 SELECT c.oid::regclass::text, a.attname, a.atttypid, a.attnotnull, a.atthasdef

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
-import psycopg
-
 from ..config import load_settings, redact
 from ..errors import RepoError, UsageError
 
@@ -51,6 +49,13 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
+def _is_driver_error(exc: Exception) -> bool:
+    # Checked through sys.modules: commands import psycopg only when they connect, so that
+    # offline commands (verify, generate, explain) never load the driver at all.
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.Error)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the process exit code."""
     parser = build_parser()
@@ -65,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RepoError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 1
-    except psycopg.Error as exc:
+    except Exception as exc:
+        if not _is_driver_error(exc):
+            raise
         # A driver error no command translated: one line like any other error, never a
         # traceback that could quote a connection string.
         print(f"error: {redact(str(exc).strip())}", file=sys.stderr)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ..config import ResolvedUrl, Settings
 from ..errors import ConfigError
-from ..server import dev
 
 
 def add_url_option(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +26,8 @@ def migrations_dir(args: argparse.Namespace, settings: Settings) -> Path:
 
 def server_url(args: argparse.Namespace, settings: Settings) -> ResolvedUrl:
     """The configured URL, else the running development server's, else an error."""
+    from ..server import dev  # imports psycopg: only for commands that connect
+
     resolved = settings.resolve_url(getattr(args, "database_url", None))
     if resolved is not None:
         return resolved

@@ -6,8 +6,6 @@ import argparse
 import os
 import sys
 
-import psycopg
-
 from ..config import Settings, redact
 from ..errors import ConfigError, ServerError
 from ..server import dev
@@ -96,6 +94,8 @@ def _exec(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _server_major(url: str) -> int | None:
+    import psycopg  # the driver is loaded only by the subcommands that connect
+
     try:
         with psycopg.connect(url, connect_timeout=10) as conn:
             return conn.info.server_version // 10000
@@ -105,6 +105,8 @@ def _server_major(url: str) -> int | None:
 
 def _exec_tool(tool: str, url: str, tool_args: list[str]) -> int:
     """Replace this process with ``tool``; the password travels only in PGPASSWORD."""
+    import psycopg
+
     params = psycopg.conninfo.conninfo_to_dict(url)
     password = params.pop("password", None)
     env = dict(os.environ)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from ..config import Settings
-from ..migrate import Migrator, Status, Step, add_migration, connect, resolve
+from ..migrate import add_migration, resolve
 from ._common import add_source_option, add_url_option, migrations_dir, server_url
+
+if TYPE_CHECKING:
+    from ..migrate import Migrator, Status, Step
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +51,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _migrator(args: argparse.Namespace, settings: Settings) -> Migrator:
+    from ..migrate.runner import Migrator, connect  # the driver, only when connecting
+
     migrations = resolve(migrations_dir(args, settings))
     return Migrator(connect(server_url(args, settings).url), migrations)
 

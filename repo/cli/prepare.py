@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..errors import DescribeErrors
-from ..prepare import SQLX_VERSIONS, PrepareResult, prepare
+from ..metadata.store import SQLX_VERSIONS
 from ._common import add_source_option, add_url_option
+
+if TYPE_CHECKING:
+    from ..prepare import PrepareResult
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,6 +41,8 @@ def _progress(message: str) -> None:
 
 
 def _handler(args: argparse.Namespace, settings: Settings) -> int:
+    from ..prepare import prepare  # imports psycopg: loaded only when prepare runs
+
     settings = settings.with_paths(migrations=args.source, queries=args.queries,
                                    sqlx_dir=args.sqlx_dir)
     try:

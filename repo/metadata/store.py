@@ -31,6 +31,9 @@ from typing import Any
 
 from ..errors import MetadataError
 
+# The SQLx .sqlx formats `prepare` can write (0.9 adds `origin` and explains generic plans).
+SQLX_VERSIONS = ("0.8", "0.9")
+
 META_FILE = "repo-meta.json"
 META_FORMAT = 1
 _QUERY_FILE = re.compile(r"^query-[0-9a-f]{64}\.json$")

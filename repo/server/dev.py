@@ -15,12 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-
 from ..errors import ServerError
 from ._proc import pid_alive
-from .databases import with_dbname
 from .embedded import EmbeddedServer, find_binaries
 
 DATA_DIR = ".pgdata"
@@ -98,6 +94,9 @@ def start(root: Path, database: str = DEV_DATABASE) -> DevStatus:
 
 
 def _ensure_database(url: str, database: str) -> None:
+    import psycopg  # this module is imported by every `db` command; only start connects
+    from psycopg import sql
+
     with psycopg.connect(url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if not exists:
@@ -126,4 +125,6 @@ def running_url(root: Path) -> str | None:
 
 def admin_url(url: str) -> str:
     """The same server's ``postgres`` database."""
+    from .databases import with_dbname
+
     return with_dbname(url, "postgres")
