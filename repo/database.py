@@ -27,6 +27,7 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 from .config import Settings, load_settings, redact
 from .errors import ConfigError, RepoError, ServerError
 from .generated import AsyncRepos, Repos
+from .pgconnect import connection_error
 from .runtime import translate
 from .runtime._query import TRANSLATED
 
@@ -54,26 +55,8 @@ def migrate(url: str, migrations_dir: Path) -> list[int]:
 
 def _open_error(url: str, exc: psycopg.Error, timeout: int) -> RepoError:
     """The error for a failed first connection: psycopg's reason, never the password."""
-    reason = " ".join(redact(str(exc)).split())
-    try:  # libpq echoes a malformed URL whole; redact() covers URL and key=value forms,
-        password = psycopg.conninfo.conninfo_to_dict(url).get("password")  # this the rest
-    except psycopg.Error:
-        password = None
-    if password:
-        reason = reason.replace(str(password), "***")
-    where = redact(url)
-    if isinstance(exc, psycopg.ProgrammingError):
-        return ConfigError(f"invalid database URL {where}: {reason}",
-                           hint="check the URL's host, port and database name, and "
-                           "percent-encode special characters in the user name and password")
-    if "FATAL:" in reason:  # the server answered and refused this user/password/database
-        return ConfigError(f"cannot open the database pool: {reason}",
-                           hint=f"check the user name, password and database name in the "
-                           f"database URL ({where})")
-    return ServerError(f"cannot open the database pool: {reason}",
-                       hint=f"check the host and port in the database URL ({where}) and that "
-                       f"the server is running (`python -m repo db start` starts a local "
-                       f"one); the attempt waits at most connect_timeout={timeout}s")
+    return connection_error(url, exc, action="cannot open the database pool",
+                            retry_hint=f"; the attempt waits at most connect_timeout={timeout}s")
 
 
 def _pool_timeout(url: str, timeout: float) -> ServerError:

@@ -26,15 +26,14 @@ import psycopg
 from psycopg import sql
 from psycopg.types.numeric import Int8
 
+from .. import pgconnect
 from ..config import redact
 from ..errors import (
     ChecksumMismatch,
-    ConfigError,
     DirtyMigration,
     MigrationError,
     MigrationExecuteError,
     MissingMigration,
-    ServerError,
     VersionNotPresent,
     VersionTooNew,
     VersionTooOld,
@@ -83,21 +82,7 @@ def format_duration(ns: int) -> str:
 
 def connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
     """An autocommit connection for the migrator (simple protocol for migration bodies)."""
-    try:
-        return psycopg.connect(url, autocommit=True, prepare_threshold=None, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise ServerError(
-            f"cannot connect to {redact(url)}: {redact(str(exc).strip())}",
-            hint="check the database URL and that the server is running "
-            "(`python -m repo db start` starts a local one)",
-        ) from None
-    except psycopg.ProgrammingError as exc:
-        # libpq quotes a malformed URL in full, password included: redact the message.
-        raise ConfigError(
-            f"invalid database URL {redact(url)}: {redact(str(exc).strip())}",
-            hint="check the URL's host, port and database name, and percent-encode special "
-            "characters in the user name and password",
-        ) from None
+    return pgconnect.connect(url, autocommit=True, prepare_threshold=None)
 
 
 @dataclass(frozen=True)

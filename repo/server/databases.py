@@ -14,9 +14,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
+from .. import pgconnect
+from .._proc import pid_alive
 from ..config import redact
-from ..errors import ConfigError, ServerError
-from ._proc import pid_alive
+from ..errors import ConfigError
 
 
 def with_dbname(url: str, dbname: str) -> str:
@@ -47,14 +48,7 @@ def dbname_of(url: str) -> str:
 
 
 def _admin_connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
-    try:
-        return psycopg.connect(with_dbname(url, "postgres"), autocommit=True, connect_timeout=10)
-    except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
-        # A malformed URL is a ProgrammingError whose message quotes it: redact both.
-        raise ServerError(
-            f"cannot connect to {redact(url)}: {redact(str(exc).strip())}",
-            hint="check that the server is running and the URL is right",
-        ) from None
+    return pgconnect.connect(with_dbname(url, "postgres"), autocommit=True)
 
 
 def create_database(url: str, name: str, *, template: str | None = None) -> str:
