@@ -115,11 +115,7 @@ class Analyzer(QueryAnalyzer):
             self.columns_uncertain = True
             return []
         scope.rels.append(rel)
-        from_ = node.args.get("from_") or node.args.get("from")
-        if isinstance(from_, exp.From):
-            scope.rels.append(self.source(from_.this, scope))
-        for join in node.args.get("joins") or []:
-            self.join(join, scope)
+        self.from_and_joins(node, scope)
         where = node.args.get("where")
         if where is not None:
             self.typeof(where.this, scope, "bool")

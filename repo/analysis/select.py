@@ -107,14 +107,18 @@ class QueryAnalyzer(Typer):
             out.append(OutColumn(f"column{i + 1}", Val(pg, nullable, "VALUES list")))
         return out
 
-    def select(self, node: exp.Select, parent: Scope) -> list[OutColumn]:
-        scope = parent.child()
-        self.with_(node, scope)
+    def from_and_joins(self, node: exp.Expr, scope: Scope) -> None:
+        """Add the relations of a FROM clause and its JOINs (SELECT, UPDATE ... FROM)."""
         from_ = node.args.get("from_") or node.args.get("from")
         if isinstance(from_, exp.From):
             scope.rels.append(self.source(from_.this, scope))
         for join in node.args.get("joins") or []:
             self.join(join, scope)
+
+    def select(self, node: exp.Select, parent: Scope) -> list[OutColumn]:
+        scope = parent.child()
+        self.with_(node, scope)
+        self.from_and_joins(node, scope)
         where = node.args.get("where")
         if where is not None:
             self.typeof(where.this, scope, "bool")

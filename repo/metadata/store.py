@@ -29,6 +29,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from .._proc import pid_alive
 from ..errors import MetadataError
 
 # The SQLx .sqlx formats `prepare` can write (0.9 adds `origin` and explains generic plans).
@@ -122,12 +123,9 @@ def _owner_alive(path: Path) -> bool:
     """Whether the process that named ``path`` (``...-<pid>-<hex>``) is still running."""
     try:
         pid = int(path.name.rsplit("-", 2)[-2])
-        os.kill(pid, 0)
-    except (ValueError, IndexError, ProcessLookupError):
+    except (ValueError, IndexError):
         return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)
 
 
 def _readable(sqlx_dir: Path) -> Path:

@@ -16,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 
 from ..errors import MigrationSourceError
+from ..sqltext import line_col
 
 NO_TX_MARKER = "-- no-transaction"
 BOM = "\ufeff"
@@ -110,12 +111,12 @@ def load_migration(path: Path) -> Migration | None:
     if "\0" in sql:
         # libpq sends SQL as a C string: everything after a NUL would be silently dropped
         # while the checksum covers the whole file.
-        nul = sql.index("\0")
+        line, col = line_col(sql, sql.index("\0"))
         raise MigrationSourceError(
             "migration file contains a NUL character, which PostgreSQL cannot receive",
             path=path,
-            line=sql.count("\n", 0, nul) + 1,
-            col=nul - (sql.rfind("\n", 0, nul) + 1) + 1,
+            line=line,
+            col=col,
             hint="remove the NUL (0x00) bytes; the file may have been saved as UTF-16",
         )
     if not sql.strip().lstrip(BOM).strip():

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._proc import pid_alive
 from ..errors import ServerError
-from ._proc import pid_alive
 from .embedded import EmbeddedServer, find_binaries
 
 DATA_DIR = ".pgdata"

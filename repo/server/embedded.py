@@ -35,8 +35,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._proc import pid_alive
 from ..errors import ServerError
-from ._proc import pid_alive
 
 SCRATCH_PREFIX = "repo-pg-"
 _PR_SET_PDEATHSIG = 1
