@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     CheckViolation,
+    ConfigError,
     ConnectionLost,
     DataError,
     ForeignKeyViolation,
@@ -23,21 +24,23 @@ from .errors import (
     NotFound,
     NotNullViolation,
     RepoError,
+    ServerError,
     StatementTimeout,
     UniqueViolation,
 )
 
 if TYPE_CHECKING:
-    from .database import AsyncDatabase, Database
     from .generated import (
         Asset,
         AssetRepo,
         AsyncAssetRepo,
+        AsyncDatabase,
         AsyncLogRepo,
         AsyncRepos,
         AsyncScriptRepo,
         AsyncSessionRepo,
         AsyncUserRepo,
+        Database,
         Log,
         LogRepo,
         Repos,
@@ -50,13 +53,14 @@ if TYPE_CHECKING:
     )
     from .runtime import JsonValue
 
+# AIWebEngine's generated package is one client of the library; these lazy re-exports are
+# the only place the library names it (tests/test_public_api.py pins that).
 _LAZY = {
-    "Database": "repo.database",
-    "AsyncDatabase": "repo.database",
     "JsonValue": "repo.runtime",
     **{name: "repo.generated" for name in (
-        "Asset", "AssetRepo", "AsyncAssetRepo", "AsyncLogRepo", "AsyncRepos", "AsyncScriptRepo",
-        "AsyncSessionRepo", "AsyncUserRepo", "Log", "LogRepo", "Repos", "Script",
+        "Asset", "AssetRepo", "AsyncAssetRepo", "AsyncDatabase", "AsyncLogRepo", "AsyncRepos",
+        "AsyncScriptRepo", "AsyncSessionRepo", "AsyncUserRepo", "Database", "Log", "LogRepo",
+        "Repos", "Script",
         "ScriptRepo", "Session", "SessionRepo", "User", "UserRepo")},
 }
 
@@ -90,6 +94,7 @@ __all__ = [
     "AsyncSessionRepo",
     "AsyncUserRepo",
     "CheckViolation",
+    "ConfigError",
     "ConnectionLost",
     "DataError",
     "Database",
@@ -105,6 +110,7 @@ __all__ = [
     "Repos",
     "Script",
     "ScriptRepo",
+    "ServerError",
     "Session",
     "SessionRepo",
     "StatementTimeout",

@@ -28,6 +28,7 @@ ENV_FILE = ".env"
 URL_ENV = "DATABASE_URL"
 URL_OVERRIDE_ENV = "APP_REPOSITORY__DATABASE_URL"
 OFFLINE_ENV = "SQLX_OFFLINE"
+DEFAULT_GENERATED = "db"
 
 _PASSWORD_IN_URL = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)(?P<pw>[^@/?#\s]*)(?=@)",
                               re.IGNORECASE)
@@ -116,6 +117,30 @@ class Settings:
     config_url: str | None = field(default=None, repr=False)
     auto_migrate: bool = False
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # [paths] extensions / extensions_module; None: `extensions.py` beside the generated package.
+    extensions: Path | None = None
+    extensions_module: str | None = None
+
+    @property
+    def extensions_file(self) -> Path:
+        """The hand-written extensions module (``[paths] extensions``)."""
+        if self.extensions is not None:
+            return self.extensions
+        return self.generated_dir.parent / "extensions.py"
+
+    @property
+    def extensions_import(self) -> str:
+        """The absolute import name of `extensions_file` (``[paths] extensions_module``).
+
+        Generated code imports it absolutely, so it works wherever the package lives.
+        """
+        if self.extensions_module:
+            return self.extensions_module
+        path = self.extensions_file
+        if path.is_absolute():
+            path = path.relative_to(self.root) if path.is_relative_to(self.root) else Path(
+                path.name)
+        return ".".join(path.with_suffix("").parts)
 
     def with_paths(
         self,
@@ -175,7 +200,8 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
     paths = _table(doc, "paths", root)
     url = merged.get(URL_OVERRIDE_ENV) or expand_vars(str(repository.get("database_url", "")),
                                                        merged)
-    generated = Path(str(paths.get("generated", "repo/generated")))
+    # The default is a top-level package, importable from the project root as `db`.
+    generated = Path(str(paths.get("generated", DEFAULT_GENERATED)))
     database_type = str(repository.get("database_type", "postgresql"))
     if database_type.lower() not in ("postgresql", "postgres"):
         raise ConfigError(f"database_type {database_type!r} is not supported",
@@ -192,6 +218,9 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         config_url=url or None,
         auto_migrate=bool(repository.get("auto_migrate", False)),
         env=merged,
+        extensions=Path(str(paths["extensions"])) if "extensions" in paths else None,
+        extensions_module=str(paths["extensions_module"]) if "extensions_module" in paths
+        else None,
     )
 
 

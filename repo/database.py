@@ -1,11 +1,17 @@
 """The application entry point: a connection pool from the configuration, migrations first.
 
+This module is generic: it never imports a generated package. Each generated package defines
+its own ``Database`` / ``AsyncDatabase`` as a subclass bound to its ``Repos`` /
+``AsyncRepos`` (``make_repos``), so ``db.repos.posts`` is typed for mypy:
+
 ```python
+from blog.db import Database                # the generated package of your project
+
 with Database() as db:                      # URL from DATABASE_URL / .env / config.toml
-    script = db.repos.scripts.get_by_uri(uri="/index.js")
+    post = db.repos.posts.get(id=1)
     with db.transaction() as tx:            # one connection, one transaction
-        tx.scripts.upsert(uri="/a.js", code="...")
-        tx.logs.append(script_uri="/a.js", message="deployed")
+        tx.posts.publish(id=1)
+        tx.authors.touch(id=post.author_id)
 ```
 
 `AsyncDatabase` is the same over ``psycopg_pool.AsyncConnectionPool``.
@@ -14,11 +20,12 @@ with Database() as db:                      # URL from DATABASE_URL / .env / con
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 import psycopg
 from psycopg import AsyncConnection, Connection
@@ -26,10 +33,12 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
 from .config import Settings, load_settings, redact
 from .errors import ConfigError, RepoError, ServerError
-from .generated import AsyncRepos, Repos
 from .pgconnect import connection_error
-from .runtime import translate
+from .runtime import AsyncSource, Source, translate
 from .runtime._query import TRANSLATED
+
+ReposT = TypeVar("ReposT")
+AsyncReposT = TypeVar("AsyncReposT")
 
 
 def _settings_url(url: str | None, settings: Settings) -> str:
@@ -93,8 +102,11 @@ class _Base:
         return f"{type(self).__name__}({redact(self.url)!r})"
 
 
-class Database(_Base):
+class Database(_Base, ABC, Generic[ReposT]):
     """A ``ConnectionPool`` opened from the configuration, with every repository over it.
+
+    Use the subclass your generated package defines (``from blog.db import Database``); it
+    implements `make_repos` with its own ``Repos``.
 
     Args:
         url: the database URL; default: the configured one (``Settings.resolve_url``).
@@ -114,7 +126,11 @@ class Database(_Base):
     """
 
     pool: ConnectionPool[Connection[Any]]
-    repos: Repos
+    repos: ReposT
+
+    @abstractmethod
+    def make_repos(self, source: Source) -> ReposT:
+        """Every repository over ``source`` (the pool, or one connection)."""
 
     def open(self) -> Self:
         """Check the server, migrate if asked, then open the pool (waiting for ``min_size``)."""
@@ -131,7 +147,7 @@ class Database(_Base):
         except PoolTimeout:
             self.pool.close()
             raise _pool_timeout(self.url, self.open_timeout) from None
-        self.repos = Repos(self.pool)
+        self.repos = self.make_repos(self.pool)
         return self
 
     def close(self) -> None:
@@ -145,7 +161,7 @@ class Database(_Base):
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[Repos]:
+    def transaction(self) -> Iterator[ReposT]:
         """Every repository over one pooled connection inside one transaction.
 
         A failure of the COMMIT at the end (a deferred constraint, the server gone) is
@@ -155,7 +171,7 @@ class Database(_Base):
         committing = False
         try:
             with self.pool.connection() as conn, conn.transaction():
-                yield Repos(conn)
+                yield self.make_repos(conn)
                 committing = True
         except TRANSLATED as exc:
             error = _at_commit(exc, conn, committing)
@@ -164,11 +180,15 @@ class Database(_Base):
             raise error from exc
 
 
-class AsyncDatabase(_Base):
+class AsyncDatabase(_Base, ABC, Generic[AsyncReposT]):
     """`Database` over an ``AsyncConnectionPool`` (migrations run in a worker thread)."""
 
     pool: AsyncConnectionPool[AsyncConnection[Any]]
-    repos: AsyncRepos
+    repos: AsyncReposT
+
+    @abstractmethod
+    def make_repos(self, source: AsyncSource) -> AsyncReposT:
+        """Every async repository over ``source`` (the pool, or one connection)."""
 
     async def open(self) -> Self:
         """`Database.open`, awaited."""
@@ -187,7 +207,7 @@ class AsyncDatabase(_Base):
         except PoolTimeout:
             await self.pool.close()
             raise _pool_timeout(self.url, self.open_timeout) from None
-        self.repos = AsyncRepos(self.pool)
+        self.repos = self.make_repos(self.pool)
         return self
 
     async def close(self) -> None:
@@ -201,13 +221,13 @@ class AsyncDatabase(_Base):
         await self.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncRepos]:
+    async def transaction(self) -> AsyncIterator[AsyncReposT]:
         """`Database.transaction`, async."""
         conn: AsyncConnection[Any] | None = None
         committing = False
         try:
             async with self.pool.connection() as conn, conn.transaction():
-                yield AsyncRepos(conn)
+                yield self.make_repos(conn)
                 committing = True
         except TRANSLATED as exc:
             error = _at_commit(exc, conn, committing)

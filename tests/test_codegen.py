@@ -70,7 +70,7 @@ def test_render_is_deterministic_and_writes_only_changes(project: Settings) -> N
     first = render_all(project)
     assert render_all(project) == first
     assert sorted(p.name for p in write_generated(project)) == [
-        "__init__.py", "_queries.py", "async_repos.py", "models.py", "repos.py"]
+        "__init__.py", "_queries.py", "async_repos.py", "database.py", "models.py", "repos.py"]
     assert write_generated(project) == []
     repos = project.generated_dir / "repos.py"
     repos.write_text("# edited by hand\n", encoding="utf-8")
@@ -85,13 +85,13 @@ def test_generate_cli_check_and_write(project: Settings, monkeypatch: pytest.Mon
     assert main([*args, "--check"]) == 1
     assert "generated code is out of date" in capsys.readouterr().err
     assert main(args) == 0
-    assert capsys.readouterr().out.count("wrote ") == 5
+    assert capsys.readouterr().out.count("wrote ") == 6
     assert main([*args, "--check"]) == 0
 
 
 def test_extension_classes_become_bases(project: Settings) -> None:
     repos = render_all(project)[project.generated_dir / "repos.py"]
-    assert "from ..extensions import LogRepoExtension" in repos
+    assert "from pkg.extensions import LogRepoExtension" in repos
     assert "class LogRepo(LogRepoExtension):" in repos
     (project.generated_dir.parent / "extensions.py").unlink()
     assert "class LogRepo(Repo):" in render_all(project)[project.generated_dir / "repos.py"]

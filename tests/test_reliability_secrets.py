@@ -26,8 +26,8 @@ from psycopg import sql
 
 from repo.cli import main
 from repo.config import load_settings
-from repo.database import AsyncDatabase, Database
 from repo.errors import ConfigError, RepoError
+from repo.generated import AsyncDatabase, Database
 from repo.migrate import connect
 from repo.server import EmbeddedServer, create_database, drop_database, find_binaries
 from repo.server.databases import dbname_of

@@ -18,9 +18,8 @@ import pytest
 from helpers.reliability import ROOT, own_server_dir, wait_for
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from repo.database import AsyncDatabase, Database
 from repo.errors import ConnectionLost, StatementTimeout
-from repo.generated import AsyncRepos, Repos
+from repo.generated import AsyncDatabase, AsyncRepos, Database, Repos
 from repo.migrate import Migrator, connect, resolve
 from repo.server import EmbeddedServer, create_database, find_binaries
 

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--queries", metavar="DIR", help="query files (default: ./queries)")
     parser.add_argument("--sqlx-dir", metavar="DIR", help="metadata (default: ./.sqlx)")
     parser.add_argument("--out", metavar="DIR",
-                        help="generated package directory (default: repo/generated)")
+                        help="generated package directory (default: [paths] generated, else ./db)")
     add_source_option(parser)
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 when the generated files are out of date")

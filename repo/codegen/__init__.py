@@ -23,8 +23,6 @@ from .plan import Plan, build_plan
 from .render_models import render_models, render_queries
 from .render_repos import ASYNC, SYNC, render_repos
 
-EXTENSIONS_MODULE = "extensions.py"
-
 
 @dataclass
 class Generated:
@@ -39,7 +37,8 @@ def generate(settings: Settings, refiner: Refiner | None = None) -> Generated:
     queries = load_queries(settings.queries_dir)
     refiner = refiner or default_refiner(settings.migrations_dir)
     plan = build_plan(queries, load_all(settings.sqlx_dir), load_meta(settings.sqlx_dir),
-                      refiner, extensions(settings.generated_dir))
+                      refiner, extensions(settings.extensions_file))
+    plan.extensions_module = settings.extensions_import
     return Generated(render_plan(plan, settings.generated_dir), plan.warnings)
 
 
@@ -51,6 +50,7 @@ def render_plan(plan: Plan, out: Path) -> dict[Path, str]:
         out / "_queries.py": render_queries(plan),
         out / "repos.py": render_repos(plan, SYNC),
         out / "async_repos.py": render_repos(plan, ASYNC),
+        out / "database.py": render_database(plan),
     }
 
 
@@ -86,20 +86,20 @@ def write_files(files: dict[Path, str]) -> list[Path]:
     return changed
 
 
-def extensions(generated_dir: Path) -> frozenset[str]:
-    """``*Extension`` class names in the hand-written module next to the generated package.
+def extensions(path: Path) -> frozenset[str]:
+    """``*Extension`` class names in the hand-written module ``path`` (``[paths] extensions``).
 
     A generated repository ``LogRepo`` inherits from ``LogRepoExtension`` (and
-    ``AsyncLogRepo`` from ``AsyncLogRepoExtension``) when ``extensions.py`` defines it; the
-    file is parsed, not imported, so generating never runs project code.
+    ``AsyncLogRepo`` from ``AsyncLogRepoExtension``) when the module defines it; the file is
+    parsed, not imported, so generating never runs project code. The generated code imports
+    it absolutely (``Settings.extensions_import``), so it works for a top-level package too.
     """
-    path = generated_dir.parent / EXTENSIONS_MODULE
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except FileNotFoundError:
         return frozenset()
     except SyntaxError as exc:
-        raise CodegenError(f"cannot parse {EXTENSIONS_MODULE}: {exc.msg}", path=path,
+        raise CodegenError(f"cannot parse {path.name}: {exc.msg}", path=path,
                            line=exc.lineno, col=exc.offset, hint="fix the syntax") from None
     return frozenset(node.name for node in tree.body
                      if isinstance(node, ast.ClassDef) and node.name.endswith("Extension"))
@@ -110,14 +110,34 @@ def render_init(plan: Plan) -> str:
     sync = [f"{r.name}" for r in plan.repos] + ["Repos"]
     asyn = [f"Async{r.name}" for r in plan.repos] + ["AsyncRepos"]
     models = [m.name for m in plan.models] + [e.name for e in plan.enums]
+    databases = ["AsyncDatabase", "Database"]
     groups: list[dict[str, set[str] | None]] = [
-        {".async_repos": set(asyn), ".models": set(models), ".repos": set(sync)}]
+        {".async_repos": set(asyn), ".database": set(databases), ".models": set(models),
+         ".repos": set(sync)}]
     lines = [_emit.HEADER.rstrip("\n"),
-             '"""Generated row models and repositories (sync and async)."""', ""]
+             '"""Generated row models, repositories (sync and async) and their Database."""', ""]
     lines += _emit.imports(groups)
-    names = sorted(sync + asyn + models)
+    names = sorted(sync + asyn + models + databases)
     lines += ["__all__ = ["] + [f"    {_emit.string(n)}," for n in names] + ["]"]
     return "\n".join(lines) + "\n"
+
+
+def render_database(plan: Plan) -> str:
+    """The text of ``database.py``: `repo.database`'s pools bound to this package's repos."""
+    example = plan.repos[0].folder if plan.repos else "<folder>"
+    lines = [_emit.HEADER.rstrip("\n"),
+             *_emit.docstring(f"This package's pools: ``Database(url).repos.{example}``.", ""),
+             ""]
+    lines += _emit.imports([
+        {"repo": {"database"}, "repo.runtime": {"AsyncSource", "Source"}},
+        {".async_repos": {"AsyncRepos"}, ".repos": {"Repos"}}])
+    for prefix, source in (("", "Source"), ("Async", "AsyncSource")):
+        lines += ["", f"class {prefix}Database(database.{prefix}Database[{prefix}Repos]):",
+                  *_emit.docstring(f"`repo.database.{prefix}Database` over this package's "
+                                   f"``{prefix}Repos``.", "    "), "",
+                  f"    def make_repos(self, source: {source}) -> {prefix}Repos:",
+                  f"        return {prefix}Repos(source)", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 __all__ = ["Generated", "generate", "render_all", "render_plan", "write_files",

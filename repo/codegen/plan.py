@@ -92,6 +92,8 @@ class Plan:
     models: list[ModelSpec]
     repos: list[RepoSpec]
     warnings: list[str] = field(default_factory=list)
+    # The absolute import name of the hand-written extensions module (`Settings`).
+    extensions_module: str = "extensions"
 
 
 def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, Mapping[str, Any]],

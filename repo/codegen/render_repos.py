@@ -51,6 +51,7 @@ def _imports(plan: Plan, flavor: _Flavor) -> list[Imports]:
     third: Imports = {}
     first: Imports = {"repo.runtime": {flavor.source}}
     local: Imports = {".": {f"_queries as {QUERIES_ALIAS}"}}
+    project: Imports = {}
     keys = {k for r in plan.repos for m in r.methods for p in m.params
             for k in typemap.imports_for(p.annotation)}
     type_imports(keys, stdlib, third, first)
@@ -65,8 +66,12 @@ def _imports(plan: Plan, flavor: _Flavor) -> list[Imports]:
         if base is None:
             first["repo.runtime"] = (first["repo.runtime"] or set()) | {flavor.base}
         else:
-            local["..extensions"] = (local.get("..extensions") or set()) | {base}
-    return [stdlib, third, first, local]
+            # Absolute: a relative `..extensions` fails for a top-level generated package.
+            module = plan.extensions_module
+            group = first if module.split(".")[0] == "repo" else project
+            group[module] = (group.get(module) or set()) | {base}
+    # isort sections: the project's own modules come after `repo` (a third-party package to it).
+    return [stdlib, third, first, project, local]
 
 
 def _enums_in_annotations(plan: Plan) -> set[str]:
@@ -110,9 +115,9 @@ def _signature(m: MethodSpec) -> list[str]:
 
 def _container(plan: Plan, flavor: _Flavor) -> list[str]:
     name = f"{flavor.prefix}Repos"
+    example = f"``{name}(conn).{plan.repos[0].folder}``" if plan.repos else f"``{name}(conn)``"
     lines = [f"class {name}:",
-             *_emit.docstring(f"Every repository over one source: ``{name}(conn).scripts``.",
-                              "    "), ""]
+             *_emit.docstring(f"Every repository over one source: {example}.", "    "), ""]
     slots = [_emit.string(r.folder) for r in plan.repos]
     lines.append(f"    __slots__ = {_emit.tuple_of(slots, '    ')}")
     lines += ["", f"    def __init__(self, source: {flavor.source}) -> None:"]

@@ -3,9 +3,9 @@
 
 import datetime
 
+from repo.extensions import AsyncLogRepoExtension
 from repo.runtime import AsyncRepo, AsyncSource, JsonValue
 
-from ..extensions import AsyncLogRepoExtension
 from . import _queries as _sql
 from .models import (
     Asset,
@@ -302,7 +302,7 @@ class AsyncUserRepo(AsyncRepo):
 
 
 class AsyncRepos:
-    """Every repository over one source: ``AsyncRepos(conn).scripts``."""
+    """Every repository over one source: ``AsyncRepos(conn).assets``."""
 
     __slots__ = ("assets", "logs", "scripts", "sessions", "users")
 

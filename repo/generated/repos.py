@@ -3,9 +3,9 @@
 
 import datetime
 
+from repo.extensions import LogRepoExtension
 from repo.runtime import JsonValue, Repo, Source
 
-from ..extensions import LogRepoExtension
 from . import _queries as _sql
 from .models import (
     Asset,
@@ -295,7 +295,7 @@ class UserRepo(Repo):
 
 
 class Repos:
-    """Every repository over one source: ``Repos(conn).scripts``."""
+    """Every repository over one source: ``Repos(conn).assets``."""
 
     __slots__ = ("assets", "logs", "scripts", "sessions", "users")
 

@@ -17,8 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from repo.database import AsyncDatabase, Database
-from repo.generated import AsyncRepos, Repos
+from repo.generated import AsyncDatabase, AsyncRepos, Database, Repos
 
 USER = "load-user"
 OPS_PER_ROUND = 4.5
