@@ -263,3 +263,25 @@ def test_project_migrations_revert_cleanly(empty_db_url: str) -> None:
     assert tables(empty_db_url) == {"_sqlx_migrations"}
     migrate(empty_db_url, src)
     assert len(rows(empty_db_url)) == 5
+
+
+@pytest.mark.parametrize("content", [b"", b" \n\t\r\n", b"\xef\xbb\xbf\n", b"-- nothing to undo\n"],
+                         ids=["empty", "whitespace", "bom-only", "comment-only"])
+def test_empty_migration_files_run_and_revert_as_in_sqlx(content: bytes, empty_db_url: str,
+                                                        tmp_path: Path) -> None:
+    # Real SQLx projects commit empty `.down.sql` (and sometimes empty up) files; `sqlx migrate`
+    # applies them as a no-op with the checksum of their bytes.
+    src = tmp_path / "migrations"
+    src.mkdir()
+    write(src, "1_create_a.up.sql", "CREATE TABLE a (x int);\n")
+    write(src, "1_create_a.down.sql", content)
+    write(src, "2_nothing.up.sql", content)
+    write(src, "2_nothing.down.sql", content)
+    empty = not content.startswith(b"--")
+    assert [m.empty for m in resolve(src)] == [False, empty, empty, empty]
+    migrate(empty_db_url, src)
+    applied = rows(empty_db_url)
+    assert [r[0] for r in applied] == [1, 2]
+    assert bytes(applied[1][3]) == hashlib.sha384(content).digest()  # type: ignore[arg-type]
+    revert(empty_db_url, src, target=0)
+    assert rows(empty_db_url) == [] and "a" in tables(empty_db_url)  # the down file did nothing

@@ -5,6 +5,7 @@
 * Description: the rest without the suffix, ``_`` replaced by a space.
 * Checksum: SHA-384 of the raw file bytes (BOM, CRLF and all), 48 bytes.
 * ``-- no-transaction`` only as the very first bytes of the file.
+* An empty (or whitespace-only) file is a migration that does nothing, as in SQLx.
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ class Migration:
     def no_tx(self) -> bool:
         """True when the file starts with ``-- no-transaction`` (at byte 0, as SQLx checks)."""
         return self.sql.startswith(NO_TX_MARKER)
+
+    @property
+    def empty(self) -> bool:
+        """True when the file holds no SQL (only whitespace or a BOM); it still runs and records."""
+        return not self.sql.lstrip(BOM).strip()
 
     @property
     def executable_sql(self) -> str:
@@ -119,12 +125,9 @@ def load_migration(path: Path) -> Migration | None:
             col=col,
             hint="remove the NUL (0x00) bytes; the file may have been saved as UTF-16",
         )
-    if not sql.strip().lstrip(BOM).strip():
-        raise MigrationSourceError(
-            "migration file is empty",
-            path=path,
-            hint="write the migration's SQL, or delete the file if it is not needed",
-        )
+    # An empty file (commonly a `.down.sql` with nothing to undo) is a valid migration, as in
+    # SQLx: PostgreSQL answers an empty query string with EmptyQueryResponse, and the checksum
+    # covers the zero bytes like any other content.
     return Migration(version, description, kind, path, sql, hashlib.sha384(raw).digest())
 
 
