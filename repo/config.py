@@ -134,13 +134,7 @@ class Settings:
 
         Generated code imports it absolutely, so it works wherever the package lives.
         """
-        if self.extensions_module:
-            return self.extensions_module
-        path = self.extensions_file
-        if path.is_absolute():
-            path = path.relative_to(self.root) if path.is_relative_to(self.root) else Path(
-                path.name)
-        return ".".join(path.with_suffix("").parts)
+        return self.extensions_module or module_name(self.extensions_file, self.root)
 
     def with_paths(
         self,
@@ -157,6 +151,8 @@ class Settings:
             queries_dir=Path(queries) if queries else self.queries_dir,
             sqlx_dir=Path(sqlx_dir) if sqlx_dir else self.sqlx_dir,
             generated_dir=Path(generated) if generated else self.generated_dir,
+            generated_package=module_name(Path(generated), self.root) if generated
+            else self.generated_package,
         )
 
     def resolve_url(self, cli_url: str | None = None) -> ResolvedUrl | None:
@@ -188,6 +184,17 @@ class Settings:
         return value.lower() == "true" or value == "1"
 
 
+def module_name(path: Path, root: Path) -> str:
+    """The import name of a module or package at ``path`` when ``root`` is on ``sys.path``.
+
+    >>> module_name(Path("blog/db"), Path("/src")), module_name(Path("/src/ext.py"), Path("/src"))
+    ('blog.db', 'ext')
+    """
+    if path.is_absolute():
+        path = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
+    return ".".join(path.with_suffix("").parts if path.suffix == ".py" else path.parts)
+
+
 def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read ``config.toml`` and ``.env`` in ``root`` (default: the current directory).
 
@@ -213,7 +220,7 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         queries_dir=Path(str(paths.get("queries", "queries"))),
         sqlx_dir=Path(str(paths.get("sqlx", ".sqlx"))),
         generated_dir=generated,
-        generated_package=str(paths.get("generated_package", ".".join(generated.parts))),
+        generated_package=str(paths.get("generated_package", module_name(generated, root))),
         database_type=database_type,
         config_url=url or None,
         auto_migrate=bool(repository.get("auto_migrate", False)),

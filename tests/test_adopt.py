@@ -60,3 +60,60 @@ def test_extensions_work_wherever_the_package_lives(
     """, project)
     assert run.stdout.split() == ["LogRepoExtension.append_many",
                                   "AsyncLogRepoExtension.append_many"], run.stderr
+
+
+def test_init_then_prepare_gives_an_importable_package(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        pg_url: str) -> None:
+    project = tmp_path / "notes app"
+    (project / ".gitignore").parent.mkdir()
+    (project / ".gitignore").write_text(".venv/", encoding="utf-8")  # no final newline
+    assert main(["init", str(project)]) == 0
+    out = capsys.readouterr().out
+    steps = [line.split("#")[0].strip() for line in out.split("next:\n")[1].splitlines()]
+    assert steps == [f"cd '{project}'", "python -m repo prepare", "python -m repo verify",
+                     "python -m repo db start"]
+    assert (project / ".gitignore").read_text(encoding="utf-8").splitlines()[::2] == [
+        ".venv/", ".pgdata/"]
+    config = (project / "config.toml").read_text(encoding="utf-8")
+    for key in ("database_type", "database_url", "auto_migrate", "migrations", "queries",
+                "sqlx", "generated", "generated_package", "extensions", "extensions_module"):
+        assert f"\n{key} = " in config or f"\n# {key} = " in config, key
+    assert main(["init", str(project)]) == 1  # never overwrites a project
+    assert "already exists" in capsys.readouterr().err
+
+    monkeypatch.chdir(project)
+    assert main(["prepare", "--database-url", pg_url]) == 0
+    assert "generated package: db (import it as `db`" in capsys.readouterr().err
+    assert main(["verify"]) == 0
+    run = _run("""
+        from db import Database, Note, NoteRepo
+        print(NoteRepo.create.__annotations__["return"].__name__, Database.__module__)
+    """, project)
+    assert run.stdout.split() == ["Note", "db.database"], run.stderr
+
+
+def test_prepare_without_config_writes_an_importable_default_or_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        pg_url: str) -> None:
+    for name in ("queries", "migrations"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    assert main(["prepare", "--database-url", pg_url]) == 0
+    assert "generated package: db (import it as `db`" in capsys.readouterr().err
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
+    assert main(["prepare", "--database-url", pg_url, "--out", "app/data"]) == 0
+    assert "generated package: app/data (import it as `app.data`" in capsys.readouterr().err
+    run = _run("from db import ScriptRepo; from app.data import Database; print('ok')",
+               tmp_path)
+    assert run.stdout == "ok\n", run.stderr
+
+
+def test_distribution_is_not_named_repo_and_installs_no_repo_command() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    # `repo` on PyPI is another project, and a `repo` command shadows Android's tool.
+    assert project["name"] == "sqlfile-repo"
+    assert "repo" not in project.get("scripts", {})

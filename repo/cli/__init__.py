@@ -19,7 +19,7 @@ from ..config import load_settings, redact
 from ..errors import RepoError, UsageError
 
 # One module per subcommand, in the order `--help` lists them.
-COMMANDS = ("migrate", "prepare", "generate", "verify", "explain", "db")
+COMMANDS = ("init", "migrate", "prepare", "generate", "verify", "explain", "db")
 
 
 class _Parser(argparse.ArgumentParser):

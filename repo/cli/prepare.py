@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_source_option(parser)
     parser.add_argument("--queries", metavar="DIR", help="query directory (default: ./queries)")
     parser.add_argument("--sqlx-dir", metavar="DIR", help="metadata directory (default: ./.sqlx)")
+    parser.add_argument("--out", metavar="DIR", help="generated package directory (default: "
+                        "[paths] generated in config.toml, else ./db)")
     parser.add_argument("--sqlx-version", choices=SQLX_VERSIONS, default="0.8",
                         help="SQLx output format (0.9 adds `origin` and uses generic plans)")
     parser.set_defaults(handler=_handler)
@@ -44,7 +46,7 @@ def _handler(args: argparse.Namespace, settings: Settings) -> int:
     from ..prepare import prepare  # imports psycopg: loaded only when prepare runs
 
     settings = settings.with_paths(migrations=args.source, queries=args.queries,
-                                   sqlx_dir=args.sqlx_dir)
+                                   sqlx_dir=args.sqlx_dir, generated=args.out)
     try:
         result = prepare(settings, database_url=args.database_url, check=args.check,
                          no_scratch=args.no_scratch, sqlx_version=args.sqlx_version,
@@ -78,4 +80,7 @@ def _report(result: PrepareResult, settings: Settings, check: bool) -> int:
     print(f"{summary}; query data written to {settings.sqlx_dir}"
           + (f", {len(result.generated)} generated file(s) updated" if result.generated else ""),
           file=sys.stderr)
+    package = settings.generated_package
+    print(f"generated package: {settings.generated_dir} (import it as `{package}`, e.g. "
+          f"`from {package} import Database`)", file=sys.stderr)
     return 0
