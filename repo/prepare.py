@@ -19,13 +19,14 @@ from typing import Any
 
 import psycopg
 
+from .analysis.live import check_replay
 from .config import Settings
 from .describe.describe import Described, Describer
 from .errors import DescribeError, DescribeErrors, UsageError
 from .metadata import store
 from .metadata.diff import compare
 from .metadata.store import SQLX_VERSIONS
-from .migrate import Kind, Migration, Migrator, connect, fingerprint, resolve
+from .migrate import Kind, Migrator, connect, fingerprint, resolve
 from .queries.loader import load_queries
 from .queries.model import QueryDef
 from .server import scratch_server, temporary_database
@@ -101,8 +102,10 @@ def prepare(settings: Settings, *, database_url: str | None, check: bool = False
             describer = Describer(conn, sqlx_version)
             described = _describe(describer, queries, say)
             tables = fetch_tables(conn, describer.types.resolve)
-            warnings += _replay_warnings(migrations, conn)
-    files = build_files(described, tables, fingerprint(migrations), settings.queries_dir)
+            replay_check = check_replay(migrations, conn)
+            warnings += replay_check.messages
+    files = build_files(described, tables, fingerprint(migrations), settings.queries_dir,
+                        replay_check.uncertain())
     result = PrepareResult(queries, files, warnings=warnings)
     if check:
         result.differences = check_against(settings.sqlx_dir, queries, files)
@@ -179,7 +182,8 @@ def fetch_tables(conn: psycopg.Connection[Any],
 
 
 def build_files(described: list[Described], tables: dict[str, Any], migrations_fp: str,
-                queries_dir: Path) -> dict[str, str]:
+                queries_dir: Path, replay_uncertain: dict[str, list[str]] | None = None
+                ) -> dict[str, str]:
     """The complete ``.sqlx`` contents: one SQLx file per distinct query text, plus extras."""
     files: dict[str, str] = {}
     facts: dict[str, Any] = {}
@@ -195,6 +199,9 @@ def build_files(described: list[Described], tables: dict[str, Any], migrations_f
         }
     meta = {"format": store.META_FORMAT, "migrations_fingerprint": migrations_fp,
             "tables": tables, "queries": facts}
+    if replay_uncertain:
+        # Where the offline replay differs from the real schema: verify claims nothing there.
+        meta["replay_uncertain"] = replay_uncertain
     files[store.META_FILE] = store.render_meta(meta)
     return files
 
@@ -214,15 +221,6 @@ def check_against(sqlx_dir: Path, queries: list[QueryDef], files: dict[str, str]
         except json.JSONDecodeError:
             old_parse[n] = None
     return compare(rows, files, parse, old_files, old_parse, sqlx_dir.as_posix())
-
-
-def _replay_warnings(migrations: list[Migration], conn: psycopg.Connection[Any]) -> list[str]:
-    # The offline analysis is built by another module concurrently; prepare works without it.
-    try:
-        from .analysis import replay_differences  # type: ignore[attr-defined,import-not-found,unused-ignore]
-    except ImportError:
-        return []
-    return list(replay_differences(migrations, conn))
 
 
 def _generate(settings: Settings) -> list[Path]:

@@ -12,6 +12,8 @@ Finding codes:
 * V011 query file cannot be loaded
 * W001 migration statement not modelled   * W002 (unused)
 * W003 unknown name, but the replay is incomplete   * W004 query not analysed
+* W005 a V006-V010 finding downgraded: the query depends on a relation or type the replay
+  could not model exactly (W001, or `prepare` found it different from the database)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .analysis import Analysis, Catalog, cached_analysis, load_catalog
+from .analysis.catalog import identifiers
 from .analysis.compare import compare
 from .analysis.pgtypes import type_info_name
 from .config import Settings
@@ -60,11 +63,13 @@ class Coverage:
     columns_verified: int = 0
     params_total: int = 0
     params_verified: int = 0
+    uncertain: int = 0  # findings downgraded to W005 (the schema was not modelled exactly)
 
     def line(self) -> str:
-        return (f"coverage: {self.queries} queries, columns {self.columns_verified}/"
+        text = (f"coverage: {self.queries} queries, columns {self.columns_verified}/"
                 f"{self.columns_total} verified, params {self.params_verified}/"
                 f"{self.params_total} verified")
+        return text + (f", {self.uncertain} uncertain" if self.uncertain else "")
 
 
 @dataclass
@@ -107,12 +112,23 @@ def verify(settings: Settings) -> Report:
     _check_consistency(queries, metadata, settings, report)
     meta = _safe(lambda: load_meta(settings.sqlx_dir), settings, report)
     _check_fingerprint(meta, fingerprint(migrations), settings, report)
+    catalog = _with_prepare_doubts(catalog, meta)
     _check_generated(settings, report)
     for q in queries:
         data = metadata.get(q.hash)
         _check_query(q, data, catalog, settings, report)
     report.coverage.queries = len(queries)
     return report
+
+
+def _with_prepare_doubts(catalog: Catalog, meta: dict[str, Any] | None) -> Catalog:
+    """The catalog with what ``prepare`` found different from the real schema marked
+    uncertain (``repo-meta.json`` ``replay_uncertain``)."""
+    doubts = meta.get("replay_uncertain") if isinstance(meta, dict) else None
+    if not isinstance(doubts, dict):
+        return catalog
+    return catalog.marked([str(t) for t in doubts.get("tables") or []],
+                          [str(t) for t in doubts.get("types") or []])
 
 
 def _safe(fn: Callable[[], T], settings: Settings, report: Report) -> T | None:
@@ -237,11 +253,12 @@ def _check_query(q: QueryDef, data: dict[str, Any] | None, catalog: Catalog,
         line, col = q.line_col_of(_first_code(q.sql))
         report.warnings.append(Finding("W004", file, line, col, "not checked statically: "
                                        + result.failure))
+    doubts = _Doubts(q.sql, catalog)
     for p in result.problems:
         line, col = q.line_col_of(p.offset)
         if p.certain:
-            report.errors.append(Finding("V006", file, line, col, p.message,
-                                         "fix the query, or the migration that removed it"))
+            doubts.report(report, Finding("V006", file, line, col, p.message,
+                                          "fix the query, or the migration that removed it"))
         else:
             report.warnings.append(Finding("W003", file, line, col, p.message + " (not "
                                            "certain: the replay could not model everything)"))
@@ -251,8 +268,8 @@ def _check_query(q: QueryDef, data: dict[str, Any] | None, catalog: Catalog,
     cmp = compare(result, data.get("describe") or {}, catalog)
     line, col = q.line_col_of(_first_code(q.sql))
     for m in cmp.mismatches:
-        report.errors.append(Finding(m.code, file, line, col, m.message,
-                                     PREPARE + " if the schema changed, else fix the query"))
+        doubts.report(report, Finding(m.code, file, line, col, m.message,
+                                      PREPARE + " if the schema changed, else fix the query"))
     cov = report.coverage
     cov.columns_total += cmp.columns_total
     cov.columns_verified += cmp.columns_verified
@@ -261,3 +278,30 @@ def _check_query(q: QueryDef, data: dict[str, Any] | None, catalog: Catalog,
 
 
 __all__ = ["Coverage", "Finding", "Report", "type_info_name", "verify"]
+
+
+class _Doubts:
+    """Certainty is earned: a query that names a relation or type the replay could not model
+    exactly gets its V006-V010 findings as W005 warnings, counted in the coverage."""
+
+    def __init__(self, sql: str, catalog: Catalog) -> None:
+        self.sql, self.catalog = sql, catalog
+        self._names: list[str] | None = None
+
+    def names(self) -> list[str]:
+        if self._names is None:
+            doubtful = self.catalog.uncertain_names()
+            self._names = sorted(identifiers(self.sql) & doubtful) if doubtful else []
+        return self._names
+
+    def report(self, report: Report, finding: Finding) -> None:
+        names = self.names()
+        if not names:
+            report.errors.append(finding)
+            return
+        report.coverage.uncertain += 1
+        report.warnings.append(Finding(
+            "W005", finding.file, finding.line, finding.col,
+            f"{finding.code} not certain: {finding.message} (the query uses "
+            f"{', '.join(names)}, which the replay could not model exactly)",
+            "see the W001 warnings, or the differences `prepare` printed"))

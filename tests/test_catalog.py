@@ -124,3 +124,84 @@ def test_small_replays(tmp_path: Path, ddl: str, check: object) -> None:
     catalog = load_catalog(tmp_path)
     assert catalog.findings == []
     assert check(catalog)  # type: ignore[operator]
+
+
+ENUM_SWAP = """\
+CREATE TYPE job_kind AS ENUM ('script', 'flow');
+CREATE TABLE job (id BIGSERIAL PRIMARY KEY, kind job_kind NOT NULL, kinds job_kind[]);
+CREATE TYPE job_kind_new AS ENUM ('script', 'flow', 'preview');
+ALTER TABLE job ALTER COLUMN kind TYPE job_kind_new USING kind::text::job_kind_new,
+                ALTER COLUMN kinds TYPE job_kind_new[] USING kinds::text[]::job_kind_new[];
+DROP TYPE job_kind;
+ALTER TYPE job_kind_new RENAME TO job_kind;
+ALTER TABLE job ADD COLUMN IF NOT EXISTS a INT, ADD COLUMN IF NOT EXISTS b TEXT NOT NULL DEFAULT '';
+ALTER TABLE job ADD COLUMN IF NOT EXISTS a TEXT, ADD c INT GENERATED ALWAYS AS IDENTITY;
+CREATE SEQUENCE IF NOT EXISTS ticket_seq;
+ALTER SEQUENCE ticket_seq RENAME TO tickets_seq;
+ALTER TYPE job_kind OWNER TO CURRENT_USER;
+"""
+
+
+def test_enum_swap_renames_and_multi_add_column_replay_exactly(empty_db_url: str,
+                                                               tmp_path: Path) -> None:
+    (tmp_path / "1_swap.sql").write_text(ENUM_SWAP)
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        catalog = _apply(conn, tmp_path)
+        tables, enums = live_schema(conn)
+    assert catalog.findings == []
+    assert compare(catalog, tables, enums) == []
+    job = catalog.tables["job"].columns
+    assert (job["kind"].type, job["kinds"].type) == ("job_kind", "job_kind[]")
+    assert catalog.enums == {"job_kind": ["script", "flow", "preview"]}
+    assert list(job) == ["id", "kind", "kinds", "a", "b", "c"] and job["a"].type == "int4"
+    # Sequences are relations: serials, identities and CREATE SEQUENCE, renamed as in PG.
+    assert set(catalog.sequences) == {"job_id_seq", "job_c_seq", "tickets_seq"}
+
+
+def test_sequences_and_system_relations_are_known(tmp_path: Path) -> None:
+    (tmp_path / "1_x.sql").write_text("CREATE TABLE crates (id SERIAL PRIMARY KEY);\n")
+    catalog = load_catalog(tmp_path)
+    seq = catalog.table("crates_id_seq")
+    assert seq is not None and seq.columns["last_value"].type == "int8"
+    assert catalog.table("pg_class").columns["relname"].type == "name"  # type: ignore[union-attr]
+    cols = catalog.relation("information_schema", "columns")
+    assert cols is not None and cols.columns["column_name"].type == \
+        "information_schema.sql_identifier"
+    assert catalog.type_info("information_schema.sql_identifier") == {
+        "Custom": {"name": "information_schema.sql_identifier", "kind": {"Domain": "Name"}}}
+    mig = catalog.table("_sqlx_migrations")
+    assert mig is not None and mig.columns["version"].type == "int8"
+    assert "_sqlx_migrations" not in catalog.tables  # not compared with the live schema
+
+
+@pytest.mark.parametrize(("ddl", "uncertain", "listed"), [
+    # Procedural DDL cannot be modelled: what it names becomes uncertain, and it is listed.
+    ("CREATE TABLE a (x INT); CREATE TABLE b (y INT);\n"
+     "DO $$ BEGIN ALTER TABLE a ADD COLUMN z INT; EXCEPTION WHEN duplicate_column THEN "
+     "NULL; END $$;", {"a"}, True),
+    # ... also through a function the migration calls, however it is called.
+    ("CREATE TABLE a (x INT); CREATE TABLE b (y INT);\n"
+     "CREATE FUNCTION addz() RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+     "EXECUTE 'ALTER TABLE b ADD COLUMN z INT'; END $$;\nSELECT addz();", {"b"}, True),
+    ("CREATE TABLE a (x INT); CREATE PROCEDURE p() LANGUAGE sql AS $$ ALTER TABLE a ADD z INT "
+     "$$;\nCALL p();", {"a"}, True),
+    # A view over an uncertain table is uncertain too; so is a table using an uncertain type.
+    ("CREATE TYPE e AS ENUM ('x'); CREATE TABLE a (x e); CREATE TABLE b (y INT);\n"
+     "CREATE VIEW v AS SELECT y FROM b;\n"
+     "DO $$ BEGIN ALTER TYPE e ADD VALUE 'y'; ALTER TABLE b ADD z INT; END $$;",
+     {"a", "b", "v", "e"}, True),
+    # Procedural code without DDL (roles, data) leaves the schema as it is: nothing listed.
+    ("CREATE TABLE a (x INT);\nDO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE "
+     "rolname = 'r') THEN CREATE ROLE r; END IF; UPDATE a SET x = 1; END $$;", set(), False),
+    # An unmodelled ALTER TYPE makes the type and its users uncertain.
+    ("CREATE TYPE e AS ENUM ('x'); CREATE TABLE a (x e); CREATE TABLE b (y INT);\n"
+     "ALTER TYPE e SET SCHEMA other;", {"a", "e"}, True),
+])
+def test_unmodelled_statements_make_what_they_name_uncertain(
+        tmp_path: Path, ddl: str, uncertain: set[str], listed: bool) -> None:
+    (tmp_path / "1_x.sql").write_text(ddl)
+    catalog = load_catalog(tmp_path)
+    assert catalog.uncertain_names() == uncertain
+    assert bool(catalog.findings) == listed
+    if "e" in uncertain:
+        assert catalog.type_info("e") is None and catalog.type_info("e[]") is None

@@ -7,11 +7,16 @@ lower-cased, the ``public.`` schema dropped).
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from . import pgtypes
+from .syscatalog import SYSTEM_DOMAINS, SYSTEM_RELATIONS
 
 
 @dataclass
@@ -23,6 +28,7 @@ class Column:
     not_null: bool = False
     has_default: bool = False
     generated: bool = False
+    owns_sequence: bool = False  # SERIAL or identity: a `<table>_<column>_seq` exists
 
 
 @dataclass
@@ -32,7 +38,9 @@ class Table:
     name: str
     columns: dict[str, Column] = field(default_factory=dict)
     exact: bool = True
-    kind: str = "table"  # or "view" (columns unknown)
+    kind: str = "table"  # or "view" (columns unknown), "sequence"
+    # Relations a view reads, or the table owning a serial's sequence (dropped with it).
+    depends: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -65,9 +73,83 @@ class Catalog:
     # False after an opaque statement that could have created relations (DO blocks, ...):
     # then a missing table is a warning, not an error.
     complete: bool = True
+    # Sequences are relations too (`SELECT last_value FROM t_id_seq`).
+    sequences: dict[str, Table] = field(default_factory=dict)
+    # Types whose definition the replay could not be sure of (renamed or changed by an
+    # unmodelled statement, or found different from the database by `prepare`): their
+    # `type_info` is unknown, so nothing is claimed about values of these types.
+    uncertain_types: set[str] = field(default_factory=set)
+    # Relation names found different by `prepare`, including ones the replay never saw.
+    uncertain_relations: set[str] = field(default_factory=set)
 
     def table(self, name: str) -> Table | None:
-        return self.tables.get(name)
+        """A relation by unqualified name, searched as PostgreSQL does: ``pg_catalog`` first,
+        then the replayed schema (tables, views, sequences), then ``_sqlx_migrations``."""
+        system = _system_relation("pg_catalog." + name)
+        if system is not None:
+            return system
+        found = self.tables.get(name) or self.sequences.get(name)
+        return found if found is not None else _system_relation("public." + name)
+
+    def relation(self, schema: str, name: str) -> Table | None:
+        """A schema-qualified relation: the replayed ``public`` schema or a system schema."""
+        if schema in ("", "public"):
+            return self.table(name)
+        return _system_relation(f"{schema}.{name}")
+
+    def is_uncertain(self, table: str) -> bool:
+        """True when ``table`` exists but a statement the replay could not model touched it."""
+        t = self.tables.get(table) or self.sequences.get(table)
+        return t is not None and not t.exact
+
+    def uncertain_names(self) -> set[str]:
+        """Every relation or type name whose replayed shape cannot be trusted."""
+        names = {n for n, t in self.tables.items() if not t.exact}
+        return names | self.uncertain_types | self.uncertain_relations
+
+    def mark_uncertain(self, tables: Iterable[str] = (), types: Iterable[str] = ()) -> None:
+        """Stop claiming anything about ``tables`` and ``types``, and about every relation that
+        depends on them (columns of those types, views reading those tables)."""
+        self.uncertain_types.update(types)
+        doubtful = set(tables)
+        self.uncertain_relations.update(doubtful)
+        if doubtful - set(self.tables) - set(self.sequences):
+            self.complete = False  # the database has relations the replay never saw
+        for name in doubtful:
+            if name in self.tables:
+                self.tables[name].exact = False
+        changed = True
+        while changed:  # propagate through column types and view dependencies
+            changed = False
+            for t in self.tables.values():
+                if not t.exact:
+                    continue
+                if t.depends & doubtful or any(
+                        self._type_uncertain(c.type) for c in t.columns.values()):
+                    t.exact = False
+                    doubtful.add(t.name)
+                    changed = True
+
+    def marked(self, tables: Iterable[str], types: Iterable[str]) -> Catalog:
+        """A copy with `mark_uncertain` applied (the replayed catalog itself is shared)."""
+        tables, types = list(tables), list(types)
+        if not tables and not types:
+            return self
+        other = copy.deepcopy(self)
+        other.mark_uncertain(tables, types)
+        return other
+
+    def _type_uncertain(self, pg: str) -> bool:
+        seen = 0
+        base = pgtypes.element(pg)
+        while seen < 16:
+            if base in self.uncertain_types:
+                return True
+            if base not in self.domains:
+                return False
+            base = pgtypes.element(self.domains[base].base)
+            seen += 1
+        return False
 
     def is_enum(self, pg: str) -> bool:
         return pgtypes.element(pg) in self.enums
@@ -75,8 +157,13 @@ class Catalog:
     def base_type(self, pg: str) -> str:
         """The type with domains unwrapped (operators see the base type)."""
         seen = 0
-        while pg in self.domains and seen < 16:
-            pg = self.domains[pg].base
+        while seen < 16:
+            if pg in self.domains:
+                pg = self.domains[pg].base
+            elif pg in SYSTEM_DOMAINS:
+                pg = SYSTEM_DOMAINS[pg]
+            else:
+                break
             seen += 1
         return pg
 
@@ -86,6 +173,8 @@ class Catalog:
 
     def type_info(self, pg: str) -> Any:
         """SQLx's ``type_info`` JSON value for a type (sqlx-compat.md §2), None if unknown."""
+        if self.uncertain_types and self._type_uncertain(pg):
+            return None
         builtin = pgtypes.builtin_type_info(pg)
         if builtin is not None:
             return builtin
@@ -96,9 +185,47 @@ class Catalog:
             return {"Custom": {"name": pg, "kind": {"Array": elem}}}
         if pg in self.enums:
             return {"Custom": {"name": pg, "kind": {"Enum": list(self.enums[pg])}}}
-        if pg in self.domains:
-            base = self.type_info(self.domains[pg].base)
+        domain = self.domains.get(pg)
+        if domain is None and pg in SYSTEM_DOMAINS:
+            domain = Domain(pg, SYSTEM_DOMAINS[pg])
+        if domain is not None:
+            base = self.type_info(domain.base)
             if base is None:
                 return None
             return {"Custom": {"name": pg, "kind": {"Domain": base}}}
         return None
+
+
+_IDENT = re.compile(r'"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*')
+
+
+def identifiers(sql: str) -> set[str]:
+    """Every identifier-looking word of ``sql``, folded as PostgreSQL folds names (a cheap,
+    conservative answer to "which relations or types could this text depend on")."""
+    return {w[1:-1].replace('""', '"') if w.startswith('"') else w.lower()
+            for w in _IDENT.findall(sql)}
+
+
+@cache
+def _system_relation(qualified: str) -> Table | None:
+    """A system relation as a read-only `Table` of kind ``system``: like a view, its column
+    types are claimed but not their nullability, and, since only the columns PostgreSQL 15 and
+    18 agree on are listed, a column missing here is not proof of an error (it is not in
+    `Catalog.tables`, which is what makes a missing column certain)."""
+    columns = SYSTEM_RELATIONS.get(qualified)
+    if columns is None:
+        return None
+    name = qualified.split(".", 1)[1]
+    table = Table(name, kind="system")
+    table.columns = {c: Column(c, typ, not_null) for c, typ, not_null in columns}
+    return table
+
+
+SEQUENCE_COLUMNS = (("last_value", "int8"), ("log_cnt", "int8"), ("is_called", "bool"))
+
+
+def sequence(name: str, owner: str = "") -> Table:
+    """A sequence as a relation: ``SELECT last_value, is_called FROM s`` (all NOT NULL)."""
+    table = Table(name, kind="sequence", depends={owner} if owner else set())
+    table.columns = {c: Column(c, typ, True) for c, typ in SEQUENCE_COLUMNS}
+    return table

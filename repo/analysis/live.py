@@ -6,6 +6,7 @@ passes it a connection; ``verify`` never imports it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalog
@@ -97,13 +98,43 @@ def _compare_table(name: str, catalog: Catalog, live: dict[str, Row]) -> list[st
     return out
 
 
-def replay_differences(migrations: list[Migration], conn: psycopg.Connection[Any]) -> list[str]:
-    """Differences between the offline replay of ``migrations`` and the database behind
-    ``conn`` (which must have exactly those migrations applied). Empty when they agree.
+def differing_objects(catalog: Catalog, tables: dict[str, dict[str, Row]],
+                      enums: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """``(tables, types)`` whose replayed shape differs from the database's (missing on either
+    side included): ``verify`` claims nothing about them (see `Catalog.mark_uncertain`)."""
+    replayed = {n: t for n, t in catalog.tables.items() if t.kind == "table"}
+    names = (set(tables) ^ set(replayed)) | {
+        n for n in set(tables) & set(replayed) if _compare_table(n, catalog, tables[n])}
+    types = {n for n in set(enums) | set(catalog.enums)
+             if enums.get(n) != catalog.enums.get(n)}
+    return sorted(names), sorted(types)
 
-    Statements the replay could not model are reported too, so ``prepare`` shows them.
-    """
+
+@dataclass
+class ReplayCheck:
+    """What ``prepare`` learnt by comparing the replay with the migrated database."""
+
+    messages: list[str] = field(default_factory=list)  # differences, then unmodelled notes
+    tables: list[str] = field(default_factory=list)  # relations that differ
+    types: list[str] = field(default_factory=list)  # enums that differ
+
+    def uncertain(self) -> dict[str, list[str]]:
+        """The ``replay_uncertain`` entry of ``repo-meta.json`` (empty when all agree)."""
+        return {"tables": self.tables, "types": self.types} if self.tables or self.types \
+            else {}
+
+
+def check_replay(migrations: list[Migration], conn: psycopg.Connection[Any]) -> ReplayCheck:
+    """Compare the offline replay of ``migrations`` with the database behind ``conn`` (which
+    must have exactly those migrations applied)."""
     catalog = replay(migrations)
     tables, enums = live_schema(conn)
     notes = [f"{f.path}:{f.line}:{f.col}: {f.message}" for f in catalog.findings]
-    return compare(catalog, tables, enums) + notes
+    names, types = differing_objects(catalog, tables, enums)
+    return ReplayCheck(compare(catalog, tables, enums) + notes, names, types)
+
+
+def replay_differences(migrations: list[Migration], conn: psycopg.Connection[Any]) -> list[str]:
+    """Differences between the offline replay of ``migrations`` and the database behind
+    ``conn``, then the statements the replay could not model. Empty when they agree."""
+    return check_replay(migrations, conn).messages

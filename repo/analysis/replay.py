@@ -9,6 +9,7 @@ are read from that text here rather than pulling in a second parser (pglast).
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,13 +21,14 @@ from sqlglot.errors import ParseError
 from ..migrate.source import Kind, Migration, resolve
 from ..sqltext import line_col, split_statements, tokens
 from . import pgtypes
-from .catalog import Catalog, Column, Domain, ReplayFinding, Table
+from .catalog import Catalog, Column, Domain, ReplayFinding, Table, identifiers, sequence
 from .parsing import quiet_parse
 
 # Statements with no effect on tables, columns or types.
 _NO_EFFECT_CREATE = {"INDEX", "TRIGGER", "FUNCTION", "PROCEDURE", "SEQUENCE", "SCHEMA",
                      "EXTENSION", "ROLE", "POLICY"}
 _NO_EFFECT_NODES = (exp.Comment, exp.Grant, exp.Set, exp.Transaction, exp.Commit)
+_DML_NODES = (exp.Select, exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Union)
 _NO_EFFECT_COMMANDS = re.compile(
     r"^\s*(CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE|TRIGGER|EXTENSION|SCHEMA|SEQUENCE|"
     r"(UNIQUE\s+)?INDEX|POLICY|ROLE|AGGREGATE)|GRANT|REVOKE|SET|RESET|COMMENT|"
@@ -43,6 +45,27 @@ _RENAME_VALUE = re.compile(
 _DOMAIN = re.compile(
     r"^\s*CREATE\s+DOMAIN\s+(?P<name>[\w.\"]+)\s+(AS\s+)?(?P<rest>.*)$", re.I | re.S)
 _DOMAIN_TAIL = re.compile(r"\s(NOT\s+NULL|NULL|DEFAULT|CHECK|CONSTRAINT|COLLATE)\b", re.I)
+_RENAME_TYPE = re.compile(
+    r"^\s*ALTER\s+TYPE\s+(?P<name>[\w.\"]+)\s+RENAME\s+TO\s+(?P<new>[\w\"]+)\s*$", re.I | re.S)
+_TYPE_NO_EFFECT = re.compile(r"^\s*ALTER\s+TYPE\s+[\w.\"]+\s+OWNER\s+TO\b", re.I)
+_RENAME_SEQUENCE = re.compile(
+    r"^\s*ALTER\s+SEQUENCE\s+(IF\s+EXISTS\s+)?(?P<name>[\w.\"]+)\s+RENAME\s+TO\s+"
+    r"(?P<new>[\w\"]+)\s*$", re.I | re.S)
+_DROP_SEQUENCE = re.compile(r"^\s*DROP\s+SEQUENCE\s+(IF\s+EXISTS\s+)?(?P<names>[^;]*?)"
+                            r"(\s+(CASCADE|RESTRICT))?\s*$", re.I | re.S)
+_CREATE_SEQUENCE = re.compile(
+    r"^\s*CREATE\s+(TEMP\s+|TEMPORARY\s+|UNLOGGED\s+)?SEQUENCE\s+(IF\s+NOT\s+EXISTS\s+)?"
+    r"(?P<name>[\w.\"]+)", re.I)
+_CREATE_FUNCTION = re.compile(
+    r"^\s*CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\s+(?P<name>[\w.\"]+)", re.I)
+_DO = re.compile(r"^\s*DO\b", re.I)
+_CALL = re.compile(r"^\s*CALL\s+(?P<name>[\w.\"]+)", re.I)
+# Statements inside a PL/pgSQL body that can change tables, columns or types. Anything else
+# (DML, GRANT, CREATE ROLE, RAISE, ...) leaves the replayed schema as it is.
+_BODY_DDL = re.compile(
+    r"\b(ALTER\s+(TABLE|TYPE|DOMAIN|VIEW|SEQUENCE|MATERIALIZED)|CREATE\s+(OR\s+REPLACE\s+)?"
+    r"(TABLE|TYPE|DOMAIN|VIEW|MATERIALIZED|SEQUENCE|UNLOGGED|TEMP|TEMPORARY|RECURSIVE\s+VIEW)\b|"
+    r"DROP\s+(TABLE|TYPE|DOMAIN|VIEW|SEQUENCE|MATERIALIZED)|EXECUTE|IMPORT)\b", re.I)
 _DROP_DOMAIN = re.compile(r"^\s*DROP\s+DOMAIN\s+(IF\s+EXISTS\s+)?(?P<names>[^;]*?)"
                           r"(\s+(CASCADE|RESTRICT))?\s*$", re.I | re.S)
 # Opaque statements that may create or change relations invisibly.
@@ -74,11 +97,26 @@ class _Replayer:
         self.catalog = Catalog()
         self.path = Path()
         self.text = ""
+        self.sql = ""
         self.offset = 0
+        # Functions and procedures created so far whose body may change the schema: a
+        # migration that calls one is as opaque as a DO block.
+        self.ddl_functions: dict[str, str] = {}  # name -> body
 
-    def finding(self, message: str) -> None:
+    def finding(self, message: str, *, spread: bool = True) -> None:
+        """List a statement the replay could not model. With ``spread``, every relation or type
+        the statement names becomes uncertain: whatever it did to them is unknown."""
         line, col = line_col(self.text, self.offset)
         self.catalog.findings.append(ReplayFinding(self.path, line, col, message))
+        if spread:
+            self.doubt(self.sql)
+
+    def doubt(self, sql: str) -> None:
+        """Mark every known relation or type named in ``sql`` uncertain."""
+        names = identifiers(sql)
+        c = self.catalog
+        c.mark_uncertain(names & (set(c.tables) | set(c.sequences)),
+                         names & (set(c.enums) | set(c.domains)))
 
     def run_file(self, path: Path, text: str) -> None:
         self.path, self.text = path, text
@@ -87,6 +125,7 @@ class _Replayer:
             self.statement(stmt)
 
     def statement(self, sql: str) -> None:
+        self.sql = sql
         try:
             node = quiet_parse(sql)
         except ParseError as exc:
@@ -105,6 +144,12 @@ class _Replayer:
             self.drop(node)
         elif isinstance(node, exp.Command):
             self.command(sql)
+        elif isinstance(node, exp.Select) and node.args.get("into") is not None:
+            self.catalog.complete = False
+            self.finding("SELECT ... INTO creates a table whose columns are not modelled")
+        elif isinstance(node, _DML_NODES):
+            # Data changes leave the schema alone, unless they call DDL-running functions.
+            self.calls(sql)
         elif not isinstance(node, _NO_EFFECT_NODES):
             self.finding(f"statement {type(node).__name__} is not modelled by the replay")
 
@@ -112,6 +157,8 @@ class _Replayer:
     def create(self, node: exp.Create, sql: str = "") -> None:
         kind = str(node.args.get("kind") or "").upper()
         target = node.this.this if isinstance(node.this, exp.Schema) else node.this
+        if isinstance(target, exp.UserDefinedFunction):
+            target = target.this
         name = ident(target)
         if kind == "TABLE":
             self.create_table(node, name)
@@ -121,6 +168,11 @@ class _Replayer:
                 self.catalog.enums[name] = [e.name for e in node.expression.expressions]
         elif kind in ("VIEW", "MATERIALIZED VIEW") or node.args.get("materialized"):
             self.create_view(node, name, sql)
+        elif kind == "SEQUENCE":
+            if not (node.args.get("exists") and name in self.catalog.sequences):
+                self.catalog.sequences[name] = sequence(name)
+        elif kind in ("FUNCTION", "PROCEDURE"):
+            self.remember_function(name, sql)
         elif kind not in _NO_EFFECT_CREATE:
             self.finding(f"CREATE {kind or '?'} {name} is not modelled by the replay")
 
@@ -131,11 +183,14 @@ class _Replayer:
             return
         view = Table(name, kind="view")
         result = analyze_tree(node.expression, sql, self.catalog) if node.expression else None
-        if result is None or not result.columns_known or result.problems:
+        if result is None or not result.columns_known or result.problems or any(
+                self.catalog.is_uncertain(ident(t)) for t in node.expression.find_all(exp.Table)):
             view.exact = False
             self.finding(f"view {name}: its columns could not be derived; queries reading it "
-                         "are not checked statically")
+                         "are not checked statically", spread=False)
         else:
+            view.depends = {ident(t) for t in node.expression.find_all(exp.Table)} \
+                if node.expression else set()
             names = [ident(i) for i in node.this.expressions] \
                 if isinstance(node.this, exp.Schema) else []
             for i, c in enumerate(result.columns):
@@ -150,11 +205,38 @@ class _Replayer:
         table = Table(name)
         if not isinstance(node.this, exp.Schema) or node.expression is not None:
             table.exact = False
-            self.finding(f"CREATE TABLE {name} AS/PARTITION OF ... : columns not modelled")
+            self.finding(f"CREATE TABLE {name} AS/PARTITION OF ... : columns not modelled",
+                         spread=False)
         else:
+            self.inherit(table, node)
             for item in node.this.expressions:
                 self.table_item(table, item)
         self.catalog.tables[name] = table
+        self.owned_sequences(table)
+
+    def inherit(self, table: Table, node: exp.Create) -> None:
+        """``INHERITS (parent, ...)``: the parents' columns come first, NOT NULL included."""
+        props = node.args.get("properties")
+        for prop in props.expressions if props else []:
+            if not isinstance(prop, exp.InheritsProperty):
+                continue
+            for parent_node in prop.expressions:
+                parent = self.catalog.tables.get(ident(parent_node))
+                if parent is None:
+                    self.finding(f"CREATE TABLE {table.name} INHERITS {ident(parent_node)}: no "
+                                 "such table in the replayed schema")
+                    continue
+                table.depends.add(parent.name)
+                for col in parent.columns.values():
+                    table.columns.setdefault(col.name, copy.copy(col))
+                table.exact = table.exact and parent.exact
+
+    def owned_sequences(self, table: Table) -> None:
+        """SERIAL and identity columns own a sequence named ``<table>_<column>_seq``."""
+        for col in table.columns.values():
+            if col.owns_sequence:
+                seq = f"{table.name}_{col.name}_seq"
+                self.catalog.sequences.setdefault(seq, sequence(seq, table.name))
 
     def table_item(self, table: Table, item: exp.Expr) -> None:
         if isinstance(item, exp.ColumnDef):
@@ -164,7 +246,8 @@ class _Replayer:
             self.primary_key(table, item.expressions)
         elif isinstance(item, exp.LikeProperty):
             table.exact = False
-            self.finding(f"CREATE TABLE {table.name} (LIKE ...): copied columns not modelled")
+            self.finding(f"CREATE TABLE {table.name} (LIKE ...): copied columns not modelled",
+                         spread=False)
 
     def primary_key(self, table: Table, names: Iterable[exp.Expr]) -> None:
         for n in names:
@@ -177,7 +260,7 @@ class _Replayer:
         pg = self.type_name(kind) if isinstance(kind, exp.DataType) else "unknown"
         col = Column(ident(item.this), pg)
         if isinstance(kind, exp.DataType) and kind.this.name in pgtypes.SERIALS:
-            col.not_null = col.has_default = True
+            col.not_null = col.has_default = col.owns_sequence = True
         # A domain's NOT NULL is not the column's attnotnull (what SQLx reports), so it is
         # deliberately not copied here.
         for cons in item.args.get("constraints") or []:
@@ -192,7 +275,7 @@ class _Replayer:
         elif isinstance(kind, exp.DefaultColumnConstraint):
             col.has_default = not _is_null(kind.this)
         elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
-            col.not_null = col.has_default = True
+            col.not_null = col.has_default = col.owns_sequence = True
         elif isinstance(kind, exp.ComputedColumnConstraint):
             col.generated = True
 
@@ -202,7 +285,7 @@ class _Replayer:
         if base not in pgtypes.BUILTINS and base not in self.catalog.enums \
                 and base not in self.catalog.domains:
             self.finding(f"type {base} is not known to the replay (extension or composite "
-                         "type?); columns of this type are not checked")
+                         "type?); columns of this type are not checked", spread=False)
         return pg
 
     # ALTER ----------------------------------------------------------------------------------
@@ -219,12 +302,17 @@ class _Replayer:
             return
         for action in node.args.get("actions") or []:
             self.alter_action(node, table, action)
+        children = [t for t in self.catalog.tables.values()
+                    if t.kind == "table" and table.name in t.depends]
+        if children:  # inherited column changes are not replayed on children
+            self.catalog.mark_uncertain([t.name for t in children])
 
     def alter_action(self, node: exp.Alter, table: Table, action: exp.Expr) -> None:
         if isinstance(action, exp.ColumnDef):
             col = self.column_def(action)
             if not (action.args.get("exists") and col.name in table.columns):
                 table.columns[col.name] = col
+                self.owned_sequences(table)
         elif isinstance(action, exp.AlterColumn):
             self.alter_column(table, action)
         elif isinstance(action, exp.RenameColumn):
@@ -243,7 +331,7 @@ class _Replayer:
         else:
             table.exact = False
             self.finding(f"ALTER TABLE {table.name}: action {action.sql('postgres')[:60]!r} "
-                         "is not modelled")
+                         "is not modelled", spread=False)
 
     def alter_rename(self, node: exp.Alter, table: Table, action: exp.AlterRename) -> None:
         options = node.args.get("options") or []
@@ -282,7 +370,7 @@ class _Replayer:
         else:
             table.exact = False
             self.finding(f"ALTER COLUMN {col.name} {action.sql('postgres')[:60]!r} is not "
-                         "modelled")
+                         "modelled", spread=False)
 
     # DROP -----------------------------------------------------------------------------------
     def drop(self, node: exp.Drop) -> None:
@@ -298,11 +386,35 @@ class _Replayer:
                 continue
             if store.pop(name, None) is None and name in self.catalog.domains:
                 del self.catalog.domains[name]
+            if kind == "TABLE":
+                for seq in [s for s, t in self.catalog.sequences.items() if name in t.depends]:
+                    del self.catalog.sequences[seq]
 
     # Opaque commands ------------------------------------------------------------------------
     def command(self, sql: str) -> None:
         body = _strip_comments(sql)
-        if m := _ADD_VALUE.match(body):
+        if _DO.match(body) or _CALL.match(body):
+            self.opaque_code(body)
+        elif m := _CREATE_FUNCTION.match(body):
+            self.remember_function(ident(m["name"]), body)
+        elif m := _RENAME_TYPE.match(body):
+            self.rename_type(ident(m["name"]), ident(m["new"]))
+        elif _TYPE_NO_EFFECT.match(body):
+            return
+        elif m := _CREATE_SEQUENCE.match(body):
+            name = ident(m["name"])
+            self.catalog.sequences.setdefault(name, sequence(name))
+        elif m := _RENAME_SEQUENCE.match(body):
+            seq = self.catalog.sequences.pop(ident(m["name"]), None)
+            if seq is not None:
+                seq.name = ident(m["new"])
+                self.catalog.sequences[seq.name] = seq
+        elif m := _DROP_SEQUENCE.match(body):
+            for n in m["names"].split(","):
+                self.catalog.sequences.pop(ident(n), None)
+        elif _SELECT.match(body):
+            self.calls(body)
+        elif m := _ADD_VALUE.match(body):
             self.add_value(ident(m["name"]), m["label"].replace("''", "'"),
                            m["where"], (m["other"] or "").replace("''", "'"))
         elif m := _RENAME_VALUE.match(body):
@@ -322,6 +434,60 @@ class _Replayer:
                 self.catalog.complete = False
             self.finding(f"statement {body.split()[0].upper()} ... is kept as opaque text by "
                          "the parser; its effect on the schema is not modelled")
+
+    def remember_function(self, name: str, sql: str) -> None:
+        body = _body_of(sql)
+        if _BODY_DDL.search(body) or {ident(m[1]) for m in _CALLED.finditer(body)} \
+                & set(self.ddl_functions):
+            self.ddl_functions[name] = body
+        else:
+            self.ddl_functions.pop(name, None)
+
+    def calls(self, sql: str) -> None:
+        """A statement that calls a function able to change the schema is opaque."""
+        called = {ident(m[1]) for m in _CALLED.finditer(sql)}
+        if called & set(self.ddl_functions):
+            self.opaque_code(sql)
+
+    def opaque_code(self, body: str) -> None:
+        """A DO block or a call of a function: modelled when it cannot change the schema,
+        else listed, and every relation or type it names becomes uncertain."""
+        code = _body_of(body)
+        called = {ident(m[1]) for m in _CALLED.finditer(code)}
+        if _CALL.match(body):
+            called.add(ident(_CALL.match(body)["name"]))  # type: ignore[index]
+        functions = [self.ddl_functions[n] for n in sorted(called & set(self.ddl_functions))]
+        if not _BODY_DDL.search(code) and not functions:
+            return
+        # It may also create relations the replay never sees: a missing one is then no error.
+        self.catalog.complete = False
+        self.finding(f"{body.split()[0].upper()} ... changes the schema in procedural code, "
+                     "which the replay cannot model; the relations and types it names are not "
+                     "checked")
+        for text in functions:
+            self.doubt(text)
+
+    def rename_type(self, old: str, new: str) -> None:
+        """``ALTER TYPE old RENAME TO new``: columns, arrays and domains follow the type."""
+        c = self.catalog
+        if old in c.enums:
+            c.enums[new] = c.enums.pop(old)
+        elif old in c.domains:
+            domain = c.domains.pop(old)
+            domain.name = new
+            c.domains[new] = domain
+        else:
+            self.finding(f"ALTER TYPE {old} RENAME TO {new}: no such enum or domain in the "
+                         "replayed schema")
+            return
+        if old in c.uncertain_types:
+            c.uncertain_types.add(new)
+        renames = {old: new, old + "[]": new + "[]"}
+        for table in c.tables.values():
+            for col in table.columns.values():
+                col.type = renames.get(col.type, col.type)
+        for domain in c.domains.values():
+            domain.base = renames.get(domain.base, domain.base)
 
     def add_value(self, name: str, label: str, where: str | None, other: str) -> None:
         labels = self.catalog.enums.get(name)
@@ -347,6 +513,16 @@ class _Replayer:
             return
         not_null = bool(re.search(r"\bNOT\s+NULL\b", rest, re.I))
         self.catalog.domains[name] = Domain(name, base, not_null)
+
+
+_SELECT = re.compile(r"^\s*SELECT\b", re.I)
+_CALLED = re.compile(r"([\w.\"]+)\s*\(")
+
+
+def _body_of(sql: str) -> str:
+    """The text of the dollar-quoted bodies in ``sql`` (all of it when there is none)."""
+    bodies = [sql[t.start:t.end] for t in tokens(sql) if t.kind == "dollar"]
+    return "\n".join(bodies) if bodies else sql
 
 
 def _is_null(node: exp.Expr | None) -> bool:

@@ -230,15 +230,15 @@ class QueryAnalyzer(Typer):
         name = ident_name(node.this)
         schema = ident_name(node.args["db"]) if node.args.get("db") else ""
         alias = alias or name
-        if schema and schema != "public":
-            self.notes.append(f"{schema}.{name} is outside the replayed schema")
-            return Rel(alias, None)
         found, cte = scope.cte(name) if not schema else (False, None)
         if found:
             if cte is None:
                 return Rel(alias, None)
             return Rel.of(alias, cte)
-        table = self.catalog.table(name)
+        table = self.catalog.relation(schema, name)
+        if table is None and schema not in ("", "public"):
+            self.notes.append(f"{schema}.{name} is outside the replayed schema")
+            return Rel(alias, None)
         if table is None:
             self.problem(f'relation "{name}" does not exist', node,
                          certain=self.catalog.complete)
