@@ -30,23 +30,30 @@ URL_OVERRIDE_ENV = "APP_REPOSITORY__DATABASE_URL"
 OFFLINE_ENV = "SQLX_OFFLINE"
 DEFAULT_GENERATED = "db"
 
-_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)(?P<pw>[^@/?#\s]*)(?=@)",
-                              re.IGNORECASE)
-_PASSWORD_KV = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s&]+)",
-                          re.IGNORECASE)
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
 
 def redact(text: str) -> str:
-    """Replace every password in ``text`` (URL or key=value form) with ``***``.
+    """``text`` made safe to show.
+
+    A connection string (URL or ``key=value``) is parsed by libpq and shown with its secrets
+    masked (`safe_url`); any other text has every secret of every connection string seen so
+    far replaced by ``***`` (`scrub`). Nothing is guessed from the text's shape: a password
+    that libpq would not read as one is not hidden by a pattern, it is hidden because the
+    parser said it is a password.
 
     >>> redact("postgresql://app:s3cret@db:5432/app?sslmode=require")
     'postgresql://app:***@db:5432/app?sslmode=require'
     >>> redact("host=db password=s3cret user=app")
-    'host=db password=*** user=app'
+    'user=app password=*** host=db'
+    >>> redact("login for s3cret failed")
+    'login for *** failed'
     """
-    text = _PASSWORD_IN_URL.sub(lambda m: m["head"] + "***", text)
-    return _PASSWORD_KV.sub(lambda m: m["head"] + "***", text)
+    from .conninfo import parse_or_none, safe_url, scrub
+
+    if parse_or_none(text) is not None:
+        return safe_url(text)
+    return scrub(text)
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -93,13 +100,27 @@ class ResolvedUrl:
     url: str = field(repr=False)
     source: str
 
+    def __post_init__(self) -> None:
+        # Learn the URL's secrets now, so that any later text quoting them is scrubbed.
+        from .conninfo import remember
+
+        remember(self.url)
+
     def __repr__(self) -> str:
         return f"ResolvedUrl(url={self.safe!r}, source={self.source!r})"
 
+    def check(self) -> None:
+        """Raise `ConfigError` (naming the source, not the URL) if libpq cannot parse it."""
+        from .conninfo import parse
+
+        parse(self.url, source=self.source)
+
     @property
     def safe(self) -> str:
-        """The URL with its password replaced by ``***``."""
-        return redact(self.url)
+        """The URL with its secrets replaced by ``***`` (never the text of an unparsable one)."""
+        from .conninfo import safe_url
+
+        return safe_url(self.url, source=self.source)
 
 
 @dataclass(frozen=True)

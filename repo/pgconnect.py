@@ -2,10 +2,14 @@
 
 The one place where a psycopg connection failure becomes a `repo` error:
 
-* a malformed URL (libpq quotes it whole, password included) -> `ConfigError`;
+* a malformed URL (libpq quotes its fragments, password included) -> `ConfigError` that says
+  so without the URL;
 * the server answered and refused the login (``FATAL:``: role, password, database) ->
   `ConfigError`;
 * nobody answered (refused, unreachable, timed out) -> `ServerError`.
+
+URLs are shown through `conninfo.safe_url` (libpq's parse, secrets masked) and psycopg's
+messages through `conninfo.scrub` (every secret of the URL, as parsed, removed).
 """
 
 from __future__ import annotations
@@ -14,19 +18,8 @@ from typing import Any
 
 import psycopg
 
-from .config import redact
+from .conninfo import remember, safe_url, scrub, unparsable
 from .errors import ConfigError, RepoError, ServerError
-
-
-def _reason(exc: psycopg.Error, url: str) -> str:
-    reason = " ".join(redact(str(exc)).split())
-    # redact() finds passwords in URL and key=value text; a malformed URL echoed by libpq may
-    # be neither, so the URL's own password is removed wherever it appears.
-    try:
-        password = psycopg.conninfo.conninfo_to_dict(url).get("password")
-    except psycopg.Error:
-        password = None
-    return reason.replace(str(password), "***") if password else reason
 
 
 def connection_error(url: str, exc: psycopg.Error, *, action: str | None = None,
@@ -35,16 +28,16 @@ def connection_error(url: str, exc: psycopg.Error, *, action: str | None = None,
 
     Args:
         action: what failed, e.g. "cannot open the database pool" (default: "cannot connect
-            to <redacted url>").
+            to <safe url>").
         retry_hint: appended to the hint of a server that did not answer.
     """
-    reason = _reason(exc, url)
-    where = redact(url)
+    params = remember(url)
+    if params is None or isinstance(exc, psycopg.ProgrammingError):
+        # libpq could not parse the string; its message quotes the fragment it choked on.
+        return unparsable(exc)
+    reason = scrub(" ".join(str(exc).split()))
+    where = safe_url(url)
     action = action or f"cannot connect to {where}"
-    if isinstance(exc, psycopg.ProgrammingError):
-        return ConfigError(f"invalid database URL {where}: {reason}",
-                           hint="check the URL's host, port and database name, and "
-                           "percent-encode special characters in the user name and password")
     if "FATAL:" in reason:
         return ConfigError(f"{action}: {reason}",
                            hint=f"check the user name, password and database name in the "
@@ -56,8 +49,14 @@ def connection_error(url: str, exc: psycopg.Error, *, action: str | None = None,
 
 
 def connect(url: str, **kwargs: Any) -> psycopg.Connection[tuple[Any, ...]]:
-    """`psycopg.connect` (10 s connect timeout by default) raising `connection_error`."""
-    kwargs.setdefault("connect_timeout", 10)
+    """`psycopg.connect` raising `connection_error`.
+
+    A ``connect_timeout`` in the URL is kept; only a URL without one gets 10 s (not libpq's
+    default of waiting forever).
+    """
+    params = remember(url)
+    if params is not None and "connect_timeout" not in params:
+        kwargs.setdefault("connect_timeout", 10)
     try:
         return psycopg.connect(url, **kwargs)
     except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:

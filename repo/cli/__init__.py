@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
-from ..config import load_settings, redact
+from ..config import load_settings
+from ..conninfo import scrub
 from ..errors import RepoError, UsageError
 
 # One module per subcommand, in the order `--help` lists them.
@@ -30,7 +31,29 @@ class _Parser(argparse.ArgumentParser):
     """
 
     def error(self, message: str) -> NoReturn:
-        super().error(redact(message))
+        _remember_argv_secrets(_ARGV)
+        super().error(scrub(message))
+
+
+# The command line being parsed, for `_Parser.error` (subparsers are built by argparse).
+_ARGV: list[str] = []
+
+
+def _remember_argv_secrets(argv: Sequence[str]) -> None:
+    """Teach `scrub` the secrets of every connection string on the command line.
+
+    The value of ``--database-url`` is one even when libpq cannot parse it (then all of it is
+    secret); any other argument is one only if libpq parses it as a connection string.
+    """
+    from ..conninfo import parse_or_none, remember
+
+    after_flag = False
+    for arg in argv:
+        if after_flag or arg.startswith("--database-url="):
+            remember(arg.split("=", 1)[1] if not after_flag else arg)
+        elif parse_or_none(arg) is not None:
+            remember(arg)
+        after_flag = arg == "--database-url"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,23 +82,24 @@ def _is_driver_error(exc: Exception) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the process exit code."""
     parser = build_parser()
+    _ARGV[:] = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         settings = load_settings()
         return int(args.handler(args, settings) or 0)
     except UsageError as exc:
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        print(f"error: {scrub(str(exc))}", file=sys.stderr)
         return 2
     except RepoError as exc:
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        print(f"error: {scrub(str(exc))}", file=sys.stderr)
         return 1
     except Exception as exc:
         if not _is_driver_error(exc):
             raise
         # A driver error no command translated: one line like any other error, never a
         # traceback that could quote a connection string.
-        print(f"error: {redact(str(exc).strip())}", file=sys.stderr)
+        print(f"error: {scrub(str(exc).strip())}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -30,6 +30,7 @@ def server_url(args: argparse.Namespace, settings: Settings) -> ResolvedUrl:
 
     resolved = settings.resolve_url(getattr(args, "database_url", None))
     if resolved is not None:
+        resolved.check()
         return resolved
     url = dev.running_url(settings.root)
     if url is not None:

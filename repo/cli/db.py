@@ -6,7 +6,8 @@ import argparse
 import os
 import sys
 
-from ..config import Settings, redact
+from ..config import Settings
+from ..conninfo import safe_url
 from ..errors import ConfigError, ServerError
 from ..server import dev
 from ..server.embedded import client_tool
@@ -89,7 +90,7 @@ def _exec(args: argparse.Namespace, settings: Settings) -> int:
     else:
         url = dev.running_url(settings.root) or str(dev.start(settings.root).url)
     if args.prod:
-        print(f"PRODUCTION database: {redact(url)}", file=sys.stderr)
+        print(f"PRODUCTION database: {safe_url(url)}", file=sys.stderr)
     return _exec_tool(args.tool, url, args.tool_args)
 
 

@@ -9,36 +9,28 @@ import secrets
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
 from .. import pgconnect
 from .._proc import pid_alive
-from ..config import redact
-from ..errors import ConfigError
+from ..conninfo import with_params
 
 
 def with_dbname(url: str, dbname: str) -> str:
-    """The same connection target with another database name.
+    """The same connection target with another database name, in the same form.
 
-    The name is percent-encoded in a URL (a space, ``/``, ``?``, ``#`` or ``%`` in it would
-    otherwise change or break the URL).
+    Built from libpq's parse of ``url`` (`conninfo.with_params`): a password holding ``?``,
+    ``#`` or ``/``, which libpq accepts, keeps its meaning (a URL library would cut the URL
+    there), and every value is percent-encoded or quoted as needed.
 
     >>> with_dbname("postgresql://u:p@h:5/app?sslmode=disable", "other")
     'postgresql://u:p@h:5/other?sslmode=disable'
     >>> with_dbname("postgresql://h/app", "my db/1")
     'postgresql://h/my%20db%2F1'
     """
-    if "://" in url:
-        try:
-            parts = urlsplit(url)
-        except ValueError as exc:  # e.g. an unclosed "[" of an IPv6 host
-            raise ConfigError(f"invalid database URL {redact(url)}: {exc}",
-                              hint="check the URL's host, port and database name") from None
-        return urlunsplit(parts._replace(path="/" + quote(dbname, safe="")))
-    return psycopg.conninfo.make_conninfo(url, dbname=dbname)
+    return with_params(url, dbname=dbname)
 
 
 def dbname_of(url: str) -> str:
