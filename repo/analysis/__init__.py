@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .catalog import Catalog, Column, Domain, ReplayFinding, Table
 from .infer import analyze
 from .model import Analysis, Fact, OutColumn, Param, Problem, Val
-from .replay import load_catalog, replay
+from .replay import _CATALOGS, load_catalog, replay
 
 if TYPE_CHECKING:
     import psycopg
@@ -49,7 +49,6 @@ def cached_analysis(sql: str, catalog: Catalog) -> Analysis:
 
 def clear_caches() -> None:
     """Forget memoised catalogs and analyses (benchmarks use it to measure cold runs)."""
-    from .replay import _CATALOGS
     _CACHE.clear()
     _CATALOGS.clear()
 

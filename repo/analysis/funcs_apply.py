@@ -1,18 +1,18 @@
-"""Typing a function call from the tables in :mod:`repo.analysis.functions`."""
+"""The function-call rule: types a call from the signature tables in
+:mod:`repo.analysis.functions` (argument types for untyped parameters, result type,
+nullability)."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from . import functions as fn
 from . import pgtypes
+from .context import Ctx, Rule, node_offset, typeof
 from .model import Val
-
-if TYPE_CHECKING:
-    from .exprs import ExprTyper
-    from .scope import Scope
+from .names import func_name
+from .operators import common_type
+from .scope import Scope
 
 # Strict functions that can still return NULL for non-null input.
 _MAYBE_NULL = frozenset({
@@ -21,101 +21,114 @@ _MAYBE_NULL = frozenset({
     "nullif", "to_jsonb", "jsonb_extract_path", "jsonb_extract_path_text", "date_trunc",
 })
 _TRUNC = (exp.TimestampTrunc, exp.DateTrunc)
+_STATISTICS = frozenset({"avg", "stddev", "stddev_samp", "stddev_pop", "variance",
+                         "var_samp", "var_pop"})
+_ROUNDING = frozenset({"round", "ceil", "ceiling", "floor", "trunc"})
 # (array argument, element argument) of array functions: an untyped element takes the
 # array's element type.
 _ELEM_ARG = {"array_append": (0, 1), "array_remove": (0, 1), "array_position": (0, 1),
              "array_replace": (0, 1)}
 
 
-def sql_args(typer: ExprTyper, node: exp.Expr) -> list[exp.Expr]:
+def sql_args(node: exp.Expr) -> list[exp.Expr]:
     """The call's arguments in the order they are written."""
-    from .exprs import node_offset
     if isinstance(node, exp.Anonymous):
         return list(node.expressions)
-    children = [c for c in node.iter_expressions() if not isinstance(c, (exp.Var,
-                                                                         exp.DataType))]
+    children = [c for c in node.iter_expressions()
+                if not isinstance(c, (exp.Var, exp.DataType))]
     keyed = [(node_offset(c), i, c) for i, c in enumerate(children)]
     return [c for _, _, c in sorted(keyed, key=lambda k: (k[0] is None, k[0] or 0, k[1]))]
 
 
-def apply_function(typer: ExprTyper, node: exp.Expr, scope: Scope) -> Val:
-    name = typer.func_name(node)
-    args = sql_args(typer, node)
+def function(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
+    """Any function call without a rule of its own."""
+    name = func_name(node, ctx.sql)
+    args = sql_args(node)
     if isinstance(node, _TRUNC):
-        args = [node.this]
-        name = "date_trunc"
-    expected = fn.ARG_TYPES.get(name, ())
+        args, name = [node.this], "date_trunc"
     vals: list[Val] = []
-    for i, arg in enumerate(args):
-        exp_t = expected[i] if i < len(expected) and expected[i] else None
-        why = f"argument {i + 1} of {name}()"
-        if name in fn.LAST_ARG_TEXT and i == len(args) - 1:
-            exp_t = "text"
-        if isinstance(arg, exp.Kwarg):
-            key = arg.this.name.lower()
-            exp_t = fn.NAMED_ARG_TYPES.get(name, {}).get(key)
-            why = f"argument {key} of {name}()"
-            arg = arg.expression
-        if name in _ELEM_ARG and i == _ELEM_ARG[name][1] and vals:
-            arr = typer.operand(vals[_ELEM_ARG[name][0]].type)
-            exp_t = pgtypes.element(arr) if arr and pgtypes.is_array(arr) else None
-            why = f"element type of the array given to {name}()"
-        vals.append(typer.typeof(arg, scope, exp_t, why))
-    pg = _result_type(name, vals, node, typer)
-    return Val(pg, *_nullability(typer, name, vals))
+    for i, arg in enumerate(args):  # left to right: an element argument sees its array
+        vals.append(_argument(name, i, arg, vals, len(args), scope, ctx))
+    return Val(_result_type(name, vals, ctx), *_nullability(ctx, name, vals))
 
 
-def _result_type(name: str, vals: list[Val], node: exp.Expr,
-                 typer: ExprTyper) -> str | None:
+def _argument(name: str, i: int, arg: exp.Expr, before: list[Val], count: int,
+              scope: Scope, ctx: Ctx) -> Val:
+    expected = fn.ARG_TYPES.get(name, ())
+    want = expected[i] if i < len(expected) and expected[i] else None
+    why = f"argument {i + 1} of {name}()"
+    if name in fn.LAST_ARG_TEXT and i == count - 1:
+        want = "text"
+    if isinstance(arg, exp.Kwarg):
+        key = arg.this.name.lower()
+        want = fn.NAMED_ARG_TYPES.get(name, {}).get(key)
+        why = f"argument {key} of {name}()"
+        arg = arg.expression
+    if name in _ELEM_ARG and i == _ELEM_ARG[name][1] and before:
+        arr = ctx.operand(before[_ELEM_ARG[name][0]].type)
+        want = pgtypes.element(arr) if arr and pgtypes.is_array(arr) else None
+        why = f"element type of the array given to {name}()"
+    return typeof(arg, scope, ctx, want, why)
+
+
+def _result_type(name: str, vals: list[Val], ctx: Ctx) -> str | None:
     first = vals[0].type if vals else None
-    base = typer.catalog.base_type(first) if first else None
+    base = ctx.catalog.base_type(first) if first else None
+    special = _special_result(name, base)
+    if special is not None or name in _SPECIAL:
+        return special
+    rule = fn.returns(name)
+    if rule is None:
+        ctx.unknown_functions.add(name)
+        return None
+    if rule == "common":
+        return common_type([ctx.catalog.base_type(v.type) if v.type else None for v in vals])
+    if name in ("min", "max") and base is not None and not pgtypes.is_array(base):
+        # No min/max(varchar): PostgreSQL uses the text aggregate (domains: their base).
+        return ctx.operand(base)
+    if rule.startswith("$"):
+        return _polymorphic(rule, vals)
+    return rule
+
+
+_SPECIAL = frozenset({"sum", "generate_series", "date_trunc"} | _STATISTICS | _ROUNDING)
+
+
+def _special_result(name: str, base: str | None) -> str | None:
+    """Result types that depend on the first argument's type."""
+    if base is None:
+        return None
     if name == "sum":
-        return fn.sum_type(base) if base else None
-    if name in ("avg", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp",
-                "var_pop"):
-        return fn.avg_type(base) if base else None
+        return fn.sum_type(base)
+    if name in _STATISTICS:
+        return fn.avg_type(base)
     if name == "generate_series":
         return fn.series_type(base)
     if name == "date_trunc":
         return base if base in ("timestamptz", "timestamp", "interval") else None
-    if name == "round" or name in ("ceil", "ceiling", "floor", "trunc"):
+    if name in _ROUNDING:
         return base if base in ("numeric", "float8") else None
-    rule = fn.returns(name)
-    if rule is None:
-        if name not in typer.unknown_functions:
-            typer.unknown_functions.add(name)
-        return None
-    if rule == "common":
-        from .exprs import common_type
-        return common_type([typer.catalog.base_type(v.type) if v.type else None
-                            for v in vals])
-    if name in ("min", "max") and base is not None and not pgtypes.is_array(base):
-        # No min/max(varchar): PostgreSQL uses the text aggregate (domains: their base).
-        return typer.operand(base)
-    if rule.startswith("$"):
-        idx = int(rule[1]) - 1
-        t = vals[idx].type if idx < len(vals) else None
-        if t in (None, "unknown"):
-            return "text" if t == "unknown" and rule == "$1" else None
-        if rule.endswith("[]"):
-            return None if pgtypes.is_array(t) else pgtypes.array_of(t)
-        if rule.endswith("elem"):
-            return pgtypes.element(t) if pgtypes.is_array(t) else None
-        return t
-    return rule
+    return None
 
 
-def _nullability(typer: ExprTyper, name: str, vals: list[Val]) -> tuple[bool | None, str]:
+def _polymorphic(rule: str, vals: list[Val]) -> str | None:
+    """``$1`` (type of argument 1), ``$1[]`` (array of it), ``$1elem`` (its element)."""
+    idx = int(rule[1]) - 1
+    t = vals[idx].type if idx < len(vals) else None
+    if t is None or t == "unknown":
+        return "text" if t == "unknown" and rule == "$1" else None
+    if rule.endswith("[]"):
+        return None if pgtypes.is_array(t) else pgtypes.array_of(t)
+    if rule.endswith("elem"):
+        return pgtypes.element(t) if pgtypes.is_array(t) else None
+    return t
+
+
+def _nullability(ctx: Ctx, name: str, vals: list[Val]) -> tuple[bool | None, str]:
     if name in fn.NEVER_NULL:
         return False, f"{name}() is never NULL"
     if name in fn.AGGREGATES:
-        if not typer.grouped:
-            return True, f"{name}() over no rows is NULL (no GROUP BY)"
-        if name == "array_agg" or name == "jsonb_agg" or name == "json_agg":
-            return False, f"{name}() over a non-empty group is never NULL"
-        if all(v.nullable is False for v in vals):
-            return False, f"{name}() of a non-null value over a non-empty group"
-        return True, f"{name}() of a nullable value"
+        return _aggregate_null(ctx, name, vals)
     if name in _MAYBE_NULL:
         return True, f"{name}() can return NULL"
     if fn.returns(name) is None and name not in ("round", "ceil", "floor", "sum", "avg"):
@@ -127,3 +140,16 @@ def _nullability(typer: ExprTyper, name: str, vals: list[Val]) -> tuple[bool | N
     if not vals:
         return None, f"{name}()"
     return None, f"{name}() of an argument of unknown nullability"
+
+
+def _aggregate_null(ctx: Ctx, name: str, vals: list[Val]) -> tuple[bool | None, str]:
+    if not ctx.grouped:
+        return True, f"{name}() over no rows is NULL (no GROUP BY)"
+    if name in ("array_agg", "jsonb_agg", "json_agg"):
+        return False, f"{name}() over a non-empty group is never NULL"
+    if all(v.nullable is False for v in vals):
+        return False, f"{name}() of a non-null value over a non-empty group"
+    return True, f"{name}() of a nullable value"
+
+
+RULES: dict[type[exp.Expr], Rule] = {exp.Func: function}

@@ -1,83 +1,155 @@
-"""Result column names as PostgreSQL gives them (``FigureColname`` in parse_target.c)."""
+"""Result column names as PostgreSQL gives them (``FigureColnameInternal``, parse_target.c).
+
+One rule per sqlglot node class, each returning ``(name, strength)`` with PostgreSQL's
+strengths: 2 a column or function name, 1 a type name or keyword (``case``), 0 nothing
+(``?column?``). Strength -1 marks a name the analysis cannot be sure of; such a column is
+never compared by name. Function names are read from the source text because sqlglot
+renames many calls (``now()`` becomes ``CurrentTimestamp``).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from collections.abc import Callable
 
 from sqlglot import exp
 
 from . import pgtypes
+from .context import ByClass
 
-if TYPE_CHECKING:
-    from .exprs import ExprTyper
-
-_UNNAMED = "?column?"
+UNNAMED = "?column?"
+Namer = Callable[[exp.Expr, str], tuple[str, int]]
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FUNC_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*$")
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+# sqlglot models these operators as function nodes; PostgreSQL gives them no name.
+_OPERATOR_FUNCS = frozenset({"ArrayContainsAll", "ArrayContains", "ArrayOverlaps",
+                             "RegexpLike", "RegexpILike", "JSONBContains", "Any", "All"})
+_TRIM = {"LEADING": "ltrim", "TRAILING": "rtrim"}
 
 
 def ident_name(node: exp.Expr) -> str:
+    """An identifier as PostgreSQL folds it (unquoted names are lower-cased)."""
     if isinstance(node, exp.Identifier):
         return node.name if node.quoted else node.name.lower()
     return node.name if isinstance(node, exp.Expr) else str(node)
 
 
-def figure_colname(node: exp.Expr, typer: ExprTyper) -> tuple[str, bool]:
-    """``(name, certain)`` for one SELECT/RETURNING item."""
+def figure_colname(node: exp.Expr, sql: str) -> tuple[str, bool]:
+    """``(name, certain)`` for one SELECT/RETURNING item of the statement text ``sql``.
+
+    >>> import sqlglot
+    >>> item = sqlglot.parse_one("SELECT count(*) FILTER (WHERE true)").expressions[0]
+    >>> figure_colname(item, "SELECT count(*) FILTER (WHERE true)")
+    ('count', True)
+    """
     if isinstance(node, exp.Alias):
         return ident_name(node.args["alias"]), True
-    name, strength = _figure(node, typer)
-    return (name if strength > 0 else _UNNAMED), strength >= 0
+    name, strength = figure(node, sql)
+    return (name if strength > 0 else UNNAMED), strength >= 0
 
 
-def _figure(node: exp.Expr, typer: ExprTyper) -> tuple[str, int]:
-    """PostgreSQL's FigureColnameInternal: strength 2 = a column/function name, 1 = a type
-    name or keyword, 0 = nothing (``?column?``); -1 marks a guess."""
-    if isinstance(node, (exp.Paren, exp.Collate)):
-        return _figure(node.this, typer)
-    if isinstance(node, exp.Column):
-        return ident_name(node.this), 2
-    if isinstance(node, exp.Bracket):
-        return _figure(node.this, typer)
-    if isinstance(node, exp.Cast):
-        inner, strength = _figure(node.this, typer)
-        if strength > 0:
-            return inner, strength
-        return pgtypes.element(pgtypes.from_datatype(node.to)), 1
-    if isinstance(node, exp.Boolean):
-        return "bool", 1
-    if isinstance(node, exp.Interval):
-        return "interval", 1
-    if isinstance(node, exp.Case):
-        return "case", 1
-    if isinstance(node, exp.Array):
-        return "array", 2
-    if isinstance(node, exp.Exists):
-        return "exists", 2
-    if isinstance(node, exp.Subquery):
-        select = node.this
-        if isinstance(select, exp.Select) and select.expressions:
-            return _figure_item(select.expressions[0], typer)
-        return _UNNAMED, 0
-    if isinstance(node, (exp.Window, exp.Filter)):
-        return _figure(node.this, typer)
-    if isinstance(node, (exp.Coalesce, exp.Greatest, exp.Least, exp.Nullif)):
-        return type(node).__name__.lower(), 2
-    if isinstance(node, exp.CurrentDate):
-        return "current_date", 2
-    if isinstance(node, exp.Func) and not _is_operator(node):
-        written = typer.written_name(node)
-        return (written, 2) if written else (typer.func_name(node), -1)
-    return _UNNAMED, 0
+def figure(node: exp.Expr, sql: str) -> tuple[str, int]:
+    """PostgreSQL's FigureColnameInternal over a sqlglot node."""
+    return _NAMERS[type(node)](node, sql)
 
 
-def _figure_item(node: exp.Expr, typer: ExprTyper) -> tuple[str, int]:
-    if isinstance(node, exp.Alias):
-        return ident_name(node.args["alias"]), 2
-    return _figure(node, typer)
+def written_name(node: exp.Expr, sql: str) -> str | None:
+    """The name token of a call in the source text, None if it cannot be found."""
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower()
+    meta = getattr(node, "_meta", None) or {}
+    if "start" in meta and "end" in meta:
+        word = sql[meta["start"]: meta["end"] + 1]
+        if _WORD.fullmatch(word):
+            return word.lower()
+    first = min((n.meta["start"] for n in node.walk() if n is not node
+                 and getattr(n, "_meta", None) and "start" in n.meta), default=None)
+    if first is not None:
+        m = _FUNC_NAME.search(sql[:first])
+        if m:
+            return m.group(1).lower()
+        calls = _CALL.findall(sql[max(0, first - 200):first])
+        if calls:
+            return str(calls[-1]).lower()
+    return None
 
 
-def _is_operator(node: exp.Expr) -> bool:
-    # sqlglot models some operators (->, ->>, @>, ?, ~) as Func subclasses.
-    name = type(node).__name__
-    return name.startswith("JSON") or name in ("ArrayContainsAll", "ArrayContains",
-                                               "ArrayOverlaps", "RegexpLike", "RegexpILike",
-                                               "JSONBContains", "Any", "All")
+def func_name(node: exp.Expr, sql: str) -> str:
+    """The function name as written, else a name derived from sqlglot's class."""
+    return written_name(node, sql) or {"GroupConcat": "string_agg"}.get(
+        type(node).__name__, type(node).__name__.lower())
+
+
+# rules ------------------------------------------------------------------------------------
+def _nothing(node: exp.Expr, sql: str) -> tuple[str, int]:
+    return UNNAMED, 0
+
+
+def _inner(node: exp.Expr, sql: str) -> tuple[str, int]:
+    return figure(node.this, sql)
+
+
+def _column(node: exp.Expr, sql: str) -> tuple[str, int]:
+    return ident_name(node.this), 2
+
+
+def _field(node: exp.Expr, sql: str) -> tuple[str, int]:  # (row).field
+    return ident_name(node.expression), 2
+
+
+def _cast(node: exp.Expr, sql: str) -> tuple[str, int]:
+    inner, strength = figure(node.this, sql)
+    if strength > 1:
+        return inner, strength
+    # PostgreSQL names it after the last word of the type as parsed (int -> int4).
+    return pgtypes.element(pgtypes.from_datatype(node.args["to"])), 1
+
+
+def _case(node: exp.Expr, sql: str) -> tuple[str, int]:
+    default = node.args.get("default")
+    name, strength = figure(default, sql) if default is not None else (UNNAMED, 0)
+    return (name, strength) if strength > 1 else ("case", 1)
+
+
+def _sublink(node: exp.Expr, sql: str) -> tuple[str, int]:
+    # PostgreSQL reads the analysed subquery's first target name, even "?column?".
+    select = node.this
+    if isinstance(select, exp.Select) and select.expressions \
+            and not isinstance(select.expressions[0], exp.Star):
+        return figure_colname(select.expressions[0], sql)[0], 2
+    return UNNAMED, -1
+
+
+def _boolean(node: exp.Expr, sql: str) -> tuple[str, int]:
+    # PostgreSQL 15+ gives `true` no name; 14 and older called it "bool".
+    return UNNAMED, -1
+
+
+def _trim(node: exp.Expr, sql: str) -> tuple[str, int]:
+    return _TRIM.get(str(node.args.get("position") or "").upper(), "btrim"), 2
+
+
+def _function(node: exp.Expr, sql: str) -> tuple[str, int]:
+    if type(node).__name__.startswith("JSON") or type(node).__name__ in _OPERATOR_FUNCS:
+        return UNNAMED, 0
+    written = written_name(node, sql)
+    return (written, 2) if written else (func_name(node, sql), -1)
+
+
+def _fixed(name: str, strength: int) -> Namer:
+    return lambda node, sql: (name, strength)
+
+
+_NAMERS: ByClass[Namer] = ByClass({
+    exp.Expr: _nothing,
+    exp.Paren: _inner, exp.Collate: _inner, exp.Bracket: _inner, exp.Window: _inner,
+    exp.Filter: _inner, exp.WithinGroup: _inner,
+    exp.Column: _column, exp.Dot: _field,
+    exp.Cast: _cast, exp.Case: _case, exp.Subquery: _sublink, exp.Boolean: _boolean,
+    exp.Interval: _fixed("interval", 1), exp.Array: _fixed("array", 2),
+    exp.Exists: _fixed("exists", 2), exp.Coalesce: _fixed("coalesce", 2),
+    exp.Greatest: _fixed("greatest", 2), exp.Least: _fixed("least", 2),
+    exp.Nullif: _fixed("nullif", 2), exp.Grouping: _fixed("grouping", 2),
+    exp.Trim: _trim, exp.Func: _function,
+})

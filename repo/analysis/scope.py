@@ -50,6 +50,11 @@ class Scope:
     def child(self) -> Scope:
         return Scope(parent=self)
 
+    def siblings_hidden(self) -> Scope:
+        """What a non-LATERAL subquery in FROM sees: this level's CTEs and the enclosing
+        levels, but not the other FROM items of this level."""
+        return Scope(parent=self.parent, ctes=self.ctes)
+
     def find_rel(self, alias: str) -> Rel | None:
         scope: Scope | None = self
         while scope is not None:

@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _handler(args: argparse.Namespace, settings: Settings) -> int:
-    from ..analysis.explain import explain
+    from ..explain import explain
 
     print(explain(Path(args.file), settings), end="")
     return 0

@@ -1,23 +1,21 @@
-"""Text for ``python -m repo explain FILE``."""
+"""Text for ``python -m repo explain FILE``: what the static analysis concluded about one
+query file, next to its ``.sqlx`` metadata (the command lives in :mod:`repo.cli.explain`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings
-from ..errors import QueryFileError
-from .infer import analyze
-from .model import Val
-from .pgtypes import type_info_name
-from .replay import load_catalog
+from .analysis import Val, analyze, load_catalog
+from .analysis.pgtypes import type_info_name
+from .config import Settings
+from .errors import QueryFileError
+from .metadata.store import load_all
+from .queries.loader import load_query_file
 
 
 def explain(path: Path, settings: Settings) -> str:
     """Describe one query file: parameters and columns with type, nullability and reasons."""
-    from ..metadata.store import load_all
-    from ..queries.loader import load_query_file
-
     if not path.is_file():
         raise QueryFileError("no such query file", path=path,
                              hint="pass a file such as queries/<repo>/<method>.sql")
