@@ -14,6 +14,9 @@ Finding codes:
 * W003 unknown name, but the replay is incomplete   * W004 query not analysed
 * W005 a V006-V010 finding downgraded: the query depends on a relation or type the replay
   could not model exactly (W001, or `prepare` found it different from the database)
+* W006 migration lint skipped (pglast missing)
+* L000-L014 migration lint (``repo.lint``): its errors are errors here; its warnings and
+  acknowledged findings are warnings; its notes are left to ``python -m repo lint``
 """
 
 from __future__ import annotations
@@ -114,6 +117,7 @@ def verify(settings: Settings) -> Report:
     _check_fingerprint(meta, fingerprint(migrations), settings, report)
     catalog = _with_prepare_doubts(catalog, meta)
     _check_generated(settings, report)
+    _check_lint(settings, report)
     for q in queries:
         data = metadata.get(q.hash)
         _check_query(q, data, catalog, settings, report)
@@ -234,6 +238,21 @@ def _compare_generated(expected: dict[Path, str], settings: Settings, report: Re
                 report.errors.append(Finding("V005", _rel(f, root), 1, 1,
                                              "generated file that codegen no longer produces",
                                              "run `python -m repo generate` (or `prepare`)"))
+
+
+def _check_lint(settings: Settings, report: Report) -> None:
+    try:
+        from .lint import Severity, lint
+    except ImportError as exc:  # an environment installed before pglast became a dependency
+        report.warnings.append(Finding("W006", "pyproject.toml", 1, 1, f"migration lint "
+                                       f"skipped: {exc}", "pip install -e . (installs pglast)"))
+        return
+    for f in lint(settings).findings:
+        finding = Finding(f.code, f.file, f.line, f.col, f.message, f.fix)
+        if f.severity is Severity.ERROR:
+            report.errors.append(finding)
+        elif f.severity is not Severity.NOTE:
+            report.warnings.append(finding)
 
 
 def _first_diff_line(a: str, b: str) -> int:

@@ -20,7 +20,7 @@ from ..conninfo import scrub
 from ..errors import RepoError, UsageError
 
 # One module per subcommand, in the order `--help` lists them.
-COMMANDS = ("init", "migrate", "prepare", "generate", "verify", "explain", "db")
+COMMANDS = ("init", "migrate", "prepare", "generate", "verify", "lint", "explain", "db")
 
 
 class _Parser(argparse.ArgumentParser):

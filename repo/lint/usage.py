@@ -1,0 +1,123 @@
+"""Which query files use a table or a column (for renames and drops).
+
+A plain sqlglot walk over each query's compiled text: table references with their aliases,
+column references (qualified ones resolved through the aliases, unqualified ones matched
+against the columns the table has at that migration), ``INSERT`` target columns, and ``*``,
+which reads every column (a dropped or renamed column changes the row the code expects).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from .model import QueryUse
+
+if TYPE_CHECKING:
+    from ..queries.model import QueryDef
+
+
+@dataclass
+class _Refs:
+    """What one query references; offsets are into its compiled text."""
+
+    query: QueryDef
+    tables: list[tuple[str, str, int]] = field(default_factory=list)  # name, alias, offset
+    columns: list[tuple[str, str, int]] = field(default_factory=list)  # qualifier, name, offset
+    stars: list[str] = field(default_factory=list)  # qualifier ("" for a bare *)
+
+
+def _ident(node: exp.Expr | None) -> str:
+    if isinstance(node, exp.Identifier):
+        return node.name if node.quoted else node.name.lower()
+    return node.name.lower() if node is not None else ""
+
+
+def _offset(node: exp.Expr | None) -> int:
+    meta = node.meta if node is not None else {}
+    start = meta.get("start")
+    return int(start) if isinstance(start, int) else 0
+
+
+def _refs(q: QueryDef) -> _Refs | None:
+    from ..analysis.parsing import quiet_parse
+
+    try:
+        tree = quiet_parse(q.sql)
+    except (ParseError, ValueError):
+        return None
+    refs = _Refs(q)
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    for t in tree.find_all(exp.Table):
+        name = _ident(t.this)
+        if isinstance(t.this, exp.Identifier) and name not in ctes:
+            refs.tables.append((name, _ident(t.args["alias"].this)
+                                if t.args.get("alias") else name, _offset(t.this)))
+    for c in tree.find_all(exp.Column):
+        if isinstance(c.this, exp.Star):
+            refs.stars.append(_ident(c.args.get("table")))
+        else:
+            refs.columns.append((_ident(c.args.get("table")), _ident(c.this), _offset(c.this)))
+    for ins in tree.find_all(exp.Insert):
+        if isinstance(ins.this, exp.Schema) and isinstance(ins.this.this, exp.Table):
+            alias = _ident(ins.this.this.this)
+            for ident in ins.this.expressions:
+                refs.columns.append((alias, _ident(ident), _offset(ident)))
+    if any(isinstance(s.parent, exp.Select | exp.Returning) for s in tree.find_all(exp.Star)):
+        refs.stars.append("")
+    return refs
+
+
+class QueryIndex:
+    """The project's query files, parsed on first use."""
+
+    def __init__(self, queries: list[QueryDef], root: Path) -> None:
+        self._queries = queries
+        self._root = root
+        self._refs: list[_Refs] | None = None
+
+    def _all(self) -> list[_Refs]:
+        if self._refs is None:
+            self._refs = [r for q in self._queries if (r := _refs(q)) is not None]
+        return self._refs
+
+    def _use(self, q: QueryDef, offset: int) -> QueryUse:
+        line, col = q.line_col_of(offset)
+        try:
+            file = str(Path(q.path).resolve().relative_to(self._root.resolve()))
+        except ValueError:
+            file = str(q.path)
+        return QueryUse(file, line, col)
+
+    def table_users(self, table: str) -> list[QueryUse]:
+        """Every query that reads or writes ``table`` (first reference of each)."""
+        out = []
+        for r in self._all():
+            hits = [off for name, _alias, off in r.tables if name == table]
+            if hits:
+                out.append(self._use(r.query, min(hits)))
+        return out
+
+    def column_users(self, table: str, column: str, columns: set[str] | None) -> list[QueryUse]:
+        """Every query that names ``table.column`` or reads ``*`` of ``table``.
+
+        ``columns`` (the table's columns, None when unknown) decides whether an unqualified
+        name can be this table's column.
+        """
+        out = []
+        for r in self._all():
+            aliases = {alias: name for name, alias, _off in r.tables}
+            own = [off for name, _alias, off in r.tables if name == table]
+            if not own:
+                continue
+            hits = [off for qual, name, off in r.columns if name == column and (
+                aliases.get(qual) == table if qual else columns is None or column in columns)]
+            if any(aliases.get(s) == table if s else True for s in r.stars):
+                hits.append(min(own))
+            if hits:
+                out.append(self._use(r.query, min(hits)))
+        return out
