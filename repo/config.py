@@ -141,6 +141,8 @@ class Settings:
     # [paths] extensions / extensions_module; None: `extensions.py` beside the generated package.
     extensions: Path | None = None
     extensions_module: str | None = None
+    # [types]: Rust type names used in SQLx column overrides -> Python types (codegen/rusttypes).
+    types: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def extensions_file(self) -> Path:
@@ -249,7 +251,21 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         extensions=Path(str(paths["extensions"])) if "extensions" in paths else None,
         extensions_module=str(paths["extensions_module"]) if "extensions_module" in paths
         else None,
+        types=_types(_table(doc, "types", root), root),
     )
+
+
+_PY_TYPE = re.compile(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?")
+
+
+def _types(table: Mapping[str, object], root: Path) -> dict[str, str]:
+    for key, value in table.items():
+        if not isinstance(value, str) or not _PY_TYPE.fullmatch(value):
+            raise ConfigError(
+                f"[types] {key!r} must name a Python type, not {value!r}",
+                path=root / CONFIG_FILE, hint='write e.g. UserId = "int" or '
+                '"Vec<HeaderPairRecord>" = "myapp.types:HeaderPairs" (module:Name)')
+    return {key: str(value) for key, value in table.items()}
 
 
 def _read_config(path: Path) -> dict[str, object]:

@@ -37,7 +37,7 @@ def generate(settings: Settings, refiner: Refiner | None = None) -> Generated:
     queries = load_queries(settings.queries_dir)
     refiner = refiner or default_refiner(settings.migrations_dir)
     plan = build_plan(queries, load_all(settings.sqlx_dir), load_meta(settings.sqlx_dir),
-                      refiner, extensions(settings.extensions_file))
+                      refiner, extensions(settings.extensions_file), settings.types)
     plan.extensions_module = settings.extensions_import
     return Generated(render_plan(plan, settings.generated_dir), plan.warnings)
 

@@ -6,13 +6,14 @@ it into text. Everything is sorted, so the same inputs always give the same plan
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import CodegenError, MetadataMissing, MetadataStale
 from ..queries import QueryDef
-from . import names, typemap
+from . import names, rusttypes, typemap
 from .nullability import Refiner, final
 from .typemap import PyType
 
@@ -98,7 +99,8 @@ class Plan:
 
 def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, Mapping[str, Any]],
                meta: Mapping[str, Any] | None, refiner: Refiner,
-               extensions: frozenset[str] = frozenset()) -> Plan:
+               extensions: frozenset[str] = frozenset(),
+               types: Mapping[str, str] | None = None) -> Plan:
     """Decide every class and method to generate.
 
     Args:
@@ -108,11 +110,13 @@ def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, Mapping[str, Any]
         refiner: certain nullability facts (see `repo.codegen.nullability`).
         extensions: names of hand-written ``<Name>Extension`` classes found next to the
             generated package; a repository whose class has one inherits from it.
+        types: ``config.toml`` ``[types]``: Rust type names in column overrides -> Python
+            types (see `repo.codegen.rusttypes`).
     """
     described = [(q, _metadata(q, sqlx)) for q in queries]
     tables = dict(sorted((meta or {}).get("tables", {}).items()))
     enum_names, enums = _enums(described, tables)
-    planner = _Planner(enum_names, tables, meta or {}, refiner)
+    planner = _Planner(enum_names, tables, meta or {}, refiner, types or {})
     for q, data in described:
         planner.add(q, data, extensions)
     return Plan(enums, planner.models(), planner.repos(), planner.warnings)
@@ -158,8 +162,9 @@ def _unique(name: str, taken: set[str]) -> str:
 
 class _Planner:
     def __init__(self, enum_names: dict[str, str], tables: Mapping[str, Any],
-                 meta: Mapping[str, Any], refiner: Refiner) -> None:
+                 meta: Mapping[str, Any], refiner: Refiner, types: Mapping[str, str]) -> None:
         self.enum_names = enum_names
+        self.types = types
         self.meta = meta
         self.refiner = refiner
         self.warnings: list[str] = []
@@ -188,6 +193,11 @@ class _Planner:
             name = names.repo_name(q.repo)
             repo = RepoSpec(q.repo, name, _ext(name, extensions), _ext("Async" + name, extensions))
             self.repo_specs[q.repo] = repo
+        if q.defaulted:
+            # No marker: PostgreSQL's answer decides, as in prepare (`ALTER TABLE ...` has
+            # no rows although the text guess saw the keyword TABLE).
+            rows = bool(data["describe"].get("columns"))
+            q = dataclasses.replace(q, cardinality="many" if rows else "exec")
         params = self._params(q, data)
         model = self._result_model(q, data)
         const = _unique(f"{q.repo}_{q.method}".upper(), self.consts)
@@ -228,24 +238,38 @@ class _Planner:
         facts = self.refiner.columns(q)
         fields: list[FieldSpec] = []
         for i, col in enumerate(columns):
-            parsed = _parse_column(q, str(col["name"]))
+            parsed = self._parse_column(q, i, str(col["name"]))
             sqlx_nullable = nullable[i] if i < len(nullable) else None
             is_null = final(i, parsed.nullable, facts, sqlx_nullable is not False)
-            t = self._override_type(q, parsed) or self._type(col["type_info"],
-                                                             f"{q.key} column {parsed.ident}")
+            t = self._column_type(q, parsed, col["type_info"])
             fields.append(FieldSpec(names.field_name(parsed.ident), parsed.ident, t, is_null))
         _check_duplicates(q, fields)
         return tuple(fields)
 
-    def _override_type(self, q: QueryDef, parsed: names.ColumnName) -> PyType | None:
+    def _parse_column(self, q: QueryDef, index: int, label: str) -> names.ColumnName:
+        parsed = names.parse_column(label)
+        if parsed is not None:
+            return parsed
+        # PostgreSQL's `?column?` (an expression with no alias) and other labels that are no
+        # identifier: SQLx accepts them (query_scalar!, EXISTS checks), so a field is named by
+        # position, as sqlc does.
+        name = f"column_{index + 1}"
+        self.warnings.append(f"{q.key} ({q.path}): result column {index + 1} is labelled "
+                             f"{label!r}, not a field name: named `{name}`; give it a name "
+                             "with AS (`count(*) AS total`)")
+        return names.ColumnName(name, None, None)
+
+    def _column_type(self, q: QueryDef, parsed: names.ColumnName, type_info: Any) -> PyType:
+        where = f"{q.key} column {parsed.ident}"
         if parsed.type_override is None:
-            return None
-        t = typemap.resolve(parsed.type_override, self.enum_names)
-        if t.warning:
-            raise CodegenError(f"{q.key}: column `{parsed.ident}` overrides its type with "
-                               f"`{parsed.type_override}`, which is not a SQLx type name",
-                               path=q.path, hint='write a SQLx type name such as '
-                               '`AS "name: Text"` or `"name: Int8"`, or cast in SQL')
+            return self._type(type_info, where)
+        described = typemap.resolve(type_info, self.enum_names)
+        t, warning = rusttypes.override_type(parsed.type_override, described, self.types,
+                                             self.enum_names)
+        if warning:
+            self.warnings.append(f"{where} ({q.path}) is {warning}")
+        elif t.warning:
+            self.warnings.append(f"{where}: {t.warning}")
         return t
 
     def _matching_table(self, q: QueryDef, fields: Sequence[FieldSpec]) -> ModelSpec | None:
@@ -274,15 +298,6 @@ def _same_shape(a: Sequence[FieldSpec], b: Sequence[FieldSpec]) -> bool:
     return len(a) == len(b) and all(
         (x.name, x.type.annotation, x.nullable) == (y.name, y.type.annotation, y.nullable)
         for x, y in zip(a, b, strict=True))
-
-
-def _parse_column(q: QueryDef, label: str) -> names.ColumnName:
-    parsed = names.parse_column(label)
-    if parsed is None:
-        raise CodegenError(f"{q.key}: result column {label!r} is not a valid field name",
-                           path=q.path, hint='give it a name with AS, e.g. `count(*) AS total`'
-                           ' (overrides: `AS "total!"`, `AS "total?"`)')
-    return parsed
 
 
 def _check_duplicates(q: QueryDef, fields: Sequence[FieldSpec]) -> None:

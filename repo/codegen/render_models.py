@@ -38,6 +38,8 @@ def render_models(plan: Plan) -> str:
         _add(stdlib, "enum", "StrEnum")
     keys = {k for m in plan.models for f in m.fields for k in typemap.imports_for(f.annotation)}
     type_imports(keys, stdlib, third, first)
+    for module in {m for model in plan.models for f in model.fields for m in f.type.imports}:
+        _add(first, module, None)  # [types] mappings to application types
     if any(f.name != f.column for m in plan.models for f in m.fields):
         _add(third, "pydantic", "Field")
     lines = [_emit.HEADER.rstrip("\n"), '"""Row models and enums of the queries."""', ""]
@@ -65,7 +67,8 @@ def _enum(enum: EnumSpec) -> list[str]:
 
 def _model(model: ModelSpec) -> list[str]:
     # psycopg's Range has no pydantic schema; pydantic then only checks isinstance.
-    arbitrary = any("Range[" in f.annotation for f in model.fields)
+    # Application types from [types] may have no pydantic schema either.
+    arbitrary = any("Range[" in f.annotation or f.type.imports for f in model.fields)
     config = "frozen=True, arbitrary_types_allowed=True" if arbitrary else "frozen=True"
     lines = [f"class {model.name}(BaseModel):", *_emit.docstring(model.doc, "    "), "",
              f"    model_config = ConfigDict({config})", ""]
@@ -102,7 +105,10 @@ def render_queries(plan: Plan) -> str:
     local |= enums & set(re.findall(r"\w+", converters))
     lines = [_emit.HEADER.rstrip("\n"),
              '"""SQL, parameters and row makers of every query, shared by sync and async."""', ""]
-    lines += _emit.imports([{"repo.runtime": runtime}, {".models": local} if local else {}])
+    apps: dict[str, set[str] | None] = {
+        m: None for n in used for f in models[n].fields if f.type.converter for m in f.type.imports}
+    lines += _emit.imports([{"repo.runtime": runtime, **apps},
+                            {".models": local} if local else {}])
     for name in used:
         lines += _emit.call(f"_{_const(name)} = row_maker", _maker_args(models[name]), "")
     lines += [""] if used else []

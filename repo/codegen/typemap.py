@@ -132,6 +132,8 @@ class PyType:
         labels: an enum's labels, checked on parameters.
         warning: set when the type fell back to `FALLBACK`.
         binary: rows holding it may use the binary result format (`BINARY_SAFE`).
+        imports: modules to ``import`` for the annotation (a ``[types]`` mapping to an
+            application type, see `repo.codegen.rusttypes`).
     """
 
     annotation: str
@@ -141,6 +143,7 @@ class PyType:
     labels: tuple[str, ...] | None = None
     warning: str | None = None
     binary: bool = False
+    imports: tuple[str, ...] = ()
 
 
 def imports_for(annotation: str) -> set[str]:

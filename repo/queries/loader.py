@@ -314,6 +314,7 @@ def returns_rows(text: str, toks: list[Token]) -> bool:
     """
     depth = 0
     main: str | None = None
+    first: str | None = None
     returning = False
     for tok in toks:
         word = text[tok.start:tok.end].lower() if tok.kind == "other" else ""
@@ -321,7 +322,11 @@ def returns_rows(text: str, toks: list[Token]) -> bool:
             depth += 1
         elif word == ")":
             depth -= 1
-        elif depth == 0 and main is None and word in _ROW_KEYWORDS | _DML_KEYWORDS:
+        elif depth == 0 and first is None and word:
+            first = word
+            main = word  # `ALTER TABLE` is not `TABLE x`: only the first keyword counts
+        elif depth == 0 and first == "with" and main == "with" and word in (
+                _ROW_KEYWORDS | _DML_KEYWORDS):
             main = word
         elif depth == 0 and word == "returning":
             returning = True

@@ -1,0 +1,109 @@
+"""Column type overrides written for SQLx (``AS "id: UserId"``) -> the Python type to generate.
+
+SQLx users override a column's Rust type with their application's types: ``"id: UserId"``,
+``"headers: Vec<HeaderPairRecord>"``, ``"raw: Json<BTreeMap<String, String>>"``, or the
+wildcard ``"state: _"`` (the type of the ``query_as!`` struct's field). The ``.sqlx`` metadata
+keeps the label verbatim (SQLx parses it when the macro expands), so a project moving over keeps
+its query files unchanged. Codegen resolves the override in this order:
+
+1. ``_``: the described type (what PostgreSQL says the column is), silently;
+2. ``config.toml`` ``[types]``: the Rust type as written (whitespace ignored), then the last
+   segment of a plain path (``crate::ids::UserId`` -> ``UserId``), mapped to a Python type:
+   a SQLx type name (``Int8``), a built-in annotation (``int``, ``uuid.UUID``, ...), or an
+   importable type ``"module.path:Name"``, which annotates the field and is called on each
+   non-NULL value read (``UserId(value)``: free for a ``NewType``, builds an enum or a class);
+3. a SQLx type name (``"id: Int8"``): that type;
+4. anything else: the described type, with a warning saying how to map it.
+
+Never an error: a Rust type name is not a mistake in a project that was written for SQLx.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+
+from ..config import CONFIG_FILE
+from ..errors import ConfigError
+from . import typemap
+from .typemap import PyType
+
+WILDCARD = "_"
+# Annotations a [types] value may name directly: psycopg returns these for the matching types.
+BUILTIN_ANNOTATIONS = frozenset({
+    "int", "str", "float", "bool", "bytes", "object", "Decimal", "JsonValue", "uuid.UUID",
+    "datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta",
+    "IPAddress", "IPNetwork",
+})
+_IMPORTABLE = re.compile(r"(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<name>[A-Za-z_]\w*)")
+_RUST_WRAPPERS = frozenset({
+    "Vec", "Option", "Json", "Box", "BTreeMap", "HashMap", "String", "sqlx", "types",
+    "serde_json", "std", "collections", "crate"})
+_PLAIN_PATH = re.compile(r"(?:[A-Za-z_]\w*::)*(?P<last>[A-Za-z_]\w*)")
+
+
+def override_type(rust: str, described: PyType, types: Mapping[str, str],
+                  enum_names: dict[str, str]) -> tuple[PyType, str | None]:
+    """The `PyType` for a column overridden with ``rust``, and a warning or None.
+
+    Args:
+        rust: the override after the colon (``Vec<HeaderPairRecord>``).
+        described: the type resolved from the column's ``type_info``.
+        types: the ``[types]`` table of ``config.toml``.
+        enum_names: PostgreSQL enum name -> generated class name.
+
+    >>> t, _ = override_type("crate::ids::UserId", typemap.resolve("Int8", {}),
+    ...                      {"UserId": "myapp.ids:UserId"}, {})
+    >>> t.annotation, t.converter
+    ('myapp.ids.UserId', 'myapp.ids.UserId')
+    """
+    key = _squash(rust)
+    if key == WILDCARD:
+        return described, None
+    table = {_squash(k): v for k, v in types.items()}
+    plain = _PLAIN_PATH.fullmatch(key)
+    mapped = table.get(key) or (table.get(plain.group("last")) if plain else None)
+    if mapped is not None:
+        return python_type(mapped, described, enum_names), None
+    sqlx = typemap.resolve(key, enum_names)
+    if sqlx.warning is None:
+        return sqlx, None
+    return described, (
+        f"overridden with the Rust type `{rust}`, which has no Python mapping: typed as the "
+        f"described type `{described.annotation}`; to choose the type, map it in config.toml "
+        f'[types], e.g. "{key}" = "int" or "myapp.types:{_last_word(key)}"')
+
+
+def python_type(value: str, described: PyType, enum_names: dict[str, str]) -> PyType:
+    """The `PyType` a ``[types]`` value names.
+
+    Raises:
+        ConfigError: the value is neither ``module:Name``, a built-in annotation nor a SQLx
+            type name.
+    """
+    found = _IMPORTABLE.fullmatch(value)
+    if found:
+        dotted = f"{found['module']}.{found['name']}"
+        return replace(described, annotation=dotted, param=dotted, converter=dotted,
+                       warning=None, labels=None, imports=(found["module"],))
+    if value in BUILTIN_ANNOTATIONS:
+        return replace(described, annotation=value, param=value, converter=None,
+                       warning=None, labels=None)
+    sqlx = typemap.resolve(value, enum_names)
+    if sqlx.warning is not None:
+        raise ConfigError(
+            f"[types] value {value!r} is not a Python type this tool knows", path=CONFIG_FILE,
+            hint=f"use an importable type (\"myapp.types:Name\"), one of "
+            f"{', '.join(sorted(BUILTIN_ANNOTATIONS))}, or a SQLx type name such as Int8")
+    return sqlx
+
+
+def _squash(rust: str) -> str:
+    return re.sub(r"\s+", "", rust)
+
+
+def _last_word(key: str) -> str:
+    # The application's own type name inside Rust's wrappers, for the hint.
+    words = [w for w in re.findall(r"[A-Za-z_]\w*", key) if w not in _RUST_WRAPPERS]
+    return words[-1] if words else "Type"
