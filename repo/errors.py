@@ -154,6 +154,10 @@ class CodegenError(RepoError):
     """Generated code cannot be produced from the query files and metadata."""
 
 
+class NameClash(CodegenError):
+    """Two inputs (folders, files) would generate the same Python name."""
+
+
 class MigrationError(RepoError):
     """The migrator refused to run or a migration failed."""
 

@@ -227,6 +227,9 @@ def _compare_generated(expected: dict[Path, str], settings: Settings, report: Re
         if on_disk != text:
             line = _first_diff_line(on_disk or "", text)
             what = "is missing" if on_disk is None else "differs from what codegen produces"
+            broken = _syntax_error(on_disk, full)
+            if broken is not None:
+                line, what = broken[0], f"does not compile ({broken[1]}) and {what}"
             report.errors.append(Finding("V005", _rel(full, root), line, 1,
                                          f"generated code {what} (hand-edited or stale)",
                                          "run `python -m repo generate` (or `prepare`)"))
@@ -253,6 +256,20 @@ def _check_lint(settings: Settings, report: Report) -> None:
             report.errors.append(finding)
         elif f.severity is not Severity.NOTE:
             report.warnings.append(finding)
+
+
+def _syntax_error(text: str | None, path: Path) -> tuple[int, str] | None:
+    # The expected text always compiles (codegen checks it); a file on disk that differs may
+    # not, and then the package cannot even be imported: say so.
+    if text is None:
+        return None
+    try:
+        compile(text, str(path), "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return exc.lineno or 1, exc.msg
+    except ValueError as exc:  # a NUL byte
+        return 1, str(exc)
+    return None
 
 
 def _first_diff_line(a: str, b: str) -> int:

@@ -39,7 +39,26 @@ def generate(settings: Settings, refiner: Refiner | None = None) -> Generated:
     plan = build_plan(queries, load_all(settings.sqlx_dir), load_meta(settings.sqlx_dir),
                       refiner, extensions(settings.extensions_file), settings.types)
     plan.extensions_module = settings.extensions_import
-    return Generated(render_plan(plan, settings.generated_dir), plan.warnings)
+    files = render_plan(plan, settings.generated_dir)
+    for path, text in files.items():
+        check_compiles(path, text)
+    return Generated(files, plan.warnings)
+
+
+def check_compiles(path: Path, text: str) -> None:
+    """Refuse generated text Python cannot compile (the identifier gate should make this
+    impossible; this makes sure bad code is never written, nor passed by ``verify``).
+
+    Compiling is cheap (no import, nothing runs); the drift check in ``verify`` then proves
+    the files on disk are this text.
+    """
+    try:
+        compile(text, str(path), "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        line = exc.lineno if isinstance(exc, SyntaxError) else None
+        raise CodegenError(f"generated {path.name} does not compile: {exc}", path=path,
+                           line=line, hint="this is a bug in codegen: please report it with "
+                           "the query file and schema that produced it") from None
 
 
 def render_plan(plan: Plan, out: Path) -> dict[Path, str]:
@@ -140,5 +159,5 @@ def render_database(plan: Plan) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-__all__ = ["Generated", "generate", "render_all", "render_plan", "write_files",
+__all__ = ["Generated", "check_compiles", "generate", "render_all", "render_plan", "write_files",
            "write_generated"]

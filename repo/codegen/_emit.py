@@ -22,9 +22,11 @@ def string(text: str) -> str:
     >>> string('say "hi"\\n')
     '"say \\\\"hi\\\\"\\\\n"'
     """
-    out = ['"']
+    # ruff format's choice: double quotes, unless the text holds more of them than of '.
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    out = [quote]
     for ch in text:
-        if ch in '"\\':
+        if ch in (quote, "\\"):
             out.append("\\" + ch)
         elif ch == "\n":
             out.append("\\n")
@@ -34,7 +36,7 @@ def string(text: str) -> str:
             out.append(f"\\x{ord(ch):02x}")
         else:
             out.append(ch)
-    out.append('"')
+    out.append(quote)
     return "".join(out)
 
 
@@ -60,9 +62,36 @@ def block_string(text: str) -> str:
     return '"""\\\n' + "".join(out) + '"""'
 
 
+def _printable(text: str) -> str:
+    # Control characters (other than newline and tab) become escapes: outside text (a table
+    # name, a query comment) must not put a form feed or an escape sequence into the source.
+    # Called after backslashes are doubled, so the escapes read as the characters.
+    return "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
+
+
+def _unsafe(ch: str) -> bool:
+    return ch not in "\n\t" and (ord(ch) < 0x20 or ord(ch) == 0x7F or ch in _LINE_BREAKS)
+
+
+def _escape(ch: str) -> str:
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+# Characters str.splitlines() breaks on besides \n (Python source does not): kept in one line.
+_LINE_BREAKS = frozenset("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def comment(text: str, indent: str) -> list[str]:
+    """``# text`` lines at ``indent`` (wrapped); line breaks in ``text`` cannot end the comment."""
+    flat = " ".join(_printable(text.replace("\\", "\\\\")).split())
+    width = LINE - len(indent) - 2
+    return [f"{indent}# {line}" for line in textwrap.wrap(flat, width=width,
+                                                           break_long_words=False) or [""]]
+
+
 def docstring(text: str, indent: str) -> list[str]:
     """Docstring lines at ``indent``; long lines are wrapped, text is escaped."""
-    body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
+    body = _printable(text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')).strip()
     if body.endswith('"'):
         body = body[:-1] + '\\"'
     width = LINE - len(indent)

@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import CodegenError, MetadataMissing, MetadataStale
+from ..errors import CodegenError, MetadataMissing, MetadataStale, NameClash
+from ..identifiers import Kind, Refusal, Safe, identifier, is_ascii_identifier
 from ..queries import QueryDef
 from . import names, rusttypes, typemap
 from .nullability import Refiner, final
@@ -23,10 +24,13 @@ PREPARE_HINT = "run `python -m repo prepare` to describe the queries again"
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """One model field; ``alias`` is the column label when the field name differs from it."""
+
     name: str
     column: str
     type: PyType
     nullable: bool
+    alias: str | None = None
 
     @property
     def annotation(self) -> str:
@@ -113,13 +117,55 @@ def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, Mapping[str, Any]
         types: ``config.toml`` ``[types]``: Rust type names in column overrides -> Python
             types (see `repo.codegen.rusttypes`).
     """
+    repo_names = _repo_names(queries)
     described = [(q, _metadata(q, sqlx)) for q in queries]
     tables = dict(sorted((meta or {}).get("tables", {}).items()))
-    enum_names, enums = _enums(described, tables)
-    planner = _Planner(enum_names, tables, meta or {}, refiner, types or {})
+    taken = set(repo_names.values()) | {"Async" + n for n in repo_names.values()}
+    taken |= {e for n in repo_names.values() for e in (_ext(n, extensions),
+                                                        _ext("Async" + n, extensions)) if e}
+    enum_names, enums = _enums(described, tables, taken)
+    planner = _Planner(enum_names, tables, meta or {}, refiner, types or {}, taken)
     for q, data in described:
-        planner.add(q, data, extensions)
+        planner.add(q, data, repo_names[q.repo], extensions)
     return Plan(enums, planner.models(), planner.repos(), planner.warnings)
+
+
+def gate(source: str, kind: Kind, taken: set[str], what: str, q: QueryDef | None = None) -> str:
+    """`repo.identifiers.identifier`, its answer recorded in ``taken``; a refusal raises.
+
+    Args:
+        what: names the object in the error (``table items column``, ``query folder``).
+        q: the query file concerned, if any (named in the error).
+    """
+    result = identifier(source, kind, taken)
+    if isinstance(result, Refusal):
+        raise CodegenError(f"{what}: {result.message}", path=q.path if q else None,
+                           hint=result.hint)
+    taken.add(result.name)
+    return result.name
+
+
+def _repo_names(queries: Sequence[QueryDef]) -> dict[str, str]:
+    """Folder -> repository class; two folders giving one class (sync or async) is refused."""
+    owners: dict[str, QueryDef] = {}
+    out: dict[str, str] = {}
+    for q in sorted(queries, key=lambda d: (d.repo, d.method)):
+        if q.repo in out:
+            continue
+        gate(q.repo, Kind.FOLDER, set(), "query folder", q)
+        name = names.repo_name(q.repo)
+        for cls in (name, "Async" + name):
+            other = owners.setdefault(cls, q)
+            if other is not q:
+                raise NameClash(f"query folders {other.path.parent} and {q.path.parent} both "
+                                f"generate the class `{cls}`", path=q.path.parent,
+                                hint="rename one of the folders")
+        if identifier(name, Kind.CLASS) != Safe(name, name):
+            raise NameClash(f"query folder {q.path.parent} generates the class `{name}`, "
+                            "which the generated package already uses",
+                            path=q.path.parent, hint="rename the folder")
+        out[q.repo] = name
+    return out
 
 
 def _metadata(q: QueryDef, sqlx: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any]:
@@ -134,7 +180,7 @@ def _metadata(q: QueryDef, sqlx: Mapping[str, Mapping[str, Any]]) -> Mapping[str
 
 
 def _enums(described: Sequence[tuple[QueryDef, Mapping[str, Any]]],
-           tables: Mapping[str, Any]) -> tuple[dict[str, str], list[EnumSpec]]:
+           tables: Mapping[str, Any], classes: set[str]) -> tuple[dict[str, str], list[EnumSpec]]:
     found: dict[str, tuple[str, ...]] = {}
     infos: list[Any] = [c.get("type_info") for cols in tables.values() for c in cols]
     for _, data in described:
@@ -144,10 +190,12 @@ def _enums(described: Sequence[tuple[QueryDef, Mapping[str, Any]]],
     for info in infos:
         for name, labels in typemap.enums_in(info):
             found.setdefault(name, labels)
-    taken = {names.model_name(t) for t in tables}
+    # Table models keep their conventional names; an enum of the same name is numbered.
+    taken = classes | {names.model_name(t) for t in tables}
     enum_names: dict[str, str] = {}
     for pg_name in sorted(found):
-        enum_names[pg_name] = _unique(names.pascal(pg_name.split(".")[-1].strip('"')), taken)
+        enum_names[pg_name] = gate(names.pascal(pg_name.split(".")[-1].strip('"')),
+                                   Kind.CLASS, taken, f"enum {pg_name}")
     specs = [EnumSpec(enum_names[n], n, found[n]) for n in sorted(found)]
     return enum_names, specs
 
@@ -160,26 +208,53 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
+@dataclass
+class _Scope:
+    """The field names given out in one model, and the column labels met so far."""
+
+    names: set[str]
+    columns: set[str] = field(default_factory=set)
+
+
 class _Planner:
     def __init__(self, enum_names: dict[str, str], tables: Mapping[str, Any],
-                 meta: Mapping[str, Any], refiner: Refiner, types: Mapping[str, str]) -> None:
+                 meta: Mapping[str, Any], refiner: Refiner, types: Mapping[str, str],
+                 classes: set[str]) -> None:
         self.enum_names = enum_names
         self.types = types
         self.meta = meta
         self.refiner = refiner
         self.warnings: list[str] = []
-        self.taken = set(enum_names.values())
+        self.taken = classes | set(enum_names.values())
         self.table_models = {t: self._table_model(t, cols) for t, cols in tables.items()}
         self.query_models: list[ModelSpec] = []
         self.repo_specs: dict[str, RepoSpec] = {}
         self.consts: set[str] = set()
 
     def _table_model(self, table: str, columns: Sequence[Mapping[str, Any]]) -> ModelSpec:
-        fields = tuple(FieldSpec(names.field_name(c["name"]), c["name"],
-                                 self._type(c["type_info"], f"{table}.{c['name']}"),
-                                 not c.get("not_null", False)) for c in columns)
-        name = _unique(names.model_name(table), self.taken)
+        scope = _Scope(set(self.enum_names.values()))
+        fields = tuple(self._field(str(c["name"]), scope, f"table {table}",
+                                   self._type(c["type_info"], f"{table}.{c['name']}"),
+                                   not c.get("not_null", False)) for c in columns)
+        name = gate(names.model_name(table), Kind.CLASS, self.taken, f"table {table}")
         return ModelSpec(name, f"A row of the ``{table}`` table.", fields, table)
+
+    def _field(self, column: str, scope: _Scope, where: str, t: PyType,
+               nullable: bool) -> FieldSpec:
+        """The field of one column, named through the gate within its model's ``scope``."""
+        repeated = column in scope.columns
+        scope.columns.add(column)
+        name = gate(column, Kind.FIELD, scope.names, f"{where} column {column!r}")
+        if repeated:
+            # Two columns of one name (a join of two tables with an `id`): sqlc's `id_2`, and
+            # no alias (two fields with one alias would read the same key in model_validate).
+            self.warnings.append(f"{where}: two result columns are named `{column}`; the later "
+                                 f"one is the field `{name}` (alias one with AS to choose)")
+            return FieldSpec(name, column, t, nullable)
+        if not is_ascii_identifier(column) or column.startswith("_"):
+            self.warnings.append(f"{where}: column {column!r} is the field `{name}` (with "
+                                 "the column name as its alias)")
+        return FieldSpec(name, column, t, nullable, column if name != column else None)
 
     def _type(self, type_info: Any, where: str) -> PyType:
         t = typemap.resolve(type_info, self.enum_names)
@@ -187,10 +262,11 @@ class _Planner:
             self.warnings.append(f"{where}: {t.warning}")
         return t
 
-    def add(self, q: QueryDef, data: Mapping[str, Any], extensions: frozenset[str]) -> None:
+    def add(self, q: QueryDef, data: Mapping[str, Any], name: str,
+            extensions: frozenset[str]) -> None:
+        gate(q.method, Kind.METHOD, set(), "query file", q)
         repo = self.repo_specs.get(q.repo)
         if repo is None:
-            name = names.repo_name(q.repo)
             repo = RepoSpec(q.repo, name, _ext(name, extensions), _ext("Async" + name, extensions))
             self.repo_specs[q.repo] = repo
         if q.defaulted:
@@ -209,7 +285,9 @@ class _Planner:
             raise MetadataStale(f"{q.key} has {len(q.params)} parameters but its metadata "
                                 f"has {len(types)}", path=q.path, hint=PREPARE_HINT)
         facts = self.refiner.params(q)
-        return tuple(ParamSpec(name, self._type(info, f"{q.key} parameter {name}"),
+        taken: set[str] = set()
+        return tuple(ParamSpec(gate(name, Kind.PARAM, taken, f"{q.key} parameter", q),
+                               self._type(info, f"{q.key} parameter {name}"),
                                final(i, q.param_nullable.get(name), facts, False))
                      for i, (name, info) in enumerate(zip(q.params, types, strict=True)))
 
@@ -227,9 +305,10 @@ class _Planner:
         if table is not None:
             return table.name
         name = names.pascal(q.method) + "Row"
-        if name in self.taken:
+        if identifier(name, Kind.CLASS, self.taken) != Safe(name, name):
             name = names.pascal(names.singular(q.repo)) + name
-        model = ModelSpec(_unique(name, self.taken), f"A row returned by ``{q.key}``.", fields)
+        name = gate(name, Kind.CLASS, self.taken, f"the result of {q.key}", q)
+        model = ModelSpec(name, f"A row returned by ``{q.key}``.", fields)
         self.query_models.append(model)
         return model.name
 
@@ -237,13 +316,13 @@ class _Planner:
                 nullable: Sequence[bool | None]) -> tuple[FieldSpec, ...]:
         facts = self.refiner.columns(q)
         fields: list[FieldSpec] = []
+        scope = _Scope(set(self.enum_names.values()))
         for i, col in enumerate(columns):
             parsed = self._parse_column(q, i, str(col["name"]))
             sqlx_nullable = nullable[i] if i < len(nullable) else None
             is_null = final(i, parsed.nullable, facts, sqlx_nullable is not False)
             t = self._column_type(q, parsed, col["type_info"])
-            fields.append(FieldSpec(names.field_name(parsed.ident), parsed.ident, t, is_null))
-        _check_duplicates(q, fields)
+            fields.append(self._field(parsed.ident, scope, q.key, t, is_null))
         return tuple(fields)
 
     def _parse_column(self, q: QueryDef, index: int, label: str) -> names.ColumnName:
@@ -300,10 +379,3 @@ def _same_shape(a: Sequence[FieldSpec], b: Sequence[FieldSpec]) -> bool:
         for x, y in zip(a, b, strict=True))
 
 
-def _check_duplicates(q: QueryDef, fields: Sequence[FieldSpec]) -> None:
-    seen: set[str] = set()
-    for f in fields:
-        if f.name in seen:
-            raise CodegenError(f"{q.key}: two result columns are named `{f.column}`",
-                               path=q.path, hint="alias one of them with AS")
-        seen.add(f.name)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import textwrap
 
+from ..identifiers import Kind, Safe, identifier
 from . import _emit, typemap
 from .names import member_name
 from .plan import EnumSpec, FieldSpec, MethodSpec, ModelSpec, ParamSpec, Plan
@@ -40,7 +40,7 @@ def render_models(plan: Plan) -> str:
     type_imports(keys, stdlib, third, first)
     for module in {m for model in plan.models for f in model.fields for m in f.type.imports}:
         _add(first, module, None)  # [types] mappings to application types
-    if any(f.name != f.column for m in plan.models for f in m.fields):
+    if any(f.alias is not None for m in plan.models for f in m.fields):
         _add(third, "pydantic", "Field")
     lines = [_emit.HEADER.rstrip("\n"), '"""Row models and enums of the queries."""', ""]
     lines += _emit.imports([stdlib, third, first])
@@ -56,12 +56,10 @@ def _enum(enum: EnumSpec) -> list[str]:
              *_emit.docstring(f"The PostgreSQL enum ``{enum.pg_name}``.", "    "), ""]
     taken: set[str] = set()
     for label in enum.labels:
-        member = member_name(label)
-        base, n = member, 2
-        while member in taken:
-            member, n = f"{base}_{n}", n + 1
-        taken.add(member)
-        lines.append(f"    {member} = {_emit.string(label)}")
+        result = identifier(member_name(label), Kind.MEMBER, taken)
+        assert isinstance(result, Safe)  # members are always mapped, never refused
+        taken.add(result.name)
+        lines.append(f"    {result.name} = {_emit.string(label)}")
     return lines
 
 
@@ -70,6 +68,11 @@ def _model(model: ModelSpec) -> list[str]:
     # Application types from [types] may have no pydantic schema either.
     arbitrary = any("Range[" in f.annotation or f.type.imports for f in model.fields)
     config = "frozen=True, arbitrary_types_allowed=True" if arbitrary else "frozen=True"
+    if any(f.name.startswith("model_") for f in model.fields):
+        # A column such as `model_dumpster` is a fine field (the gate keeps BaseModel's own
+        # attributes off limits), but pydantic warns about its `model_` namespace, which is
+        # an error under `-W error`.
+        config += ", protected_namespaces=()"
     lines = [f"class {model.name}(BaseModel):", *_emit.docstring(model.doc, "    "), "",
              f"    model_config = ConfigDict({config})", ""]
     for f in model.fields:
@@ -80,15 +83,14 @@ def _model(model: ModelSpec) -> list[str]:
 def _field(f: FieldSpec) -> list[str]:
     lines = []
     if f.type.warning:
-        lines += [f"    # {line}" for line in _wrap(f"fallback: {f.type.warning}", 94)]
+        lines += _emit.comment(f"fallback: {f.type.warning}", "    ")
     line = f"    {f.name}: {f.annotation}"
-    if f.name != f.column:
-        line += f" = Field(alias={_emit.string(f.column)})"
-    return lines + [line]
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=width, break_long_words=False) or [""]
+    if f.alias is None:
+        return lines + [line]
+    alias = f"alias={_emit.string(f.alias)}"
+    if len(line) + len(alias) + 10 <= _emit.LINE:
+        return lines + [f"{line} = Field({alias})"]
+    return lines + [f"{line} = Field(", f"        {alias}", "    )"]
 
 
 def render_queries(plan: Plan) -> str:

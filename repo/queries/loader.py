@@ -15,7 +15,6 @@ casts are never touched. A file written with ``$n`` is sent byte for byte (SQLx'
 
 from __future__ import annotations
 
-import keyword
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import QueryFileError, QueryFileErrors
+from ..identifiers import Kind, Refusal, identifier
 from ..sqltext import LexError, Token, line_col, split_statements, tokens
 from .model import CARDINALITIES, QueryDef
 
@@ -95,15 +95,12 @@ def _check_duplicates(defs: Iterable[QueryDef]) -> None:
                 path=q.path, line=1, hint="rename one of the files; method names are unique")
 
 
-def _check_name(name: str, what: str, path: Path) -> None:
-    # Dunder names would clash with the generated classes' own methods (__init__, ...).
-    dunder = name.startswith("__") and name.endswith("__")
-    if not name.isidentifier() or not name.isascii() or keyword.iskeyword(name) or dunder:
-        raise QueryFileError(
-            f"{what} name {name!r} is not a valid Python identifier", path=path,
-            hint=f"rename it to lowercase letters, digits and underscores (e.g. "
-            f"{re.sub(r'[^0-9a-zA-Z_]', '_', name).strip('_').lower() or 'query'}), "
-            "not a keyword or a __dunder__ name")
+def _check_name(name: str, kind: Kind, path: Path) -> None:
+    # The identifier gate (shared with codegen): a folder or file name becomes a class,
+    # method and attribute name; a bad one is renamed by the user, never mapped.
+    result = identifier(name, kind)
+    if isinstance(result, Refusal):
+        raise QueryFileError(f"{kind.value} {result.message}", path=path, hint=result.hint)
 
 
 def read_text(path: Path) -> str:
@@ -121,9 +118,9 @@ def read_text(path: Path) -> str:
 
 def load_query_file(path: Path, repo: str) -> QueryDef:
     """Parse one query file of repository ``repo``."""
-    _check_name(repo, "repository folder", path)
+    _check_name(repo, Kind.FOLDER, path)
     method = path.name[: -len(".sql")]
-    _check_name(method, "method (file)", path)
+    _check_name(method, Kind.METHOD, path)
     text = read_text(path)
     if text.startswith("\ufeff"):
         raise QueryFileError(

@@ -41,6 +41,7 @@ def row_maker(model: type[M], converters: Mapping[str, Converter] | None = None)
     """
     converters = converters or {}
     fields = tuple(model.model_fields)
+    _check_every_annotation_is_a_field(model, fields)
     items = ", ".join(f"{name!r}: {_value(i, name, converters)}" for i, name in enumerate(fields))
     env: dict[str, Any] = {f"_c_{name}": fn for name, fn in converters.items()}
     env.update(new=object.__new__, cls=model, all_fields=set(fields),
@@ -61,6 +62,21 @@ def row_maker(model: type[M], converters: Mapping[str, Converter] | None = None)
     make = env["make"]
     make.__qualname__ = f"row_maker.<{model.__name__}>"
     return make  # type: ignore[no-any-return]
+
+
+def _check_every_annotation_is_a_field(model: type[BaseModel], fields: tuple[str, ...]) -> None:
+    # Row values are placed by position. pydantic silently leaves some annotations out of
+    # model_fields (`_x` is a private attribute, ClassVar a class variable); counting them
+    # out would shift every later value into the wrong field (a password hash into
+    # `display_name`), so such a model is refused when its row maker is built (at import).
+    declared = [name for cls in reversed(model.__mro__) if issubclass(cls, BaseModel)
+                and cls is not BaseModel for name in cls.__dict__.get("__annotations__", {})]
+    skipped = [name for name in declared if name not in fields]
+    if skipped:
+        raise TypeError(f"row_maker({model.__name__}): {', '.join(skipped)} "
+                        f"{'is' if len(skipped) == 1 else 'are'} not a pydantic field (names "
+                        "starting with `_` are private), so values would land in the wrong "
+                        "fields; regenerate the package (`python -m repo generate`)")
 
 
 def _value(i: int, name: str, converters: Mapping[str, Converter]) -> str:
