@@ -64,7 +64,7 @@ def greatest(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
 def array(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     if len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Select):
         cols = query(node.expressions[0], scope, ctx)
-        t = cols[0].val.type if len(cols) == 1 else None
+        t = cols[0].val.type if cols and len(cols) == 1 else None
         return Val(pgtypes.array_of(t) if t else None, False, "ARRAY(...) is never NULL")
     elem = pgtypes.element(expect) if expect else None
     vals = [typeof(e, scope, ctx, elem) for e in node.expressions]

@@ -57,7 +57,7 @@ class Ctx:
     notes: list[str] = field(default_factory=list)
     unknown_functions: set[str] = field(default_factory=set)
     grouped: bool = False  # typing the output of a grouped SELECT
-    columns_uncertain: bool = False  # some output column could not be known
+    columns_uncertain: bool = False  # an output column of this level cannot be known
 
     def where(self, node: exp.Expr) -> str:
         """``line N`` of a node, for reasons shown to the user."""
@@ -96,11 +96,24 @@ def typeof(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None = None,
     return ctx.rules[type(node)](node, scope, ctx, expect)
 
 
-def query(node: exp.Expr, scope: Scope, ctx: Ctx) -> list[OutColumn]:
-    """Output columns of a statement or subquery (SELECT, set operation, VALUES, DML)."""
+def query(node: exp.Expr, scope: Scope, ctx: Ctx) -> list[OutColumn] | None:
+    """Output columns of a statement or subquery (SELECT, set operation, VALUES, DML);
+    None when they cannot all be known (``*`` over a relation with unknown columns), so
+    that a CTE or derived table built on it is opaque rather than falsely narrow."""
+    cols, complete = query_partial(node, scope, ctx)
+    return cols if complete else None
+
+
+def query_partial(node: exp.Expr, scope: Scope, ctx: Ctx) -> tuple[list[OutColumn], bool]:
+    """``(columns found, complete)``; ``ctx.columns_uncertain`` is per statement level."""
     if isinstance(node, exp.Subquery):
         node = node.this
-    return ctx.statements[type(node)](node, scope, ctx)
+    outer, ctx.columns_uncertain = ctx.columns_uncertain, False
+    try:
+        cols = ctx.statements[type(node)](node, scope, ctx)
+        return cols, not ctx.columns_uncertain
+    finally:
+        ctx.columns_uncertain = outer
 
 
 def node_offset(node: exp.Expr) -> int | None:

@@ -15,7 +15,7 @@ from .context import Ctx, Stmt, query, typeof
 from .model import OutColumn, Val
 from .names import ident_name
 from .scope import Rel, Scope
-from .select import from_and_joins, projections, source, table_source, with_
+from .select import from_and_joins, from_item, projections, table_source, with_
 
 
 def insert(node: exp.Expr, parent: Scope, ctx: Ctx) -> list[OutColumn]:
@@ -62,7 +62,7 @@ def delete(node: exp.Expr, parent: Scope, ctx: Ctx) -> list[OutColumn]:
         return []
     scope.rels.append(rel)
     for using in node.args.get("using") or []:
-        scope.rels.append(source(using, scope, ctx))
+        from_item(using, scope, ctx)
     where = node.args.get("where")
     if where is not None:
         typeof(where.this, scope, ctx, "bool")

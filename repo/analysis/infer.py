@@ -15,7 +15,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from ..sqltext import line_col
 from .catalog import Catalog
-from .context import Ctx, param_index, query
+from .context import Ctx, param_index, query_partial
 from .model import Analysis, OutColumn, Param
 from .parsing import quiet_parse
 from .scope import Scope
@@ -53,7 +53,7 @@ def _analyze(result: Analysis, tree: exp.Expr, sql: str, catalog: Catalog,
              where: Callable[[int], tuple[int, int]]) -> Analysis:
     ctx = new_context(catalog, sql, where)
     try:
-        cols = query(tree, Scope(), ctx)
+        cols, complete = query_partial(tree, Scope(), ctx)
     except Exception as exc:  # an unmodelled construct must never fail CI: say so instead
         return _failed(result, f"unsupported construct ({type(exc).__name__}: {_first(exc)})")
     result.columns = cols
@@ -63,7 +63,7 @@ def _analyze(result: Analysis, tree: exp.Expr, sql: str, catalog: Catalog,
     result.params = _params(ctx, tree)
     result.outer_joins = any(
         (j.side or "").upper() in ("LEFT", "RIGHT", "FULL") for j in tree.find_all(exp.Join))
-    if ctx.columns_uncertain:
+    if not complete:
         result.columns = [OutColumn(c.name, c.val, False) for c in cols]
         result.notes.append("the output columns are not fully known")
         result.columns_known = False

@@ -9,10 +9,12 @@ INSERT/UPDATE/DELETE (:mod:`repo.analysis.dml`) reuse the FROM and projection pa
 
 from __future__ import annotations
 
+from typing import overload
+
 from sqlglot import exp
 
 from . import functions as fn
-from .context import Ctx, Rule, Stmt, query, typeof
+from .context import Ctx, Rule, Stmt, query, query_partial, typeof
 from .model import OutColumn, Val
 from .names import figure_colname, func_name, ident_name
 from .operators import common_type
@@ -54,8 +56,9 @@ def setop(node: exp.Expr, parent: Scope, ctx: Ctx) -> list[OutColumn]:
     """UNION / INTERSECT / EXCEPT: types merged across branches, names from the left."""
     scope = parent.child()
     with_(node, scope, ctx)
-    left = query(node.this, scope, ctx)
-    right = query(node.expression, scope, ctx)
+    left, left_complete = query_partial(node.this, scope, ctx)
+    right, right_complete = query_partial(node.expression, scope, ctx)
+    ctx.columns_uncertain |= not (left_complete and right_complete)
     out = []
     for i, col in enumerate(left):
         other = right[i].val if i < len(right) else Val(None, None, "")
@@ -171,8 +174,9 @@ def _output(val: Val, ctx: Ctx) -> Val:
     """What RowDescription reports: text for an untyped literal, a domain's base type."""
     if val.type == "unknown":
         return Val("text", val.nullable, val.reason, val.origin)
-    if val.type in ctx.catalog.domains:
-        return Val(ctx.catalog.base_type(val.type), val.nullable, val.reason, val.origin)
+    base = ctx.catalog.base_type(val.type) if val.type else None
+    if base != val.type:
+        return Val(base, val.nullable, val.reason, val.origin)
     return val
 
 
@@ -181,7 +185,15 @@ def from_and_joins(node: exp.Expr, scope: Scope, ctx: Ctx) -> None:
     """Add the relations of a FROM clause and its JOINs (SELECT, UPDATE ... FROM)."""
     from_ = node.args.get("from_") or node.args.get("from")
     if isinstance(from_, exp.From):
-        scope.rels.append(source(from_.this, scope, ctx))
+        from_item(from_.this, scope, ctx)
+    for join in node.args.get("joins") or []:
+        _join(join, scope, ctx)
+
+
+def from_item(node: exp.Expr, scope: Scope, ctx: Ctx) -> None:
+    """Add one FROM (or DELETE ... USING) item and the joins sqlglot hangs on it: in
+    ``UPDATE ... FROM a JOIN b`` and ``DELETE ... USING a JOIN b`` they belong to the item."""
+    scope.rels.append(source(node, scope, ctx))
     for join in node.args.get("joins") or []:
         _join(join, scope, ctx)
 
@@ -240,12 +252,18 @@ def table_source(node: exp.Expr, alias: str, scope: Scope, ctx: Ctx) -> Rel:
 def function_source(func: exp.Expr, alias: str, scope: Scope, ctx: Ctx,
                     ordinality: bool = False) -> Rel:
     """A set-returning function in FROM (implicitly LATERAL in PostgreSQL)."""
+    skip = func.args.get("offset")  # WITH ORDINALITY's column name, not an argument
     args = [typeof(a, scope, ctx) for a in func.iter_expressions()
-            if not isinstance(a, exp.TableAlias)]
+            if not isinstance(a, exp.TableAlias) and a is not skip]
     name = func_name(func, ctx.sql)
+    ordinality_name = "ordinality"
     if isinstance(func, exp.Unnest):
         name = "unnest"
-        ordinality = ordinality or bool(func.args.get("offset"))
+        offset = func.args.get("offset")
+        ordinality = ordinality or bool(offset)
+        if isinstance(offset, exp.Identifier):
+            # sqlglot keeps the last alias column of WITH ORDINALITY here.
+            ordinality_name = ident_name(offset)
     elif type(func).__name__ == "ExplodingGenerateSeries":
         name = "generate_series"
     if name == "unnest" and len(args) > 1:  # unnest(a, b, ...) zips its arrays
@@ -258,7 +276,7 @@ def function_source(func: exp.Expr, alias: str, scope: Scope, ctx: Ctx,
     out = [OutColumn(alias or cname if scalar else cname,
                      Val(t, None, f"value produced by {name}()")) for cname, t in cols]
     if ordinality:
-        out.append(OutColumn("ordinality", Val("int8", False, "WITH ORDINALITY")))
+        out.append(OutColumn(ordinality_name, Val("int8", False, "WITH ORDINALITY")))
     return Rel.of(alias or name, out)
 
 
@@ -308,7 +326,7 @@ def exists(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
 
 def scalar_subquery(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     cols = query(node.this, scope, ctx)
-    if len(cols) != 1:
+    if cols is None or len(cols) != 1:
         return Val(None, None, "subquery")
     if _single_row_aggregate(node.this) and cols[0].val.nullable is not None:
         return cols[0].val
@@ -325,7 +343,13 @@ def _single_row_aggregate(node: exp.Expr) -> bool:
 
 
 # helpers ----------------------------------------------------------------------------------
-def _rename(cols: list[OutColumn], alias: exp.Expr) -> list[OutColumn]:
+@overload
+def _rename(cols: list[OutColumn], alias: exp.Expr) -> list[OutColumn]: ...
+@overload
+def _rename(cols: None, alias: exp.Expr) -> None: ...
+def _rename(cols: list[OutColumn] | None, alias: exp.Expr) -> list[OutColumn] | None:
+    if cols is None:
+        return None
     names = [ident_name(c) for c in alias.args.get("columns") or []]
     return [OutColumn(names[i] if i < len(names) else c.name, c.val)
             for i, c in enumerate(cols)]

@@ -634,3 +634,50 @@ SELECT md5(random()::text) AS token, gen_random_uuid() AS id
 SELECT id, coalesce(display_name, split_part(email::text, '@', 1)) AS shown FROM customers
 -- @q holdout_25
 SELECT c.id FROM customers c WHERE c.score > (SELECT avg(score) FROM customers)
+-- Typer false alarms seen on real SQLx projects (issue 12): each checked against PostgreSQL.
+-- @exact marks a query whose every column name/type and parameter type must be verified.
+-- @q fa_cte_in_derived_table
+-- @exact
+WITH big AS (SELECT id, title FROM products WHERE price > $1) SELECT b.id, b.title FROM (SELECT id, title FROM big) b
+-- @q fa_correlated_lateral
+-- @exact
+SELECT c.id, x.n FROM customers c LEFT JOIN LATERAL (SELECT count(*) AS n FROM orders o WHERE o.customer_id = c.id) x ON true
+-- @q fa_correlated_in_derived_table
+SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM (SELECT o.id FROM orders o WHERE o.customer_id = c.id) r)
+-- @q fa_delete_using_join
+DELETE FROM order_items AS oi USING orders AS o JOIN customers AS r ON o.customer_id = r.id WHERE oi.order_id = o.id AND r.email = $1
+-- @q fa_update_from_join
+UPDATE orders SET note = $1 FROM customers INNER JOIN product_categories ON product_categories.id = customers.id WHERE orders.customer_id = customers.id AND customers.name = $2
+-- @q fa_unnest_ordinality_alias
+-- @exact
+WITH incoming AS (SELECT * FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS u(k, v, ord)) SELECT k, v, ord FROM incoming ORDER BY ord
+-- @q fa_star_over_opaque_in_cte
+WITH j AS (SELECT * FROM jsonb_to_record($1::jsonb) AS x(a int)) SELECT a FROM j
+-- @q fa_name_true
+SELECT true, false AS f
+-- @q fa_name_is_not_null
+-- @exact
+SELECT display_name IS NOT NULL, (birthday IS NULL) AS no_birthday, NOT active FROM customers
+-- @q fa_name_case_else_column
+-- @exact
+SELECT CASE WHEN active THEN 'x' ELSE name END, CASE WHEN active THEN name END, (CASE WHEN active THEN name END)::text FROM customers
+-- @q fa_name_cast_and_sublink
+-- @exact
+SELECT (SELECT 1)::int, (SELECT max(id) FROM customers)::int8, trim(name), (active IS TRUE)::int FROM customers
+-- @q fa_param_times_interval
+-- @exact
+SELECT id FROM events WHERE at > now() - $1 * interval '1 second' AND duration < interval '1 minute' * $2
+-- @q fa_param_interval_arith
+-- @exact
+SELECT id FROM events WHERE at + $1 > now() AND at - $2 > interval '1 hour' AND now() - at > $3
+-- @q fa_param_timestamp_vs_now
+-- @exact
+SELECT id FROM orders WHERE placed_at > $1 AND placed_at < now() - $2::interval
+-- @q fa_param_timestamptz_column
+-- @exact
+SELECT id FROM events WHERE at BETWEEN $1 AND now() AND $2 < at
+-- @q fa_param_timestamp_first_use
+SELECT id FROM orders WHERE placed_at > $1 AND $1 < now()
+-- @q fa_param_coalesce_now
+-- @exact
+SELECT id FROM orders WHERE placed_at > COALESCE($1, now()) AND placed_at < GREATEST($2, placed_at)
