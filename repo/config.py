@@ -22,11 +22,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import ConfigError
+from .pgbouncer import parse_mode
 
 CONFIG_FILE = "config.toml"
 ENV_FILE = ".env"
 URL_ENV = "DATABASE_URL"
 URL_OVERRIDE_ENV = "APP_REPOSITORY__DATABASE_URL"
+DIRECT_URL_ENV = "DIRECT_DATABASE_URL"
 OFFLINE_ENV = "SQLX_OFFLINE"
 DEFAULT_GENERATED = "db"
 
@@ -143,6 +145,9 @@ class Settings:
     extensions_module: str | None = None
     # [types]: Rust type names used in SQLx column overrides -> Python types (codegen/rusttypes).
     types: Mapping[str, str] = field(default_factory=dict)
+    # Production keys (issue #15): see repo/pgbouncer.py and README "Production".
+    pgbouncer: str = "auto"
+    direct_url: str | None = field(default=None, repr=False)
 
     @property
     def extensions_file(self) -> Path:
@@ -178,19 +183,27 @@ class Settings:
             else self.generated_package,
         )
 
-    def resolve_url(self, cli_url: str | None = None) -> ResolvedUrl | None:
-        """The database URL by the documented precedence, or None when nothing is configured."""
+    def resolve_url(self, cli_url: str | None = None, *,
+                    direct: bool = False) -> ResolvedUrl | None:
+        """The database URL by the documented precedence, or None when nothing is configured.
+
+        ``direct`` (migrate, prepare): a configured direct URL (``DIRECT_DATABASE_URL``, else
+        ``[repository] direct_url``) comes right after ``--database-url``, as Prisma's
+        ``directUrl``: the application's URL may go through a transaction-pooling PgBouncer.
+        """
         if cli_url:
             return ResolvedUrl(cli_url, "--database-url")
+        if direct and self.direct_url:
+            return ResolvedUrl(self.direct_url, "direct URL")
         if self.env.get(URL_ENV):
             return ResolvedUrl(self.env[URL_ENV], URL_ENV)
         if self.config_url:
             return ResolvedUrl(self.config_url, f"{CONFIG_FILE} [repository] database_url")
         return None
 
-    def require_url(self, cli_url: str | None = None) -> ResolvedUrl:
+    def require_url(self, cli_url: str | None = None, *, direct: bool = False) -> ResolvedUrl:
         """Like `resolve_url`, but a missing URL is an error that says how to set one."""
-        resolved = self.resolve_url(cli_url)
+        resolved = self.resolve_url(cli_url, direct=direct)
         if resolved is None:
             raise ConfigError(
                 "no database URL configured",
@@ -252,6 +265,9 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         extensions_module=str(paths["extensions_module"]) if "extensions_module" in paths
         else None,
         types=_types(_table(doc, "types", root), root),
+        pgbouncer=parse_mode(repository.get("pgbouncer", "auto"), str(root / CONFIG_FILE)),
+        direct_url=merged.get(DIRECT_URL_ENV)
+        or expand_vars(str(repository.get("direct_url", "")), merged) or None,
     )
 
 

@@ -31,6 +31,7 @@ import psycopg
 from psycopg import AsyncConnection, Connection
 from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
+from . import pgbouncer as pooler
 from .config import Settings, load_settings, redact
 from .errors import ConfigError, RepoError, ServerError
 from .pgconnect import connection_error
@@ -83,13 +84,36 @@ def _at_commit(exc: psycopg.Error, conn: Connection[Any] | AsyncConnection[Any] 
     return translate(exc, "Database.transaction: COMMIT", conn.broken)
 
 
+def _with_check(args: dict[str, Any], check: Any) -> dict[str, Any]:
+    """Pool arguments with the PgBouncer check run before the caller's own ``configure``."""
+    if check is None:
+        return args
+    own = args.get("configure")
+    if own is None:
+        return {**args, "configure": check}
+    if asyncio.iscoroutinefunction(check):
+        async def both_async(conn: Any) -> None:
+            await check(conn)
+            await own(conn)
+        return {**args, "configure": both_async}
+
+    def both(conn: Any) -> None:
+        check(conn)
+        own(conn)
+    return {**args, "configure": both}
+
+
 class _Base:
     def __init__(self, url: str | None = None, *, settings: Settings | None = None,
                  auto_migrate: bool | None = None, min_size: int = 1, max_size: int = 10,
                  connect_timeout: int = 5, open_timeout: float = 30.0,
-                 **pool_kwargs: Any) -> None:
+                 pgbouncer: bool | pooler.Mode | None = None, **pool_kwargs: Any) -> None:
         self.settings = settings or load_settings()
-        self.url = _settings_url(url, self.settings)
+        self.url, url_mode = pooler.split_url(_settings_url(url, self.settings))
+        self.pgbouncer = pooler.choose(pgbouncer, url_mode,
+                                       pooler.parse_mode(self.settings.pgbouncer, "settings"))
+        # Migrations need a session of their own: through a pooler, the direct URL.
+        self.migrate_url = self.settings.direct_url or self.url
         self.connect_timeout = connect_timeout
         self.open_timeout = open_timeout
         self.auto_migrate = self.settings.auto_migrate if auto_migrate is None else auto_migrate
@@ -97,6 +121,8 @@ class _Base:
         self.applied: list[int] = []
         self._pool_args: dict[str, Any] = {"min_size": min_size, "max_size": max_size,
                                            **pool_kwargs}
+        self._pool_args["kwargs"] = {**pooler.connect_kwargs(self.pgbouncer),
+                                     **self._pool_args.get("kwargs", {})}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({redact(self.url)!r})"
@@ -140,8 +166,9 @@ class Database(_Base, ABC, Generic[ReposT]):
             except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
                 raise _open_error(self.url, exc, self.connect_timeout) from None
         if self.auto_migrate:
-            self.applied = migrate(self.url, self.migrations_dir)
-        self.pool = ConnectionPool(self.url, open=False, **self._pool_args)
+            self.applied = migrate(self.migrate_url, self.migrations_dir)
+        self.pool = ConnectionPool(self.url, open=False,
+                                   **_with_check(self._pool_args, pooler.configure(self.pgbouncer)))
         try:
             self.pool.open(wait=True, timeout=self.open_timeout)
         except PoolTimeout:
@@ -200,8 +227,9 @@ class AsyncDatabase(_Base, ABC, Generic[AsyncReposT]):
             except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
                 raise _open_error(self.url, exc, self.connect_timeout) from None
         if self.auto_migrate:
-            self.applied = await asyncio.to_thread(migrate, self.url, self.migrations_dir)
-        self.pool = AsyncConnectionPool(self.url, open=False, **self._pool_args)
+            self.applied = await asyncio.to_thread(migrate, self.migrate_url, self.migrations_dir)
+        self.pool = AsyncConnectionPool(
+            self.url, open=False, **_with_check(self._pool_args, pooler.aconfigure(self.pgbouncer)))
         try:
             await self.pool.open(wait=True, timeout=self.open_timeout)
         except PoolTimeout:

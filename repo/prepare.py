@@ -94,7 +94,7 @@ def prepare(settings: Settings, *, database_url: str | None, check: bool = False
     migrations = resolve(settings.migrations_dir)
     warnings: list[str] = []
     with _database(settings, database_url, no_scratch, say) as (url, migrate):
-        with connect(url) as conn:
+        with connect(url, "prepare") as conn:
             if migrate:
                 Migrator(conn, migrations).run()
                 ups = sum(m.kind is not Kind.DOWN for m in migrations)
@@ -121,7 +121,7 @@ def prepare(settings: Settings, *, database_url: str | None, check: bool = False
 def _database(settings: Settings, database_url: str | None, no_scratch: bool,
               say: Progress) -> Iterator[tuple[str, bool]]:
     """Yield (URL, whether to migrate) for the database to describe against."""
-    resolved = settings.resolve_url(database_url)
+    resolved = settings.resolve_url(database_url, direct=True)
     if resolved is not None:
         resolved.check()
     if no_scratch:

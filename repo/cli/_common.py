@@ -28,7 +28,7 @@ def server_url(args: argparse.Namespace, settings: Settings) -> ResolvedUrl:
     """The configured URL, else the running development server's, else an error."""
     from ..server import dev  # imports psycopg: only for commands that connect
 
-    resolved = settings.resolve_url(getattr(args, "database_url", None))
+    resolved = settings.resolve_url(getattr(args, "database_url", None), direct=True)
     if resolved is not None:
         resolved.check()
         return resolved

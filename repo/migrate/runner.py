@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.numeric import Int8
 
-from .. import pgconnect
+from .. import pgbouncer, pgconnect
 from ..config import redact
 from ..errors import (
     ChecksumMismatch,
@@ -80,9 +80,21 @@ def format_duration(ns: int) -> str:
     return f"{ns}ns"
 
 
-def connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
-    """An autocommit connection for the migrator (simple protocol for migration bodies)."""
-    return pgconnect.connect(url, autocommit=True, prepare_threshold=None)
+def connect(url: str, command: str = "migrate") -> psycopg.Connection[tuple[object, ...]]:
+    """An autocommit connection for the migrator (simple protocol for migration bodies).
+
+    Raises:
+        MigrationError: ``url`` goes through a connection pooler (`repo.pgbouncer`): the
+            session advisory lock must not outlive its session, so ``command`` refuses at once.
+    """
+    url, mode = pgbouncer.split_url(url)
+    conn = pgconnect.connect(url, autocommit=True, prepare_threshold=None)
+    try:
+        pgbouncer.refuse_pooled(conn, mode, command, redact(url))
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 @dataclass(frozen=True)
