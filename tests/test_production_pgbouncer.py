@@ -21,8 +21,8 @@ from helpers import pgbouncer as harness
 from repo import pgbouncer
 from repo.cli import main
 from repo.config import load_settings
-from repo.database import AsyncDatabase, Database
 from repo.errors import ConfigError, MigrationError
+from repo.generated import AsyncDatabase, Database
 from repo.migrate import connect
 
 ROOT = Path(__file__).resolve().parent.parent
