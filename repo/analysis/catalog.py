@@ -73,6 +73,7 @@ class Catalog:
     # False after an opaque statement that could have created relations (DO blocks, ...):
     # then a missing table is a warning, not an error.
     complete: bool = True
+    composites: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     # Sequences are relations too (`SELECT last_value FROM t_id_seq`).
     sequences: dict[str, Table] = field(default_factory=dict)
     # Types whose definition the replay could not be sure of (renamed or changed by an
@@ -185,6 +186,13 @@ class Catalog:
             return {"Custom": {"name": pg, "kind": {"Array": elem}}}
         if pg in self.enums:
             return {"Custom": {"name": pg, "kind": {"Enum": list(self.enums[pg])}}}
+        if pg in pgtypes.OTHER_BUILTINS:
+            return {"Custom": {"name": pg, "kind": pgtypes.OTHER_BUILTINS[pg]}}
+        if pg in self.composites:
+            fields = [[n, self.type_info(t)] for n, t in self.composites[pg]]
+            if any(info is None for _, info in fields):
+                return None
+            return {"Custom": {"name": pg, "kind": {"Composite": fields}}}
         domain = self.domains.get(pg)
         if domain is None and pg in SYSTEM_DOMAINS:
             domain = Domain(pg, SYSTEM_DOMAINS[pg])

@@ -64,6 +64,19 @@ _ALIASES = {"varbit": "varbit", "bit varying": "varbit", "jsonpath": "jsonpath",
             "decimal": "numeric", "character varying": "varchar", "character": "bpchar"}
 
 BUILTINS = frozenset(k for k in _SQLX_NAMES if not k.startswith("_"))
+# Built-in types that are not among SQLx's variants: SQLx reports them as
+# {"Custom": {"name": <regtype>, "kind": <kind>}} (its dispatch on typtype/typcategory).
+OTHER_BUILTINS: dict[str, str] = {
+    **dict.fromkeys(("xid", "xid8", "cid", "tid", "regclass", "regtype", "regproc",
+                     "regprocedure", "regoper", "regoperator", "regnamespace", "regrole",
+                     "regconfig", "regdictionary", "regcollation", "tsvector", "tsquery",
+                     "pg_lsn", "txid_snapshot", "pg_snapshot", "aclitem", "int2vector",
+                     "oidvector", "pg_node_tree", "refcursor", "xml", "int4multirange",
+                     "int8multirange", "nummultirange", "datemultirange", "tsmultirange",
+                     "tstzmultirange"), "Simple"),
+    **dict.fromkeys(("anyarray", "anyelement", "anyenum", "anynonarray", "trigger",
+                     "event_trigger", "cstring", "internal"), "Pseudo"),
+}
 NUMERIC_RANK = {"int2": 1, "int4": 2, "int8": 3, "numeric": 4, "float4": 5, "float8": 6}
 TEXTUAL = frozenset({"text", "varchar", "bpchar", "name"})
 

@@ -27,7 +27,11 @@ from .parsing import quiet_parse
 # Statements with no effect on tables, columns or types.
 _NO_EFFECT_CREATE = {"INDEX", "TRIGGER", "FUNCTION", "PROCEDURE", "SEQUENCE", "SCHEMA",
                      "EXTENSION", "ROLE", "POLICY"}
-_NO_EFFECT_NODES = (exp.Comment, exp.Grant, exp.Set, exp.Transaction, exp.Commit)
+_NO_EFFECT_NODES = (exp.Comment, exp.Grant, exp.Set, exp.Transaction, exp.Commit,
+                    exp.TruncateTable)
+# ALTER of objects that hold no columns.
+_NO_EFFECT_ALTER = {"INDEX", "FUNCTION", "PROCEDURE", "ROLE", "SCHEMA", "EXTENSION", "TRIGGER",
+                    "POLICY", "DATABASE", "SEQUENCE"}
 _DML_NODES = (exp.Select, exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Union)
 _NO_EFFECT_COMMANDS = re.compile(
     r"^\s*(CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE|TRIGGER|EXTENSION|SCHEMA|SEQUENCE|"
@@ -35,6 +39,18 @@ _NO_EFFECT_COMMANDS = re.compile(
     r"ALTER\s+(SEQUENCE|FUNCTION|ROLE|DEFAULT\s+PRIVILEGES|INDEX)|DROP\s+(INDEX|TRIGGER|"
     r"FUNCTION|PROCEDURE|SEQUENCE|EXTENSION|POLICY)|ANALYZE|VACUUM|NOTIFY|SELECT|BEGIN|COMMIT|"
     r"REINDEX|CLUSTER|LOCK)\b", re.I | re.S)
+# ALTER TABLE forms sqlglot keeps as text that change no column's name, type, NOT NULL or
+# default (constraints other than a primary key, storage, ownership, triggers, partitions).
+_ALTER_TABLE_NO_EFFECT = re.compile(
+    r"^\s*ALTER\s+TABLE\s+(IF\s+EXISTS\s+)?(ONLY\s+)?[\w.\"]+\s*\*?\s+("
+    r"RENAME\s+CONSTRAINT|VALIDATE\s+CONSTRAINT|OWNER\s+TO|(ENABLE|DISABLE|FORCE|NO\s+FORCE)\s|"
+    r"REPLICA\s+IDENTITY|ATTACH\s+PARTITION|DETACH\s+PARTITION|CLUSTER\s+ON|"
+    r"SET\s+WITHOUT\s+CLUSTER|SET\s+TABLESPACE|ALTER\s+(COLUMN\s+)?[\w\"]+\s+(SET|RESET)\s+"
+    r"(STATISTICS|STORAGE|COMPRESSION|\()|ADD\s+CONSTRAINT\s+[\w\"]+\s+(UNIQUE|EXCLUDE|CHECK|"
+    r"FOREIGN)\b)", re.I | re.S)
+_ALTER_MATVIEW = re.compile(
+    r"^\s*ALTER\s+MATERIALIZED\s+VIEW\s+(IF\s+EXISTS\s+)?(?P<name>[\w.\"]+)\s+(?P<rest>.*)$",
+    re.I | re.S)
 _ADD_VALUE = re.compile(
     r"^\s*ALTER\s+TYPE\s+(?P<name>[\w.\"]+)\s+ADD\s+VALUE\s+(IF\s+NOT\s+EXISTS\s+)?"
     r"'(?P<label>(?:[^']|'')*)'\s*(?:(?P<where>BEFORE|AFTER)\s+'(?P<other>(?:[^']|'')*)')?\s*$",
@@ -166,6 +182,11 @@ class _Replayer:
                 and node.expression.this == exp.DType.ENUM:
             if not (node.args.get("exists") and name in self.catalog.enums):
                 self.catalog.enums[name] = [e.name for e in node.expression.expressions]
+        elif kind == "TYPE" and isinstance(node.expression, exp.Schema):
+            self.catalog.composites[name] = [
+                (ident(c.this), self.type_name(c.args["kind"]))
+                for c in node.expression.expressions
+                if isinstance(c, exp.ColumnDef) and isinstance(c.args.get("kind"), exp.DataType)]
         elif kind in ("VIEW", "MATERIALIZED VIEW") or node.args.get("materialized"):
             self.create_view(node, name, sql)
         elif kind == "SEQUENCE":
@@ -203,7 +224,9 @@ class _Replayer:
         if node.args.get("exists") and name in self.catalog.tables:
             return
         table = Table(name)
-        if not isinstance(node.this, exp.Schema) or node.expression is not None:
+        if self.partition_of(table, node):
+            pass
+        elif not isinstance(node.this, exp.Schema) or node.expression is not None:
             table.exact = False
             self.finding(f"CREATE TABLE {name} AS/PARTITION OF ... : columns not modelled",
                          spread=False)
@@ -213,6 +236,27 @@ class _Replayer:
                 self.table_item(table, item)
         self.catalog.tables[name] = table
         self.owned_sequences(table)
+
+    def partition_of(self, table: Table, node: exp.Create) -> bool:
+        """``CREATE TABLE p PARTITION OF parent ...``: the parent's columns, in its order."""
+        props = node.args.get("properties")
+        part = next((p for p in props.expressions if isinstance(p, exp.PartitionedOfProperty)),
+                    None) if props else None
+        if part is None:
+            return False
+        parent = self.catalog.tables.get(ident(part.this))
+        if parent is None:
+            table.exact = False
+            self.finding(f"CREATE TABLE {table.name} PARTITION OF {ident(part.this)}: no such "
+                         "table in the replayed schema")
+            return True
+        table.depends.add(parent.name)
+        table.exact = parent.exact
+        table.columns = {n: copy.copy(c) for n, c in parent.columns.items()}
+        if isinstance(node.this, exp.Schema):  # extra constraints on inherited columns
+            for item in node.this.expressions:
+                self.table_item(table, item)
+        return True
 
     def inherit(self, table: Table, node: exp.Create) -> None:
         """``INHERITS (parent, ...)``: the parents' columns come first, NOT NULL included."""
@@ -259,7 +303,8 @@ class _Replayer:
         kind = item.args.get("kind")
         pg = self.type_name(kind) if isinstance(kind, exp.DataType) else "unknown"
         col = Column(ident(item.this), pg)
-        if isinstance(kind, exp.DataType) and kind.this.name in pgtypes.SERIALS:
+        if isinstance(kind, exp.DataType) and isinstance(kind.this, exp.DType) \
+                and kind.this.name in pgtypes.SERIALS:
             col.not_null = col.has_default = col.owns_sequence = True
         # A domain's NOT NULL is not the column's attnotnull (what SQLx reports), so it is
         # deliberately not copied here.
@@ -282,8 +327,9 @@ class _Replayer:
     def type_name(self, dt: exp.DataType) -> str:
         pg = pgtypes.from_datatype(dt)
         base = pgtypes.element(pg)
-        if base not in pgtypes.BUILTINS and base not in self.catalog.enums \
-                and base not in self.catalog.domains:
+        if base not in pgtypes.BUILTINS and base not in pgtypes.OTHER_BUILTINS \
+                and base not in self.catalog.enums and base not in self.catalog.domains \
+                and base not in self.catalog.composites:
             self.finding(f"type {base} is not known to the replay (extension or composite "
                          "type?); columns of this type are not checked", spread=False)
         return pg
@@ -292,6 +338,13 @@ class _Replayer:
     def alter(self, node: exp.Alter) -> None:
         kind = str(node.args.get("kind") or "").upper()
         name = ident(node.this)
+        actions = node.args.get("actions") or []
+        if kind in ("VIEW", "SEQUENCE", "MATERIALIZED VIEW") and len(actions) == 1 \
+                and isinstance(actions[0], exp.AlterRename) and not node.args.get("options"):
+            self.rename_relation(name, ident(actions[0].this))
+            return
+        if kind in _NO_EFFECT_ALTER:
+            return
         if kind != "TABLE":
             self.finding(f"ALTER {kind} {name} is not modelled by the replay")
             return
@@ -318,6 +371,11 @@ class _Replayer:
         elif isinstance(action, exp.RenameColumn):
             self.rename_column(table, ident(action.this), ident(action.args.get("to")),
                                bool(action.args.get("exists")))
+        elif isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() \
+                == "CONSTRAINT":
+            return  # NOT NULL stays even when a primary key is dropped
+        elif isinstance(action, exp.AlterSet):
+            return  # storage parameters, LOGGED/UNLOGGED, tablespace
         elif isinstance(action, exp.Drop):
             for c in action.args.get("tables") or []:
                 if table.columns.pop(ident(c), None) is None and not action.args.get("exists"):
@@ -343,6 +401,16 @@ class _Replayer:
         del self.catalog.tables[table.name]
         table.name = new
         self.catalog.tables[new] = table
+
+    def rename_relation(self, old: str, new: str) -> None:
+        """``ALTER VIEW/SEQUENCE/MATERIALIZED VIEW old RENAME TO new``."""
+        for store in (self.catalog.tables, self.catalog.sequences):
+            rel = store.pop(old, None)
+            if rel is not None:
+                rel.name = new
+                store[new] = rel
+                return
+        self.finding(f"RENAME {old}: no such relation in the replayed schema")
 
     def rename_column(self, table: Table, old: str, new: str, if_exists: bool) -> None:
         col = table.columns.get(old)
@@ -384,8 +452,9 @@ class _Replayer:
                 if kind not in _NO_EFFECT_CREATE:
                     self.finding(f"DROP {kind} {name} is not modelled by the replay")
                 continue
-            if store.pop(name, None) is None and name in self.catalog.domains:
-                del self.catalog.domains[name]
+            if store.pop(name, None) is None and kind == "TYPE":
+                self.catalog.domains.pop(name, None)
+                self.catalog.composites.pop(name, None)
             if kind == "TABLE":
                 for seq in [s for s, t in self.catalog.sequences.items() if name in t.depends]:
                     del self.catalog.sequences[seq]
@@ -399,8 +468,13 @@ class _Replayer:
             self.remember_function(ident(m["name"]), body)
         elif m := _RENAME_TYPE.match(body):
             self.rename_type(ident(m["name"]), ident(m["new"]))
-        elif _TYPE_NO_EFFECT.match(body):
+        elif _TYPE_NO_EFFECT.match(body) or _ALTER_TABLE_NO_EFFECT.match(body):
             return
+        elif m := _ALTER_MATVIEW.match(body):
+            if re.match(r"RENAME\s+TO\s+", m["rest"], re.I):
+                self.rename_relation(ident(m["name"]), ident(m["rest"].split()[-1]))
+            elif not re.match(r"(OWNER|SET\s+(TABLESPACE|\()|RESET|CLUSTER)\b", m["rest"], re.I):
+                self.finding(f"ALTER MATERIALIZED VIEW {ident(m['name'])} is not modelled")
         elif m := _CREATE_SEQUENCE.match(body):
             name = ident(m["name"])
             self.catalog.sequences.setdefault(name, sequence(name))
@@ -459,13 +533,29 @@ class _Replayer:
         functions = [self.ddl_functions[n] for n in sorted(called & set(self.ddl_functions))]
         if not _BODY_DDL.search(code) and not functions:
             return
+        if not functions and _DO.match(body) and self.straight_line(code):
+            return
         # It may also create relations the replay never sees: a missing one is then no error.
         self.catalog.complete = False
         self.finding(f"{body.split()[0].upper()} ... changes the schema in procedural code, "
-                     "which the replay cannot model; the relations and types it names are not "
-                     "checked")
-        for text in functions:
-            self.doubt(text)
+                     "which the replay cannot model; the relations and types its DDL names are "
+                     "not checked", spread=False)
+        for text in [code, *functions]:
+            for m in _BODY_DDL.finditer(text):
+                end = text.find(";", m.end())
+                self.doubt(text[m.start():end if end >= 0 else len(text)])
+
+    def straight_line(self, code: str) -> bool:
+        """Replay a DO body that is a plain sequence of SQL statements (no branches, loops,
+        exception handlers or dynamic SQL): it runs exactly like a migration file."""
+        statements = _plain_statements(code)
+        if statements is None:
+            return False
+        sql, offset = self.sql, self.offset
+        for stmt in statements:
+            self.statement(stmt)
+        self.sql, self.offset = sql, offset
+        return True
 
     def rename_type(self, old: str, new: str) -> None:
         """``ALTER TYPE old RENAME TO new``: columns, arrays and domains follow the type."""
@@ -476,6 +566,8 @@ class _Replayer:
             domain = c.domains.pop(old)
             domain.name = new
             c.domains[new] = domain
+        elif old in c.composites:
+            c.composites[new] = c.composites.pop(old)
         else:
             self.finding(f"ALTER TYPE {old} RENAME TO {new}: no such enum or domain in the "
                          "replayed schema")
@@ -517,6 +609,31 @@ class _Replayer:
 
 _SELECT = re.compile(r"^\s*SELECT\b", re.I)
 _CALLED = re.compile(r"([\w.\"]+)\s*\(")
+
+
+# First words of PL/pgSQL statements that branch, loop, trap errors or run dynamic SQL.
+_CONTROL = {"if", "elsif", "else", "loop", "for", "foreach", "while", "exit", "continue",
+            "return", "case", "exception", "execute", "perform", "begin", "declare", "get",
+            "open", "fetch", "close", "call", "commit", "rollback", "end", "<<"}
+_PLAIN_BODY = re.compile(r"^\$(?P<tag>\w*)\$\s*(DECLARE\b(?P<decl>.*?))?\bBEGIN\b(?P<body>.*)"
+                         r"\bEND\s*;?\s*\$(?P=tag)\$$", re.I | re.S)
+
+
+def _plain_statements(code: str) -> list[str] | None:
+    """The statements of ``$$ [DECLARE ...] BEGIN s1; s2; END $$`` when every one is plain
+    SQL (RAISE included), else None."""
+    m = _PLAIN_BODY.match(_strip_comments(code).strip())
+    if m is None:
+        return None
+    out: list[str] = []
+    for _, stmt in split_statements(m["body"]):
+        words = _strip_comments(stmt).split()
+        first = words[0].lower() if words else ""
+        if first in _CONTROL or first.startswith("<<") or ":=" in stmt:
+            return None
+        if first != "raise":
+            out.append(stmt)
+    return out
 
 
 def _body_of(sql: str) -> str:
