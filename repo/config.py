@@ -140,6 +140,8 @@ class Settings:
     config_url: str | None = field(default=None, repr=False)
     auto_migrate: bool = False
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Query/migration files may be symlinks to files outside the project (repo/links.py).
+    allow_outside_links: bool = False
     # [paths] extensions / extensions_module; None: `extensions.py` beside the generated package.
     extensions: Path | None = None
     extensions_module: str | None = None

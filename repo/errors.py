@@ -17,6 +17,7 @@ Hierarchy::
     │   ├── MetadataMissing
     │   └── MetadataStale
     ├── CodegenError            generated code cannot be produced
+    ├── WriteError              .sqlx/ or the generated package cannot be written (disk, rights)
     ├── MigrationError          the migrator refused or failed
     │   ├── MigrationSourceError   a file name or file content is invalid
     │   ├── DirtyMigration
@@ -156,6 +157,13 @@ class CodegenError(RepoError):
 
 class NameClash(CodegenError):
     """Two inputs (folders, files) would generate the same Python name."""
+
+
+class WriteError(RepoError):
+    """A file or directory could not be written (disk full, read-only, permissions).
+
+    Raised before anything was replaced: the previous ``.sqlx/`` and generated code are intact.
+    """
 
 
 class MigrationError(RepoError):

@@ -21,7 +21,12 @@ def explain(path: Path, settings: Settings) -> str:
                              hint="pass a file such as queries/<repo>/<method>.sql")
     query = load_query_file(path, path.resolve().parent.name)
     catalog = load_catalog(settings.migrations_dir)
-    result = analyze(query.sql, catalog, query.line_col_of)
+    try:
+        result = analyze(query.sql, catalog, query.line_col_of)
+    except RecursionError:
+        from . import too_deep
+
+        result = too_deep()
     meta = load_all(settings.sqlx_dir).get(query.hash)
     describe: dict[str, Any] = (meta or {}).get("describe") or {}
     lines = [f"{path}  ({query.key}, :{query.cardinality})",

@@ -14,12 +14,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from . import dirswap
 from .analysis.live import check_replay
+from .codegen import generate, stage_files
 from .config import Settings
 from .describe.describe import Described, Describer
 from .errors import DescribeError, DescribeErrors, UsageError
@@ -110,9 +113,8 @@ def prepare(settings: Settings, *, database_url: str | None, check: bool = False
     if check:
         result.differences = check_against(settings.sqlx_dir, queries, files)
     else:
-        store.write_atomic(settings.sqlx_dir, files)
+        result.generated = _write_all(settings, files)
         result.written = True
-        result.generated = _generate(settings)
     result.elapsed = time.perf_counter() - started
     return result
 
@@ -225,10 +227,19 @@ def check_against(sqlx_dir: Path, queries: list[QueryDef], files: dict[str, str]
     return compare(rows, files, parse, old_files, old_parse, sqlx_dir.as_posix())
 
 
-def _generate(settings: Settings) -> list[Path]:
-    # The code generator is a separate module; prepare still writes .sqlx/ without it.
+def _write_all(settings: Settings, files: dict[str, str]) -> list[Path]:
+    """Replace ``.sqlx/`` and the generated package together, or neither.
+
+    Everything is computed and written to staging directories first: the metadata, then the
+    code rendered from the staged metadata. Only then are both swapped in (`dirswap.commit`);
+    any error before (a query too hostile for codegen, a full disk) leaves both as they were.
+    """
+    staged = store.stage(settings.sqlx_dir, files)
     try:
-        from .codegen import write_generated  # type: ignore[attr-defined,import-not-found,unused-ignore]
-    except ImportError:
-        return []
-    return list(write_generated(settings))
+        rendered = generate(dc_replace(settings, sqlx_dir=staged.new))
+        generated, changed = stage_files(rendered.files)
+    except BaseException:
+        staged.discard()
+        raise
+    dirswap.commit([staged, *generated])
+    return changed

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from repo.cli import main
+from repo.errors import WriteError
 from repo.metadata import store
 from repo.migrate import fingerprint, resolve
 
@@ -207,8 +208,9 @@ def test_write_atomic_failure_leaves_old_set(tmp_path: Path) -> None:
     sqlx = tmp_path / ".sqlx"
     store.write_atomic(sqlx, {"query-" + "a" * 64 + ".json": "old\n", "repo-meta.json": "{}\n"})
     before = snapshot(sqlx)
-    with pytest.raises(OSError):
+    with pytest.raises(WriteError) as caught:
         store.write_atomic(sqlx, {"query-" + "b" * 64 + ".json": "new\n", "no/such": "x"})
+    assert str(sqlx / "no/such") in str(caught.value)
     assert snapshot(sqlx) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".sqlx"]
 
@@ -225,13 +227,21 @@ def test_death_between_renames_readers_see_old_set_and_writer_recovers(tmp_path:
     dead = _dead_pid()
     os.rename(sqlx, tmp_path / f"..sqlx.old-{dead}-aa")
     (tmp_path / f"..sqlx.new-{dead}-aa").mkdir()
-    alive = tmp_path / f"..sqlx.new-{os.getpid()}-bb"  # a concurrent writer: left alone
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    alive = tmp_path / f"..sqlx.new-{writer.pid}-bb"  # a concurrent writer: left alone
     alive.mkdir()
-    assert store.load_meta(sqlx) == {"v": "old"}
-    assert not sqlx.exists()  # readers never modify anything
-    store.recover(sqlx)
-    assert (sqlx / "repo-meta.json").read_text() == '{"v": "old"}\n'
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".sqlx", alive.name])
+    # Our own pid on a name we are not using: a previous run in a container that restarted
+    # with the same pid. It is dead.
+    (tmp_path / f"..sqlx.new-{os.getpid()}-cc").mkdir()
+    try:
+        assert store.load_meta(sqlx) == {"v": "old"}
+        assert not sqlx.exists()  # readers never modify anything
+        store.recover(sqlx)
+        assert (sqlx / "repo-meta.json").read_text() == '{"v": "old"}\n'
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".sqlx", alive.name])
+    finally:
+        writer.kill()
+        writer.wait()
 
 
 _WRITER = """

@@ -42,9 +42,26 @@ def cached_analysis(sql: str, catalog: Catalog) -> Analysis:
         return hit[1]
     if len(_CACHE) > 4096:
         _CACHE.clear()
-    result = analyze(sql, catalog)
+    try:
+        result = analyze(sql, catalog)
+    except RecursionError:
+        result = too_deep()
     _CACHE[key] = (catalog, result)
     return result
+
+
+def too_deep() -> Analysis:
+    """The analysis of a statement nested deeper than Python's stack allows.
+
+    sqlglot parses, and the analysis walks, recursively: 80 nested parentheses or 60 nested
+    calls exhaust the stack. The statement is not wrong (PostgreSQL describes it in
+    ``prepare``, and its types come from there); only the offline analysis claims nothing.
+    """
+    why = ("the statement is nested too deeply for the offline analysis (Python recursion "
+           "limit); its types come from PostgreSQL's describe in `prepare`. Flatten the "
+           "nesting (a CTE or a helper function) to have it checked statically")
+    return Analysis(failure=why, notes=[f"not analysed: {why}"], columns_known=False,
+                    params_known=False)
 
 
 def clear_caches() -> None:

@@ -2,17 +2,17 @@
 
 `render_all` is pure and deterministic: the same query files, metadata and migrations always
 give the same text (``verify`` compares it with the files on disk). `write_generated` writes
-only the files whose text changed, each atomically.
+the package as one directory swap, and only when some text changed.
 """
 
 from __future__ import annotations
 
 import ast
-import os
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import dirswap
 from ..config import Settings
 from ..errors import CodegenError
 from ..metadata.store import load_all, load_meta
@@ -79,30 +79,56 @@ def render_all(settings: Settings) -> dict[Path, str]:
 
 
 def write_generated(settings: Settings) -> list[Path]:
-    """Regenerate; write only the files whose text changed. Returns the changed paths."""
+    """Regenerate; replace the package only if some text changed. Returns the changed paths."""
     return write_files(render_all(settings))
 
 
 def write_files(files: dict[Path, str]) -> list[Path]:
-    """Write each changed file atomically (temp file + ``os.replace``)."""
-    changed: list[Path] = []
-    for path, text in sorted(files.items()):
-        try:
-            if path.read_text(encoding="utf-8") == text:
-                continue
-        except (FileNotFoundError, UnicodeDecodeError):
-            pass
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        changed.append(path)
+    """Replace the generated package(s) with ``files``, all files at once; return the changed.
+
+    The whole directory is swapped (`repo.dirswap`), never file by file: a full disk or a
+    crash leaves the old package or the new one, never a new ``__init__.py`` over old modules.
+
+    Raises:
+        WriteError: the new package could not be written; the old one is intact.
+    """
+    staged, changed = stage_files(files)
+    dirswap.commit(staged)
     return changed
+
+
+def stage_files(files: dict[Path, str]) -> tuple[list[dirswap.Staged], list[Path]]:
+    """Build the new content of every directory of ``files`` whose text changes.
+
+    Returns the staged directories (for `repo.dirswap.commit`, maybe together with a staged
+    ``.sqlx``) and the changed paths. Hand-written files in the directory are kept;
+    ``__pycache__`` is dropped (a cached module of the same size and second would be stale).
+    """
+    changed = [p for p, text in sorted(files.items()) if _read(p) != text]
+    by_dir: dict[Path, dict[str, str]] = {}
+    for path, text in files.items():
+        by_dir.setdefault(path.parent, {})[path.name] = text
+    staged: list[dirswap.Staged] = []
+    try:
+        for directory in sorted({p.parent for p in changed}):
+            staged.append(dirswap.stage(directory, by_dir[directory],
+                                        _keeper(frozenset(by_dir[directory]))))
+    except BaseException:
+        for s in staged:
+            s.discard()
+        raise
+    return staged, changed
+
+
+def _keeper(generated: frozenset[str]) -> Callable[[str], bool]:
+    return lambda name: name not in generated and name != "__pycache__"
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def extensions(path: Path) -> frozenset[str]:
@@ -159,5 +185,5 @@ def render_database(plan: Plan) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-__all__ = ["Generated", "check_compiles", "generate", "render_all", "render_plan", "write_files",
-           "write_generated"]
+__all__ = ["Generated", "check_compiles", "generate", "render_all", "render_plan", "stage_files",
+           "write_files", "write_generated"]

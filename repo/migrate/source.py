@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 
 from ..errors import MigrationSourceError
+from ..links import check_inside
 from ..sqltext import line_col
 
 NO_TX_MARKER = "-- no-transaction"
@@ -139,11 +140,18 @@ def resolve(source: Path) -> list[Migration]:
             hint="pass --source DIR, or create the first migration with "
             "`python -m repo migrate add <description>`",
         )
-    found = [m for p in sorted(source.iterdir()) if p.is_file() and (m := load_migration(p))]
+    found = [m for p in sorted(source.iterdir())
+             if p.is_file() and (m := _load_inside(p, source))]
     order = {Kind.SIMPLE: 0, Kind.UP: 0, Kind.DOWN: 1}
     found.sort(key=lambda m: (m.version, order[m.kind]))
     _check_unique(found)
     return found
+
+
+def _load_inside(path: Path, source: Path) -> Migration | None:
+    if parse_file_name(path.name) is not None:
+        check_inside(path, source, "migration file", MigrationSourceError)
+    return load_migration(path)
 
 
 def _check_unique(migrations: list[Migration]) -> None:

@@ -23,6 +23,7 @@ from types import MappingProxyType
 
 from ..errors import QueryFileError, QueryFileErrors
 from ..identifiers import Kind, Refusal, identifier
+from ..links import check_inside
 from ..sqltext import LexError, Token, line_col, split_statements, tokens
 from .model import CARDINALITIES, QueryDef
 
@@ -71,6 +72,7 @@ def _query_files(queries_dir: Path) -> list[Path]:
             continue
         if any(part.startswith(".") for part in path.relative_to(queries_dir).parts):
             continue  # editor lock/backup files and hidden folders are not queries
+        check_inside(path, queries_dir, "query file", QueryFileError)
         if path.parent.parent != queries_dir:
             raise QueryFileError(
                 "query files must be queries/<repo>/<method>.sql", path=path,
