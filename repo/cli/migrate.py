@@ -10,7 +10,7 @@ from ..migrate import add_migration, resolve
 from ._common import add_source_option, add_url_option, migrations_dir, server_url
 
 if TYPE_CHECKING:
-    from ..migrate import Migrator, Status, Step
+    from ..migrate import Migration, Migrator, Status, Step
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for p in (info, check):
         add_source_option(p)
         add_url_option(p)
+    check.add_argument("--schema", action="store_true",
+                       help="also compare the live schema with what the migrations produce "
+                       "(drift: tables, columns, indexes, constraints, enums)")
     info.set_defaults(handler=_info)
     check.set_defaults(handler=_check)
 
@@ -50,11 +53,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.set_defaults(handler=_add)
 
 
-def _migrator(args: argparse.Namespace, settings: Settings) -> Migrator:
+def _migrator(args: argparse.Namespace, settings: Settings, url: str | None = None) -> Migrator:
     from ..migrate.runner import Migrator, connect  # the driver, only when connecting
 
     migrations = resolve(migrations_dir(args, settings))
-    return Migrator(connect(server_url(args, settings).url), migrations)
+    return Migrator(connect(url or server_url(args, settings).url), migrations)
 
 
 def _print_step(step: Step) -> None:
@@ -99,11 +102,13 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    migrator = _migrator(args, settings)
+    url = server_url(args, settings).url
+    migrator = _migrator(args, settings, url)
     with migrator.conn:
         problems = [s for s in migrator.status() if s.problem]
     for status in problems:
         print("\n".join(_describe(status)))
+    drift = _drift(url, migrator.migrations) if args.schema else 0
     if problems:
         counts = {state: sum(s.state == state for s in problems)
                   for state in ("pending", "changed", "missing", "dirty")}
@@ -111,7 +116,23 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"migrations are not up to date: {summary}")
         return 1
     print("migrations are up to date")
-    return 0
+    return 1 if drift else 0
+
+
+def _drift(url: str, migrations: list[Migration]) -> int:
+    from ..migrate.drift import check_drift
+
+    report = check_drift(url, migrations)
+    upto = f"up to version {report.applied[-1]}" if report.applied else "none applied"
+    if not report.differences:
+        print(f"schema matches the migrations ({upto}; compared with {report.scratch})")
+        return 0
+    n = len(report.differences)
+    print(f"schema drift: {n} difference{'' if n == 1 else 's'} between the live database and "
+          f"its migrations ({upto}; compared with {report.scratch}):")
+    for d in report.differences:
+        print(f"  {d}")
+    return n
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
