@@ -197,7 +197,9 @@ def manifest_projects(path: Path, only: set[str]) -> list[Project]:
 
 
 def _crate_name(sqlx_dir: str, taken: dict[str, str]) -> str:
-    parts = [p for p in PurePosixPath(sqlx_dir).parent.parts if p not in ("src", "crates")]
+    # The crate's own name: skip folders that only say where crates live or which driver.
+    generic = {"src", "crates", "lib", "postgres", "postgresql", "pg", "db"}
+    parts = [p for p in PurePosixPath(sqlx_dir).parent.parts if p.lower() not in generic]
     base = re.sub(r"[^0-9a-z_]", "_", (parts[-1] if parts else "root").lower()).strip("_")
     base = base if base and base[0].isalpha() else f"c_{base}"
     name, n = base, 2

@@ -26,6 +26,7 @@ from .errors import (
     RepoError,
     ServerError,
     StatementTimeout,
+    TooManyRows,
     UniqueViolation,
 )
 
@@ -114,6 +115,7 @@ __all__ = [
     "Session",
     "SessionRepo",
     "StatementTimeout",
+    "TooManyRows",
     "UniqueViolation",
     "User",
     "UserRepo",

@@ -285,6 +285,22 @@ class NotFound(DataError):
         )
 
 
+class TooManyRows(DataError):
+    """A ``:one`` query returned more than one row (it promises exactly one)."""
+
+    def __init__(self, query: str, count: int, params: dict[str, object] | None = None) -> None:
+        self.query = query
+        self.count = count
+        self.params = params or {}
+        names = ", ".join(sorted(self.params))
+        super().__init__(
+            f"{query} returned {count} rows, expected exactly one"
+            + (f" for the given {names}" if names else ""),
+            hint="make the query select one row (a unique key, LIMIT 1), or mark it "
+            "`-- :many`; a write it made is rolled back only with its transaction",
+        )
+
+
 class InvalidArgument(DataError):
     """A value was rejected before it was sent to the server."""
 

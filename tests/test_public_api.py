@@ -20,7 +20,7 @@ PUBLIC = [
     "DataError", "Database", "ForeignKeyViolation", "IntegrityError", "InvalidArgument",
     "JsonValue", "Log", "LogRepo", "NotFound", "NotNullViolation", "RepoError", "Repos",
     "Script", "ScriptRepo", "ServerError", "Session", "SessionRepo", "StatementTimeout",
-    "UniqueViolation", "User", "UserRepo",
+    "TooManyRows", "UniqueViolation", "User", "UserRepo",
 ]
 
 

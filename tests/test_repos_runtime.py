@@ -26,6 +26,7 @@ from repo import (
     Repos,
     ScriptRepo,
     StatementTimeout,
+    TooManyRows,
     UniqueViolation,
 )
 from repo.config import load_settings
@@ -85,6 +86,30 @@ async def test_one_without_a_row_raises_not_found(api: Api) -> None:
         await base._one(q, (0,))
     assert info.value.params == {"n": 0}
     assert "t/first returned no row for the given n" in str(info.value)
+
+
+async def test_one_with_several_rows_raises_too_many_rows(api: Api) -> None:
+    # `:one` promises exactly one row; it used to hand back the first of six.
+    q: Query[int] = Query("t/series", "SELECT g FROM generate_series(1, $1::int) g",
+                          (Param("n", "int4"),), scalar_maker())
+    base = api.wrap(_base(api))
+    assert await base._one(q, (1,)) == 1
+    with pytest.raises(TooManyRows) as info:
+        await base._one(q, (6,))
+    assert (info.value.count, info.value.params) == (6, {"n": 6})
+    assert "t/series returned 6 rows, expected exactly one for the given n" in str(info.value)
+    assert await base._optional(q, (0,)) is None
+
+
+def test_one_with_several_rows_rolls_back_a_pooled_write(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE twice (x int)")
+        insert: Query[int] = Query("t/insert", "INSERT INTO twice SELECT g FROM "
+                                   "generate_series(1, 2) g RETURNING x", (), scalar_maker())
+        with ConnectionPool(db_url, min_size=1, max_size=1, open=True) as pool:
+            with pytest.raises(TooManyRows):
+                Repo(pool)._one(insert, ())
+        assert conn.execute("SELECT count(*) FROM twice").fetchone() == (0,)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

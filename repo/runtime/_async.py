@@ -62,10 +62,17 @@ class AsyncRepo:
             raise error from exc
 
     async def _one(self, q: Query[R], args: Sequence[object]) -> R:
-        row = await self._run(q, args, _fetchone)
-        if row is None:
-            raise q.not_found(args)
-        return row
+        # Exactly one row: the second fetch reads from the result already received. Raised
+        # inside `_run`, so a pooled call's transaction is rolled back with the error.
+        async def exactly_one(cur: AsyncRawCursor[R]) -> R:
+            row = await cur.fetchone()
+            if row is None:
+                raise q.not_found(args)
+            if await cur.fetchone() is not None:
+                raise q.too_many(args, cur.rowcount)
+            return row
+
+        return await self._run(q, args, exactly_one)
 
     async def _optional(self, q: Query[R], args: Sequence[object]) -> R | None:
         return await self._run(q, args, _fetchone)

@@ -24,6 +24,7 @@ from ..errors import (
     NotFound,
     NotNullViolation,
     StatementTimeout,
+    TooManyRows,
     UniqueViolation,
 )
 from ._params import Binder, binder
@@ -98,6 +99,11 @@ class Query(Generic[R]):
     def not_found(self, args: Sequence[object]) -> NotFound:
         """The error for a ``:one`` query that returned no row."""
         return NotFound(self.name, {p.name: a for p, a in zip(self.params, args, strict=False)})
+
+    def too_many(self, args: Sequence[object], count: int) -> TooManyRows:
+        """The error for a ``:one`` query that returned ``count`` (> 1) rows."""
+        return TooManyRows(self.name, count,
+                           {p.name: a for p, a in zip(self.params, args, strict=False)})
 
 
 def _hint(param: Param) -> str:

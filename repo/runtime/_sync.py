@@ -61,10 +61,17 @@ class Repo:
             raise error from exc
 
     def _one(self, q: Query[R], args: Sequence[object]) -> R:
-        row = self._run(q, args, _fetchone)
-        if row is None:
-            raise q.not_found(args)
-        return row
+        # Exactly one row: the second fetch reads from the result already received. Raised
+        # inside `_run`, so a pooled call's transaction is rolled back with the error.
+        def exactly_one(cur: RawCursor[R]) -> R:
+            row = cur.fetchone()
+            if row is None:
+                raise q.not_found(args)
+            if cur.fetchone() is not None:
+                raise q.too_many(args, cur.rowcount)
+            return row
+
+        return self._run(q, args, exactly_one)
 
     def _optional(self, q: Query[R], args: Sequence[object]) -> R | None:
         return self._run(q, args, _fetchone)
