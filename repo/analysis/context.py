@@ -53,6 +53,9 @@ class Ctx:
     # $n -> [(type, why)] and [(nullable, why)] from every context that constrains it.
     params: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
     param_nulls: dict[int, list[tuple[bool, str]]] = field(default_factory=dict)
+    unresolved: set[int] = field(default_factory=set)  # $n seen in an unmodelled context
+    # $n items of an INSERT ... SELECT list: PostgreSQL types them from the target column.
+    insert_items: set[int] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unknown_functions: set[str] = field(default_factory=set)
@@ -69,9 +72,13 @@ class Ctx:
         self.problems.append(Problem(message, offset if offset is not None else 0, certain))
 
     def record_param(self, node: exp.Expr, pg: str | None, reason: str) -> None:
-        if pg is None or pg == "unknown":
-            return
-        self.params.setdefault(param_index(node), []).append((pg, reason))
+        """Note one context of ``$n``: ``pg`` None means the analysis cannot tell what type
+        PostgreSQL gives it there (it may be the first, deciding, context); ``"unknown"``
+        means PostgreSQL leaves it untyped there (``$1 IS NULL``)."""
+        if pg is None:
+            self.unresolved.add(param_index(node))
+        elif pg != "unknown":
+            self.params.setdefault(param_index(node), []).append((pg, reason))
 
     def record_param_null(self, node: exp.Expr, nullable: bool, reason: str) -> None:
         if isinstance(node, exp.Parameter):
@@ -92,7 +99,7 @@ def typeof(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None = None,
     (``why`` says where that type comes from)."""
     if isinstance(node, exp.Parameter):
         ctx.record_param(node, expect, why or f"{expect} expected here")
-        return Val(expect, True, "a parameter may be NULL")
+        return Val(concrete(expect), True, "a parameter may be NULL")
     return ctx.rules[type(node)](node, scope, ctx, expect)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .context import Ctx, Stmt, query, typeof
+from .context import Ctx, Stmt, param_index, query, typeof
 from .model import OutColumn, Val
 from .names import ident_name
 from .scope import Rel, Scope
@@ -89,6 +89,7 @@ def _insert_source(src: exp.Expr | None, scope: Scope, ctx: Ctx, names: list[str
         for i, e in enumerate(src.expressions):
             if isinstance(e, exp.Parameter) and i < len(targets) and targets[i]:
                 _assign(e, targets[i], f"{rel.table}.{names[i]}", scope, ctx)
+                ctx.insert_items.add(param_index(e))
         query(src, scope, ctx)
     elif src is not None:
         query(src, scope, ctx)

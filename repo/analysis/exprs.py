@@ -177,7 +177,8 @@ def cast(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
 
 
 def is_(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
-    typeof(node.this, scope, ctx)
+    # PostgreSQL leaves a parameter tested with IS [NOT] NULL untyped.
+    typeof(node.this, scope, ctx, "unknown" if is_param(node.this) else None)
     if isinstance(node.expression, exp.Null):
         ctx.record_param_null(unparen(node.this), True, "tested with IS NULL")
     return Val("bool", False, "IS [NOT] NULL is never NULL")

@@ -90,7 +90,11 @@ def _params(ctx: Ctx, tree: exp.Expr) -> list[Param]:
     for n in range(1, count + 1):
         p = Param()
         types = {t for t, _ in ctx.params.get(n, [])}
-        if len(types) == 1:
+        if n in ctx.unresolved and types:
+            # PostgreSQL types a parameter at its first resolving use; an unmodelled use
+            # may have come first (COALESCE($1, timezone(...)) vs a timestamptz column).
+            p.type_reason = f"also used where its type is not modelled ({', '.join(types)})"
+        elif len(types) == 1:
             p.type = types.pop()
             p.type_reason = ctx.params[n][0][1]
         elif len(types) > 1:

@@ -14,7 +14,7 @@ from typing import overload
 from sqlglot import exp
 
 from . import functions as fn
-from .context import Ctx, Rule, Stmt, query, query_partial, typeof
+from .context import Ctx, Rule, Stmt, param_index, query, query_partial, typeof
 from .model import OutColumn, Val
 from .names import figure_colname, func_name, ident_name
 from .operators import common_type
@@ -145,7 +145,8 @@ def projections(items: list[exp.Expr], scope: Scope, ctx: Ctx) -> list[OutColumn
         elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
             out.extend(_qualified_star(item, scope, ctx))
         else:
-            val = _output(typeof(item, scope, ctx), ctx)
+            stored = isinstance(item, exp.Parameter) and param_index(item) in ctx.insert_items
+            val = _output(typeof(item, scope, ctx, "unknown" if stored else None), ctx)
             name, certain = figure_colname(item, ctx.sql)
             out.append(OutColumn(name, val, certain))
     return out

@@ -681,3 +681,8 @@ SELECT id FROM orders WHERE placed_at > $1 AND $1 < now()
 -- @q fa_param_coalesce_now
 -- @exact
 SELECT id FROM orders WHERE placed_at > COALESCE($1, now()) AND placed_at < GREATEST($2, placed_at)
+-- @q fa_param_first_context_unmodelled
+INSERT INTO events (kind, at) VALUES ($1, COALESCE($2, timezone('utc', now()))) ON CONFLICT (id) DO UPDATE SET at = COALESCE($2, events.at) RETURNING id
+-- @q fa_param_insert_select_item
+-- @exact
+INSERT INTO events (kind, at) SELECT $1, $2 WHERE $2 > now() - interval '1 day' RETURNING id
