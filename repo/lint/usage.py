@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
-from sqlglot.errors import ParseError
-
 from .model import QueryUse
 
 if TYPE_CHECKING:
+    from sqlglot import exp
+
     from ..queries.model import QueryDef
 
 
@@ -32,6 +31,8 @@ class _Refs:
 
 
 def _ident(node: exp.Expr | None) -> str:
+    from sqlglot import exp
+
     if isinstance(node, exp.Identifier):
         return node.name if node.quoted else node.name.lower()
     return node.name.lower() if node is not None else ""
@@ -44,6 +45,10 @@ def _offset(node: exp.Expr | None) -> int:
 
 
 def _refs(q: QueryDef) -> _Refs | None:
+    # sqlglot is imported only when a migration renames or drops something.
+    from sqlglot import exp
+    from sqlglot.errors import ParseError
+
     from ..analysis.parsing import quiet_parse
 
     try:
