@@ -113,7 +113,7 @@ def prepare(settings: Settings, *, database_url: str | None, check: bool = False
     if check:
         result.differences = check_against(settings.sqlx_dir, queries, files)
     else:
-        result.generated = _write_all(settings, files)
+        result.generated = _write_all(settings, files, result.warnings)
         result.written = True
     result.elapsed = time.perf_counter() - started
     return result
@@ -227,7 +227,7 @@ def check_against(sqlx_dir: Path, queries: list[QueryDef], files: dict[str, str]
     return compare(rows, files, parse, old_files, old_parse, sqlx_dir.as_posix())
 
 
-def _write_all(settings: Settings, files: dict[str, str]) -> list[Path]:
+def _write_all(settings: Settings, files: dict[str, str], warnings: list[str]) -> list[Path]:
     """Replace ``.sqlx/`` and the generated package together, or neither.
 
     Everything is computed and written to staging directories first: the metadata, then the
@@ -237,6 +237,7 @@ def _write_all(settings: Settings, files: dict[str, str]) -> list[Path]:
     staged = store.stage(settings.sqlx_dir, files)
     try:
         rendered = generate(dc_replace(settings, sqlx_dir=staged.new))
+        warnings += rendered.warnings  # codegen's (type fallbacks, unmapped Rust types)
         generated, changed = stage_files(rendered.files)
     except BaseException:
         staged.discard()

@@ -82,10 +82,34 @@ def test_crlf_kept_in_sql_and_hash(tmp_path: Path) -> None:
     ("INSERT INTO t (a) VALUES (1) RETURNING id", "many"),
     ("UPDATE t SET a = 1", "exec"),
     ("DELETE FROM t WHERE id IN (SELECT id FROM u)", "exec"),
+    ("ALTER TABLE subscriptions DROP COLUMN email", "exec"),  # TABLE here is no `TABLE t`
+    ("WITH RECURSIVE r AS (SELECT 1) UPDATE t SET a = 1 RETURNING a", "many"),
 ])
 def test_default_cardinality_from_text(tmp_path: Path, sql: str, expected: str) -> None:
     q = load_one(tmp_path, f"-- no marker\n{sql}\n")
     assert q.cardinality == expected and q.marker_line is None
+
+
+@pytest.mark.parametrize(("comment", "meant"), [
+    ("-- optional", "-- :optional"),
+    ("--  Optional.", "-- :optional"),
+    ("-- : one", "-- :one"),
+    ("-- name: GetThing :one", "-- :one"),
+    ("-- nullable note", "-- @nullable note"),
+])
+def test_marker_like_comments_are_warned_about(tmp_path: Path, comment: str,
+                                               meant: str) -> None:
+    q = load_one(tmp_path, f"-- Get a thing.\n{comment}\nSELECT 1 AS note\n")
+    assert q.cardinality == "many" and comment[3:].strip() in q.doc  # still docstring text
+    (warning,) = q.warnings
+    assert warning.startswith(f"{q.path}:2: comment {comment!r} looks like a marker")
+    assert warning.endswith(f"did you mean `{meant}`?")
+
+
+@pytest.mark.parametrize("comment", ["-- The one thing.", "-- many of them", "-- :optional",
+                                     "-- exec plan: see docs"])
+def test_prose_and_real_markers_are_not_warned_about(tmp_path: Path, comment: str) -> None:
+    assert load_one(tmp_path, f"{comment}\nSELECT 1\n").warnings == ()
 
 
 def test_nullable_directives(tmp_path: Path) -> None:

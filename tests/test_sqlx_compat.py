@@ -60,6 +60,9 @@ class Level(StrEnum):
 """
 
 
+PREPARE_WARNINGS: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def project(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     tmp = tmp_path_factory.mktemp("sqlxproj")
@@ -72,6 +75,8 @@ def project(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         "-- :one\nINSERT INTO accounts (level) VALUES ($1) RETURNING id\n")
     (tmp / "queries" / "accounts" / "set_default.sql").write_text(
         "ALTER TABLE accounts ALTER COLUMN raw SET DEFAULT '{}'\n")  # no marker, no rows
+    (tmp / "queries" / "accounts" / "find.sql").write_text(
+        "-- Find one.\n-- optional\nSELECT level FROM accounts WHERE id = $1\n")
     (tmp / "sqlxapp").mkdir()
     (tmp / "sqlxapp" / "__init__.py").write_text("")
     (tmp / "sqlxapp" / "types.py").write_text(APP_TYPES)
@@ -81,7 +86,7 @@ def project(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     settings = load_settings(tmp, env={}).with_paths(
         migrations=tmp / "migrations", queries=tmp / "queries", sqlx_dir=tmp / ".sqlx",
         generated=tmp / "sqlxapp" / "db")
-    prepare(settings, database_url=pg_url)
+    PREPARE_WARNINGS[:] = prepare(settings, database_url=pg_url).warnings
     write_files(generate(settings).files)
     sys.path.insert(0, str(tmp))
     yield settings
@@ -105,11 +110,13 @@ def test_sqlx_metadata_keeps_the_override_labels_verbatim(project: Settings) -> 
 
 def test_unmapped_rust_types_warn_and_use_the_described_type(project: Settings) -> None:
     warnings = generate(project).warnings
+    assert set(warnings) <= set(PREPARE_WARNINGS)  # prepare shows codegen's warnings too
     headers = [w for w in warnings if "column headers" in w]
     assert len(headers) == 1 and "Rust type `Vec<HeaderPairRecord>`" in headers[0]
     assert "get.sql" in headers[0] and "[types]" in headers[0]
     assert any("column raw" in w and "JsonValue" in w for w in warnings)
     assert any("result column 6" in w and "column_6" in w for w in warnings)
+    assert any("find.sql:2: comment '-- optional' looks like a marker" in w for w in warnings)
     assert not any("column id" in w or "column level" in w or "column power" in w
                    for w in warnings)
 

@@ -126,6 +126,7 @@ def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, Mapping[str, Any]
     enum_names, enums = _enums(described, tables, taken)
     planner = _Planner(enum_names, tables, meta or {}, refiner, types or {}, taken)
     for q, data in described:
+        planner.warnings += q.warnings  # the query file's own (marker-like comments)
         planner.add(q, data, repo_names[q.repo], extensions)
     return Plan(enums, planner.models(), planner.repos(), planner.warnings)
 

@@ -150,7 +150,8 @@ def load_query_file(path: Path, repo: str) -> QueryDef:
     return QueryDef(repo=repo, method=method, path=path, text=text, sql=sql,
                     params=params, positional=positional, cardinality=cardinality,
                     doc=header.doc, param_nullable=MappingProxyType(dict(header.param_nullable)),
-                    marker_line=header.marker_line, offsets=offsets)
+                    marker_line=header.marker_line, offsets=offsets,
+                    warnings=tuple(header.warnings))
 
 
 def _lex(text: str, path: Path) -> list[Token]:
@@ -204,6 +205,7 @@ class Header:
     marker_line: int | None = None
     param_nullable: dict[str, bool] = field(default_factory=dict)
     directive_lines: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def parse_header(text: str, path: Path) -> Header:
@@ -220,10 +222,40 @@ def parse_header(text: str, path: Path) -> Header:
             break
         if _marker(line, lineno, path, header) or _directive(line, lineno, path, header):
             continue
+        near = near_miss(line)
+        if near is not None:
+            header.warnings.append(f"{path}:{lineno}: comment {line.strip()!r} looks like a "
+                                   f"marker but is docstring text; did you mean `{near}`?")
         body = line.lstrip()[2:]
         doc.append((body[1:] if body.startswith(" ") else body).rstrip())
     header.doc = "\n".join(doc).strip("\n")
     return header
+
+
+# Comment lines that are almost a marker or a directive: `-- optional`, `-- : one`,
+# `-- name: GetUser :one` (sqlc's header), `-- nullable x`. Taken as docstring text, they would
+# silently change the method (`:many` instead of `:optional`), so they are warned about.
+_NEAR_MARKER = re.compile(r"^\s*--\s*:?\s*(?P<word>[A-Za-z]+)\s*[.!]?\s*$")
+_NEAR_SPACED = re.compile(r"^\s*--\s*:\s+(?P<word>[A-Za-z]+)\b")
+_SQLC_NAME = re.compile(r"^\s*--\s*name:\s*\w+\s+:(?P<word>[A-Za-z]+)\s*$", re.IGNORECASE)
+_NEAR_DIRECTIVE = re.compile(r"^\s*--\s*(?P<word>nullable|notnull)\s+[A-Za-z_]\w*(\s*,\s*"
+                             r"[A-Za-z_]\w*)*\s*$", re.IGNORECASE)
+
+
+def near_miss(line: str) -> str | None:
+    """The marker or directive a docstring line was probably meant to be, or None.
+
+    >>> near_miss("-- optional"), near_miss("-- : one"), near_miss("-- Find a script.")
+    ('-- :optional', '-- :one', None)
+    """
+    for pattern in (_SQLC_NAME, _NEAR_SPACED, _NEAR_MARKER):
+        found = pattern.match(line)
+        if found and found["word"].lower() in CARDINALITIES:
+            return f"-- :{found['word'].lower()}"
+    found = _NEAR_DIRECTIVE.match(line)
+    if found:
+        return "-- @" + line.strip()[2:].strip()[0].lower() + line.strip()[2:].strip()[1:]
+    return None
 
 
 def _marker(line: str, lineno: int, path: Path, header: Header) -> bool:

@@ -34,6 +34,8 @@ class QueryDef:
         marker_line: the 1-based line of the cardinality marker, None when defaulted.
         offsets: ``(sql offset, text offset)`` pairs at each compiled placeholder, so
             positions PostgreSQL reports in `sql` map back to the file.
+        warnings: ``file:line: ...`` notes on the file that do not stop it from loading
+            (a comment that looks like a marker but is not one).
     """
 
     repo: str
@@ -48,6 +50,7 @@ class QueryDef:
     param_nullable: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
     marker_line: int | None = None
     offsets: tuple[tuple[int, int], ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def hash(self) -> str:
