@@ -263,6 +263,8 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         config_url=url or None,
         auto_migrate=bool(repository.get("auto_migrate", False)),
         env=merged,
+        allow_outside_links=bool(paths.get("allow_outside_links", False))
+        or merged.get("REPO_ALLOW_OUTSIDE_LINKS", "").strip().lower() in ("1", "true", "yes"),
         extensions=Path(str(paths["extensions"])) if "extensions" in paths else None,
         extensions_module=str(paths["extensions_module"]) if "extensions_module" in paths
         else None,

@@ -170,7 +170,7 @@ def stage(target: Path, files: Mapping[str, str], keep: Callable[[str], bool]) -
     with _ACTIVE_LOCK:
         _ACTIVE.update((staged.new.name, staged.backup.name))
     try:
-        with _writing(target, "create the directory"):
+        with _writing(target, "create the new directory beside it"):
             real.parent.mkdir(parents=True, exist_ok=True)
             staged.new.mkdir()
             if real.is_dir():

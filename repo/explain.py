@@ -24,7 +24,7 @@ def explain(path: Path, settings: Settings) -> str:
     try:
         result = analyze(query.sql, catalog, query.line_col_of)
     except RecursionError:
-        from . import too_deep
+        from .analysis import too_deep
 
         result = too_deep()
     meta = load_all(settings.sqlx_dir).get(query.hash)
