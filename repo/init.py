@@ -54,6 +54,12 @@ generated = "{DEFAULT_GENERATED}"
 # extensions = "extensions.py"
 # Its import name; by default the path with dots, without .py.
 # extensions_module = "extensions"
+
+[lint]
+# `python -m repo lint` (and `verify`) check only migrations with a version greater than this
+# one, e.g. the last one already deployed; unset, every migration. To accept one finding,
+# write `-- lint: allow L003 <reason>` on the line before the statement.
+# since = 20240101000000
 '''
 
 MIGRATION_UP = """\

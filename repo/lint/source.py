@@ -60,14 +60,21 @@ def parse_migration(m: Migration) -> ParsedMigration:
         offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
         parsed.error = (offset, str(exc.args[0]))
         return parsed
-    previous_end = 0
-    for raw in raws:
-        start = max(raw.stmt_location or 0, 0)
-        end = start + raw.stmt_len if raw.stmt_len else len(text)
-        stmt = Statement(raw.stmt, start, end, text[start:end])
-        stmt.allows = _allows(text, previous_end, end)
+    spans: list[tuple[int, int]] = []
+    for r in raws:
+        start = max(r.stmt_location or 0, 0)
+        spans.append((start, start + r.stmt_len if r.stmt_len else len(text)))
+    low = 0
+    for i, (raw, (start, end)) in enumerate(zip(raws, spans, strict=True)):
+        # A statement's acknowledgements: the comments since the previous statement's line,
+        # plus one trailing on its own last line (`...; -- lint: allow L003 reason`).
+        line_end = text.find("\n", end)
+        high = len(text) if line_end < 0 else line_end
+        if i + 1 < len(spans):
+            high = min(high, spans[i + 1][0])
+        stmt = Statement(raw.stmt, start, end, text[start:end], _allows(text, low, high))
         parsed.statements.append(stmt)
-        previous_end = end
+        low = high
     return parsed
 
 
