@@ -325,3 +325,55 @@ def test_L013_fix_lock_timeout_gives_up_instead_of_queueing_readers(url: str) ->
             conn.execute("SET LOCAL lock_timeout = '100ms'")
             conn.execute("ALTER TABLE accounts ADD COLUMN bio text")
         assert not _try(url, "SELECT count(*) FROM accounts")
+
+
+# Type changes as `rewrites()` (L006) sees them, each checked against PostgreSQL's own answer.
+TYPE_CHANGES = [
+    ("text", "varchar(40)"), ("text", "varchar"), ("varchar(10)", "varchar"),
+    ("varchar(10)", "varchar(5)"), ("varchar(10)", "text"), ("varchar(10)", "varchar(20)"),
+    ("numeric(10,2)", "numeric"), ("numeric", "numeric(10,2)"), ("numeric(10,2)", "numeric(12,2)"),
+    ("numeric(10,2)", "numeric(12,3)"), ("timestamp(3)", "timestamp"), ("char(5)", "char(10)"),
+    ("char(5)", "text"), ("cidr", "inet"), ("int4", "int8"), ("int8", "int4"), ("float4", "float8"),
+    ("text[]", "varchar[]"), ("varchar(5)[]", "varchar(10)[]"), ("xml", "text"),
+    ("interval(2)", "interval(4)"), ("bit(3)", "bit(4)"), ("varbit(3)", "varbit(5)"),
+    ("time(2)", "time(4)"), ("timestamp", "timestamptz"), ("timestamptz", "timestamp"),
+    ("json", "jsonb"),
+]
+
+
+def test_L006_rewrite_decisions_match_postgresql(url: str) -> None:
+    from pglast import parse_sql
+
+    from repo.lint.schema import type_ref
+    from repo.lint.types import rewrites, timezone_dependent
+
+    def ref(text: str) -> object:
+        return type_ref(parse_sql(f"CREATE TABLE x (c {text})")[0].stmt.tableElts[0].typeName)
+
+    checked = 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        notes: list[str] = []
+        conn.add_notice_handler(lambda d: notes.append(d.message_primary or ""))
+        # Not UTC: the time zone-dependent pair must then rewrite, as lint assumes.
+        conn.execute("SET TimeZone = 'America/New_York'")
+        for i, (old, new) in enumerate(TYPE_CHANGES):
+            conn.execute(f"CREATE TABLE tc{i} (c {old})")
+            conn.execute(f"INSERT INTO tc{i} VALUES (NULL)")
+            conn.execute("SET client_min_messages = debug1")
+            notes.clear()
+            conn.execute(f"ALTER TABLE tc{i} ALTER COLUMN c TYPE {new}")
+            conn.execute("RESET client_min_messages")
+            actual = any(n.startswith("rewriting table") for n in notes)
+            predicted = rewrites(ref(old), ref(new))  # type: ignore[arg-type]
+            assert predicted == actual, (old, new, actual)
+            if timezone_dependent(ref(old), ref(new)):  # type: ignore[arg-type]
+                conn.execute("SET TimeZone = 'UTC'")
+                conn.execute(f"ALTER TABLE tc{i} ALTER COLUMN c TYPE {old}")
+                conn.execute("SET client_min_messages = debug1")
+                notes.clear()
+                conn.execute(f"ALTER TABLE tc{i} ALTER COLUMN c TYPE {new}")
+                conn.execute("RESET client_min_messages")
+                assert not any(n.startswith("rewriting table") for n in notes), (old, new)
+                conn.execute("SET TimeZone = 'America/New_York'")
+            checked += 1
+    assert checked == len(TYPE_CHANGES)

@@ -17,7 +17,7 @@ from .context import Context, Hit, Rule
 from .model import Severity
 from .schema import AT, CT, OT, name_of, rel, type_ref
 from .source import Statement, action_offsets, location
-from .types import rewrites
+from .types import rewrites, timezone_dependent
 
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
 SHARE = "SHARE"
@@ -179,6 +179,12 @@ def alter_type(stmt: Statement, ctx: Context) -> Iterable[Hit]:
                       "column's current type is not known from the migrations, so it may "
                       f"rewrite every row while it holds {_blocks(ACCESS_EXCLUSIVE, table)}",
                       fix, severity=Severity.WARNING)
+        elif timezone_dependent(old, new):
+            yield Hit(offset, f"ALTER COLUMN {col} TYPE {new} (was {old}) rewrites every row "
+                      f"of {table} under an ACCESS EXCLUSIVE lock unless the migration's "
+                      "session TimeZone is UTC", f"run SET LOCAL TimeZone = 'UTC'; before it "
+                      "(PostgreSQL 12+ then skips the rewrite), or " + fix,
+                      severity=Severity.WARNING)
         elif rewrites(old, new):
             yield Hit(offset, f"ALTER COLUMN {col} TYPE {new} (was {old}) rewrites every row "
                       f"of {table} and rebuilds its indexes while it holds "

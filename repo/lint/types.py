@@ -36,8 +36,8 @@ def rewrites(old: TypeRef, new: TypeRef) -> bool:
     True
     """
     old, new = canonical(old), canonical(new)
-    if old.array != new.array:
-        return True
+    if old.array or new.array:  # an array coercion is never reduced to a relabel
+        return old != new
     if old.name == new.name:
         return not _same_values(old, new)
     if (old.name, new.name) in _BINARY:
@@ -60,3 +60,9 @@ def _same_values(old: TypeRef, new: TypeRef) -> bool:
         new_scale = new.mods[1] if len(new.mods) > 1 else 0
         return old_scale == new_scale and new.mods[0] >= old.mods[0]
     return False
+
+
+def timezone_dependent(old: TypeRef, new: TypeRef) -> bool:
+    """timestamp <-> timestamptz: no rewrite only when the session TimeZone is UTC (PG 12+)."""
+    pair = {canonical(old).name, canonical(new).name}
+    return pair == {"timestamp", "timestamptz"} and not (old.array or new.array)
