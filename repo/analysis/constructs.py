@@ -114,7 +114,7 @@ def dpipe(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
         t = ctx.operand(other.type)
         if t is None or not (pgtypes.is_array(t) or t == "jsonb"):
             t = "text"  # text || text is preferred for an unknown operand
-        pv = typeof(param, scope, ctx, t, f"`||` with `{known.sql()}`")
+        pv = typeof(param, scope, ctx, t, f"`||` with `{ctx.text(known)}`")
         va, vb = (pv, other) if param is a else (other, pv)
     else:
         va, vb = pair(a, b, scope, ctx)

@@ -10,6 +10,7 @@ once in :mod:`repo.analysis.typer`; a rule reaches another rule only through
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -26,6 +27,7 @@ Rule = Callable[[exp.Expr, Scope, "Ctx", str | None], Val]
 # A statement analyser: (node, enclosing scope, context) -> its output columns.
 Stmt = Callable[[exp.Expr, Scope, "Ctx"], list[OutColumn]]
 V = TypeVar("V")
+_TAIL = re.compile(r"\s*(\)|::\s*[A-Za-z_][\w.]*(?:\s*\[\s*\])*)")
 
 
 class ByClass(dict[type[exp.Expr], V]):
@@ -66,6 +68,15 @@ class Ctx:
         """``line N`` of a node, for reasons shown to the user."""
         offset = node_offset(node)
         return f"line {self.locate(offset)[0]}" if offset is not None else "?"
+
+    def text(self, node: exp.Expr, limit: int = 40) -> str:
+        """The source text of ``node`` for a reason (regenerating SQL costs a tree copy)."""
+        span = node_span(node)
+        if span is None:
+            return node.sql("postgres")[:limit]
+        end = complete_span(self.sql, *span)
+        text = " ".join(self.sql[span[0]:end].split())
+        return text if len(text) <= limit else text[:limit - 3] + "..."
 
     def problem(self, message: str, node: exp.Expr, certain: bool) -> None:
         offset = node_offset(node)
@@ -132,6 +143,32 @@ def node_offset(node: exp.Expr) -> int | None:
         if isinstance(start, int) and (best is None or start < best):
             best = start
     return best
+
+
+def node_span(node: exp.Expr) -> tuple[int, int] | None:
+    """``(start, end)`` source offsets of the subtree, None when sqlglot recorded none."""
+    start: int | None = None
+    end = -1
+    for n in node.walk():
+        meta = getattr(n, "_meta", None)
+        if meta and "start" in meta:
+            start = meta["start"] if start is None else min(start, meta["start"])
+            end = max(end, meta["end"] + 1)
+    if start is None:
+        return None
+    return start, end
+
+
+def complete_span(sql: str, start: int, end: int) -> int:
+    """Extend a span over what sqlglot keeps no position for: closing parentheses of calls
+    opened inside it and trailing ``::type`` casts."""
+    depth = sql.count("(", start, end) - sql.count(")", start, end)
+    while True:
+        m = _TAIL.match(sql, end)
+        if m is None or (m.group(1) == ")" and depth <= 0):
+            return end
+        depth -= m.group(1) == ")"
+        end = m.end()
 
 
 def param_index(node: exp.Expr) -> int:

@@ -33,9 +33,7 @@ _PATTERN_OPS = (exp.Like, exp.ILike, exp.RegexpLike, exp.RegexpILike, exp.Simila
 
 def describe_operand(node: exp.Expr, ctx: Ctx) -> str:
     """Why an untyped parameter took its type from ``node`` (shown by ``explain``)."""
-    text = node.sql("postgres")
-    text = text if len(text) <= 40 else text[:37] + "..."
-    return f"takes the type of the other operand `{text}` ({ctx.where(node)})"
+    return f"takes the type of the other operand `{ctx.text(node)}` ({ctx.where(node)})"
 
 
 def pair(a: exp.Expr, b: exp.Expr, scope: Scope, ctx: Ctx, op: str = "=") -> tuple[Val, Val]:
@@ -95,12 +93,12 @@ def _quantified(node: exp.Expr, scope: Scope, ctx: Ctx) -> Val:
         elem = ctx.operand(arr.type)
         va = typeof(node.this, scope, ctx, pgtypes.element(elem) if elem and
                     pgtypes.is_array(elem) else None,
-                    f"element type of `{inner.sql('postgres')}` (ANY)")
+                    f"element type of `{ctx.text(inner)}` (ANY)")
         return Val("bool", *strict_null([va, arr], "comparison"))
     va = typeof(node.this, scope, ctx)
     elem = ctx.operand(va.type)
     vb = typeof(inner, scope, ctx, pgtypes.array_of(elem) if elem else None,
-                f"array of the type of `{node.this.sql('postgres')}` (= ANY)")
+                f"array of the type of `{ctx.text(node.this)}` (= ANY)")
     return Val("bool", *strict_null([va, vb], "comparison"))
 
 

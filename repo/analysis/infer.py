@@ -60,9 +60,8 @@ def _analyze(result: Analysis, tree: exp.Expr, sql: str, catalog: Catalog,
     result.problems = list(dict.fromkeys(ctx.problems))  # repeated passes report once
     result.notes = ctx.notes + [f"function {f}() is not modelled" for f in
                                 sorted(ctx.unknown_functions)]
-    result.params = _params(ctx, tree)
-    result.outer_joins = any(
-        (j.side or "").upper() in ("LEFT", "RIGHT", "FULL") for j in tree.find_all(exp.Join))
+    count, result.outer_joins = _scan(tree)
+    result.params = _params(ctx, count)
     if not complete:
         result.columns = [OutColumn(c.name, c.val, False) for c in cols]
         result.notes.append("the output columns are not fully known")
@@ -83,9 +82,19 @@ def _failed(result: Analysis, why: str) -> Analysis:
     return result
 
 
-def _params(ctx: Ctx, tree: exp.Expr) -> list[Param]:
+def _scan(tree: exp.Expr) -> tuple[int, bool]:
+    """``(highest $n, has an outer join)`` in one walk over the tree."""
+    count, outer = 0, False
+    for node in tree.find_all(exp.Parameter, exp.Join):  # the walk runs in compiled code
+        if isinstance(node, exp.Parameter):
+            count = max(count, param_index(node))
+        elif isinstance(node, exp.Join) and not outer:
+            outer = (node.side or "").upper() in ("LEFT", "RIGHT", "FULL")
+    return count, outer
+
+
+def _params(ctx: Ctx, count: int) -> list[Param]:
     # PostgreSQL numbers parameters up to the highest $n referenced.
-    count = max((param_index(p) for p in tree.find_all(exp.Parameter)), default=0)
     params = []
     for n in range(1, count + 1):
         p = Param()

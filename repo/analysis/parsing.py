@@ -5,18 +5,37 @@ from __future__ import annotations
 import logging
 import warnings
 
-import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError
+
+# One dialect instance: sqlglot.parse_one(read="postgres") builds a new one per call.
+_POSTGRES = Dialect.get_or_raise("postgres")
+
+
+class _Quiet(logging.Filter):
+    """Drops sqlglot's warnings while we parse (setting the logger's level per statement
+    clears the logging module's caches every time)."""
+
+    active = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.active or record.levelno >= logging.ERROR
+
+
+_QUIET = _Quiet()
+logging.getLogger("sqlglot").addFilter(_QUIET)
 
 
 def quiet_parse(sql: str) -> exp.Expr:
     """``sqlglot.parse_one`` without its log line for statements it keeps as Command."""
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    _QUIET.active = True
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return sqlglot.parse_one(sql, read="postgres")
+            trees = _POSTGRES.parse(sql)
     finally:
-        logger.setLevel(level)
+        _QUIET.active = False
+    if not trees or trees[0] is None:  # the same rules as sqlglot.parse_one
+        raise ParseError(f"No expression was parsed from '{sql}'")
+    return exp.Block(expressions=trees) if len(trees) > 1 else trees[0]
