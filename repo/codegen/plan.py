@@ -79,7 +79,8 @@ class MethodSpec:
     def returns(self) -> str:
         card = self.query.cardinality
         return {"one": f"{self.model}", "optional": f"{self.model} | None",
-                "many": f"list[{self.model}]", "execrows": "int"}.get(card, "None")
+                "many": f"list[{self.model}]", "execrows": "int",
+                "copyfrom": "int"}.get(card, "None")
 
 
 @dataclass

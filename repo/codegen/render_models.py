@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from ..identifiers import Kind, Safe, identifier
+from ..queries.copyfrom import copy_target
 from . import _emit, typemap
 from .names import member_name
 from .plan import EnumSpec, FieldSpec, MethodSpec, ModelSpec, ParamSpec, Plan
@@ -100,6 +102,7 @@ def render_queries(plan: Plan) -> str:
     used = sorted({m.model for m in methods if m.model})
     converters = " ".join(f.type.converter or "" for n in used for f in models[n].fields)
     runtime = {"Query"} | ({"Param"} if any(m.params for m in methods) else set())
+    runtime |= {"CopyIn"} if any(m.query.cardinality == "copyfrom" for m in methods) else set()
     runtime |= ({"row_maker"} if used else set()) | (
         {"array_of"} if "array_of(" in converters else set())
     enums = {e.name for e in plan.enums}
@@ -131,6 +134,8 @@ def _maker_args(model: ModelSpec) -> list[str]:
 
 def _query(m: MethodSpec, models: dict[str, ModelSpec]) -> list[str]:
     q = m.query
+    if q.cardinality == "copyfrom":
+        return _copy_in(m)
     row_type = m.model or "None"
     args = [_emit.string(q.key), _emit.block_string(q.sql)]
     if m.params or m.model:
@@ -140,6 +145,17 @@ def _query(m: MethodSpec, models: dict[str, ModelSpec]) -> list[str]:
         if models[m.model].binary:
             args.append("binary=True")
     return _emit.call(f"{m.const}: Query[{row_type}] = Query", args, "")
+
+
+def _copy_in(m: MethodSpec) -> list[str]:
+    # The COPY names the INSERT's table and columns; each column takes its parameter's kind.
+    target = copy_target(m.query.sql, m.query.path)
+    columns = [_param(dataclasses.replace(p, name=c)) for p, c in zip(m.params, target.columns,
+                                                                          strict=True)]
+    table = (_emit.string(target.table[0]) if len(target.table) == 1
+             else _emit.tuple_of([_emit.string(t) for t in target.table], "    "))
+    args = [table, _emit.tuple_of(columns, "    "), f"name={_emit.string(m.query.key)}"]
+    return _emit.call(f"{m.const} = CopyIn", args, "")
 
 
 def _param(p: ParamSpec) -> str:

@@ -55,6 +55,8 @@ def _imports(plan: Plan, flavor: _Flavor) -> list[Imports]:
     keys = {k for r in plan.repos for m in r.methods for p in m.params
             for k in typemap.imports_for(p.annotation)}
     type_imports(keys, stdlib, third, first)
+    if any(m.query.cardinality == "copyfrom" for r in plan.repos for m in r.methods):
+        stdlib["collections.abc"] = (stdlib.get("collections.abc") or set()) | {"Iterable"}
     models = {m.model for r in plan.repos for m in r.methods if m.model}
     models |= {p.type.param for r in plan.repos for m in r.methods for p in m.params
                if p.type.labels}
@@ -95,6 +97,8 @@ def _repo(repo: RepoSpec, flavor: _Flavor) -> list[str]:
 def _method(m: MethodSpec, flavor: _Flavor) -> list[str]:
     q = m.query
     doc = (q.doc.strip() + "\n\n" if q.doc.strip() else "") + f"Query file: ``{q.key}.sql``."
+    if q.cardinality == "copyfrom":
+        return _copy_method(m, flavor, doc)
     lines = _emit.call(f"{flavor.define} {q.method}", _signature(m), "    ", f" -> {m.returns}:")
     lines += _emit.docstring(doc, "        ")
     values = _emit.tuple_of([p.name for p in m.params], "            ") if m.params else "()"
@@ -102,6 +106,17 @@ def _method(m: MethodSpec, flavor: _Flavor) -> list[str]:
     head = f"{verb}{flavor.wait}self.{_METHOD[q.cardinality]}"
     lines += _emit.call(head, [f"{QUERIES_ALIAS}.{m.const}", values], "        ")
     return lines
+
+
+def _copy_method(m: MethodSpec, flavor: _Flavor, doc: str) -> list[str]:
+    # `rows` is the only parameter; each row is a tuple in the INSERT's column order.
+    row = f"tuple[{', '.join(p.annotation for p in m.params)}]"
+    doc += ("\n\nArgs:\n    rows: one tuple per row: "
+            f"({', '.join(p.name for p in m.params)}), sent with one COPY.")
+    lines = _emit.call(f"{flavor.define} {m.query.method}",
+                       ["self", f"rows: Iterable[{row}]", "/"], "    ", " -> int:")
+    lines += _emit.docstring(doc, "        ")
+    return lines + [f"        return {flavor.wait}self._copy_in({QUERIES_ALIAS}.{m.const}, rows)"]
 
 
 def _signature(m: MethodSpec) -> list[str]:

@@ -2,6 +2,7 @@
 """Typed async repositories over a psycopg ``AsyncConnection`` or ``AsyncConnectionPool``."""
 
 import datetime
+from collections.abc import Iterable
 
 from repo.extensions import AsyncLogRepoExtension
 from repo.runtime import AsyncRepo, AsyncSource, JsonValue
@@ -130,6 +131,17 @@ class AsyncScriptRepo(AsyncRepo):
         Query file: ``scripts/get_by_uri.sql``.
         """
         return await self._optional(_sql.SCRIPTS_GET_BY_URI, (uri,))
+
+    async def import_many(self, rows: Iterable[tuple[str, str]], /) -> int:
+        """Bulk-load scripts (uri, code) with one COPY; returns the number of rows written.
+        A URI that exists already fails the whole load (UniqueViolation): nothing is written.
+
+        Query file: ``scripts/import_many.sql``.
+
+        Args:
+            rows: one tuple per row: (uri, code), sent with one COPY.
+        """
+        return await self._copy_in(_sql.SCRIPTS_IMPORT_MANY, rows)
 
     async def list_all(self) -> list[ListAllRow]:
         """List every script without its code (for overviews), ordered by URI.

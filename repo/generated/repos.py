@@ -2,6 +2,7 @@
 """Typed repositories over a psycopg ``Connection`` or ``ConnectionPool``."""
 
 import datetime
+from collections.abc import Iterable
 
 from repo.extensions import LogRepoExtension
 from repo.runtime import JsonValue, Repo, Source
@@ -130,6 +131,17 @@ class ScriptRepo(Repo):
         Query file: ``scripts/get_by_uri.sql``.
         """
         return self._optional(_sql.SCRIPTS_GET_BY_URI, (uri,))
+
+    def import_many(self, rows: Iterable[tuple[str, str]], /) -> int:
+        """Bulk-load scripts (uri, code) with one COPY; returns the number of rows written.
+        A URI that exists already fails the whole load (UniqueViolation): nothing is written.
+
+        Query file: ``scripts/import_many.sql``.
+
+        Args:
+            rows: one tuple per row: (uri, code), sent with one COPY.
+        """
+        return self._copy_in(_sql.SCRIPTS_IMPORT_MANY, rows)
 
     def list_all(self) -> list[ListAllRow]:
         """List every script without its code (for overviews), ordered by URI.

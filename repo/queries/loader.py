@@ -25,6 +25,7 @@ from ..errors import QueryFileError, QueryFileErrors
 from ..identifiers import Kind, Refusal, identifier
 from ..links import check_inside
 from ..sqltext import LexError, Token, line_col, split_statements, tokens
+from .copyfrom import copy_target
 from .model import CARDINALITIES, QueryDef
 
 _MARKER = re.compile(r"^\s*--\s*:([A-Za-z_]\w*)\s*$")
@@ -147,6 +148,8 @@ def load_query_file(path: Path, repo: str) -> QueryDef:
                 path=path, line=header.directive_lines[name],
                 hint=f"parameters are: {', '.join(params) or '(none)'}")
     cardinality = header.cardinality or ("many" if returns_rows(text, toks) else "exec")
+    if cardinality == "copyfrom":
+        copy_target(sql, path)  # the INSERT must have COPY's shape (repo/queries/copyfrom.py)
     return QueryDef(repo=repo, method=method, path=path, text=text, sql=sql,
                     params=params, positional=positional, cardinality=cardinality,
                     doc=header.doc, param_nullable=MappingProxyType(dict(header.param_nullable)),

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from ..sqltext import line_col
 
 # The cardinality markers a query file may carry (`-- :one` on a line of its own).
-CARDINALITIES = ("one", "optional", "many", "exec", "execrows")
+CARDINALITIES = ("one", "optional", "many", "exec", "execrows", "copyfrom")
 
 
 @dataclass(frozen=True)

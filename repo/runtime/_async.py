@@ -95,7 +95,7 @@ class AsyncRepo:
             async with self._pool.connection() as conn:
                 return await _copy(conn, spec, rows)
         except TRANSLATED as exc:
-            error = _at_pool(exc, spec.sql, conn)
+            error = _at_pool(exc, spec.name, conn)
             if error is exc:
                 raise
             raise error from exc
@@ -122,7 +122,7 @@ async def _copy(conn: AsyncConnection[Any], spec: CopyIn, rows: Iterable[Sequenc
                 await copy.write_row(row)
                 count += 1
     except TRANSLATED as exc:
-        error = translate(exc, spec.sql, conn.broken)
+        error = translate(exc, spec.name, conn.broken)
         if error is exc:
             raise
         raise error from exc

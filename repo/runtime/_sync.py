@@ -94,7 +94,7 @@ class Repo:
             with self._pool.connection() as conn:
                 return _copy(conn, spec, rows)
         except TRANSLATED as exc:
-            error = _at_pool(exc, spec.sql, conn)
+            error = _at_pool(exc, spec.name, conn)
             if error is exc:
                 raise
             raise error from exc
@@ -121,7 +121,7 @@ def _copy(conn: Connection[Any], spec: CopyIn, rows: Iterable[Sequence[object]])
                 copy.write_row(row)
                 count += 1
     except TRANSLATED as exc:
-        error = translate(exc, spec.sql, conn.broken)
+        error = translate(exc, spec.name, conn.broken)
         if error is exc:
             raise
         raise error from exc
