@@ -377,7 +377,8 @@ def _ext(name: str, extensions: frozenset[str]) -> str | None:
 
 def _same_shape(a: Sequence[FieldSpec], b: Sequence[FieldSpec]) -> bool:
     return len(a) == len(b) and all(
-        (x.name, x.type.annotation, x.nullable) == (y.name, y.type.annotation, y.nullable)
+        (x.name, x.alias, x.type.annotation, x.nullable)
+        == (y.name, y.alias, y.type.annotation, y.nullable)
         for x, y in zip(a, b, strict=True))
 
 
