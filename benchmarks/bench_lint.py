@@ -14,12 +14,18 @@ squawk runs twice: with its defaults, and tuned for SQLx (``--assume-in-transact
 without ``-- no-transaction``, its two general-advice rules excluded). The L014 cases (our
 acknowledgement comments) have no squawk counterpart and are left out.
 
-Usage: ``pip install -e '.[bench]'; python benchmarks/bench_lint.py`` (installs squawk-cli
-when it is missing).
+With ``--migrations DIR...`` it also lints real projects' migration folders (kept outside this
+repository, e.g. fetched with the search tool) with both tools, one process each, and prints
+the findings per tool and the time: there is no ground truth there, only volume and speed.
+
+Usage: ``pip install -e '.[bench]'; python benchmarks/bench_lint.py [--migrations DIR...]``
+(installs squawk-cli when it is missing).
 """
 
 from __future__ import annotations
 
+import argparse
+import collections
 import json
 import resource
 import shutil
@@ -128,7 +134,31 @@ def processes(fn: Callable[[], object]) -> tuple[float, float]:
     return wall, children_cpu() - cpu
 
 
+def real_projects(binary: str, folders: list[Path]) -> None:
+    """Findings and time of both tools on real migration folders, one process per folder."""
+    print(f"\n{'migrations folder':<58}{'files':>6}  {'repo lint':<34}{'squawk (SQLx-tuned)':<30}")
+    for folder in folders:
+        files = sorted(p for p in folder.glob("*.sql") if not p.name.endswith(".down.sql"))
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "repo", "lint", "--json", "--source",
+                              str(folder)], capture_output=True, text=True, cwd=folder).stdout
+        t_ours = time.perf_counter() - start
+        ours = collections.Counter(f["severity"] for f in json.loads(out)["findings"])
+        start = time.perf_counter()
+        out = subprocess.run([binary, "--reporter", "json", "--assume-in-transaction",
+                              "--exclude", GENERAL_ADVICE, *map(str, files)],
+                             capture_output=True, text=True).stdout
+        t_squawk = time.perf_counter() - start
+        theirs = len(json.loads(out or "[]"))
+        mine = f"{ours['error']} err, {ours['warning']} warn, {ours['note']} note"
+        print(f"{folder.name[:57]:<58}{len(files):>6}  {mine + f' ({t_ours:.2f} s)':<34}"
+              f"{f'{theirs} findings ({t_squawk:.2f} s)':<30}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--migrations", nargs="*", default=[], type=Path, metavar="DIR")
+    args = parser.parse_args()
     binary = squawk_binary()
     version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
     chosen = [c for c in cases() if not c.name.startswith("L014")]
@@ -161,6 +191,8 @@ def main() -> None:
     for c in chosen:
         cols = [",".join(sorted(set(r[c.name].said))) or "-" for r in (ours, plain, tuned)]
         print(f"  {c.name:<32} {' | '.join(cols)}")
+    if args.migrations:
+        real_projects(binary, args.migrations)
 
 
 if __name__ == "__main__":

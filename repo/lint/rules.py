@@ -182,7 +182,7 @@ def alter_type(stmt: Statement, ctx: Context) -> Iterable[Hit]:
         elif timezone_dependent(old, new):
             yield Hit(offset, f"ALTER COLUMN {col} TYPE {new} (was {old}) rewrites every row "
                       f"of {table} under an ACCESS EXCLUSIVE lock unless the migration's "
-                      "session TimeZone is UTC", f"run SET LOCAL TimeZone = 'UTC'; before it "
+                      "session TimeZone is UTC", "run SET LOCAL TimeZone = 'UTC'; before it "
                       "(PostgreSQL 12+ then skips the rewrite), or " + fix,
                       severity=Severity.WARNING)
         elif rewrites(old, new):
