@@ -244,11 +244,15 @@ def lay_out(project: Project, dest: Path) -> tuple[int, list[str]]:
             folder = dest / "queries" / crate
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"q_{doc['hash'][:16]}.sql").write_bytes(doc["query"].encode("utf-8"))
+    versions = [int(m.group(1)) for p in (dest / "migrations").iterdir()
+                if (m := re.match(r"(\d+)_", p.name))]
+    # Their migrations are deployed already: lint (migration safety) starts after the newest,
+    # as the README tells a team coming from SQLx to configure it.
     (dest / "config.toml").write_text(
         "# Laid out by benchmarks/bench_sqlx_projects.py from "
         f"{project.tree.source} at {project.tree.commit or 'its working tree'}\n"
         '[paths]\nmigrations = "migrations"\nqueries = "queries"\nsqlx = ".sqlx"\n'
-        'generated = "db"\n\n[types]\n')
+        f'generated = "db"\n\n[lint]\nsince = {max(versions, default=0)}\n\n[types]\n')
     return len(written), sorted(extensions - _BUILTIN_EXTENSIONS)
 
 
