@@ -178,3 +178,10 @@ def test_acknowledgement_trailing_on_the_statement_line(tmp_path: Path) -> None:
     report = _lint(tmp_path)
     assert [(f.code, f.severity, f.line) for f in report.findings] == [
         ("L003", Severity.ACKNOWLEDGED, 2), ("L003", Severity.ERROR, 3)]
+
+
+def test_several_statements_with_concurrently_get_a_note_for_sqlx_cli(tmp_path: Path) -> None:
+    report = _lint(project(_case("L005_safe_no_transaction"), tmp_path))
+    [f] = report.findings
+    assert (f.code, f.severity, f.line) == ("L005", Severity.NOTE, 3)
+    assert "sqlx-cli sends the file as one query string" in f.message

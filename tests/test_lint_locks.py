@@ -182,6 +182,12 @@ def test_L005_concurrently_in_a_transaction_fails_at_deploy(url: str) -> None:
     with pytest.raises(errors.ActiveSqlTransaction), psycopg.connect(url) as conn:
         conn.execute("CREATE INDEX CONCURRENTLY i ON accounts (email)")
     run(url, "CREATE INDEX CONCURRENTLY i ON accounts (email)")  # -- no-transaction: works
+    # sqlx-cli sends a file as one simple query: several statements are one implicit
+    # transaction, so CONCURRENTLY fails there (the L005 note).
+    with psycopg.connect(url, autocommit=True) as conn:
+        result = conn.pgconn.exec_(b"SET lock_timeout = '1s'; "
+                                   b"CREATE INDEX CONCURRENTLY j ON accounts (name)")
+        assert b"cannot run inside a transaction block" in (result.error_message or b"")
 
 
 # L004 -------------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ class Context:
     not_valid_here: dict[tuple[str, str], str] = field(default_factory=dict)
     lock_timeout: bool = False  # a SET lock_timeout came earlier in this file
     lock_reported: bool = False  # L013 is reported once per migration
+    statements: int = 1  # how many statements the file has
+    split_noted: bool = False  # the L005 note on multi-statement no-transaction files, once
 
     @property
     def in_transaction(self) -> bool:

@@ -86,7 +86,7 @@ def _lint_one(parsed: ParsedMigration, tracker: _Tracker,
         return [LintFinding(SYNTAX, Severity.ERROR, file, line, col,
                             f"PostgreSQL's parser rejects this migration: {message}",
                             "fix the SQL; the migration would fail at deploy")]
-    ctx = Context(m, tracker.schema, queries)
+    ctx = Context(m, tracker.schema, queries, statements=len(parsed.statements))
     out: list[LintFinding] = []
     for stmt in parsed.statements:
         hits = [(rule.code, rule.severity, hit) for rule in RULES

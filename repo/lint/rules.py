@@ -151,6 +151,16 @@ def concurrently_in_transaction(stmt: Statement, ctx: Context) -> Iterable[Hit]:
     elif isinstance(node, ast.ReindexStmt) and any(
             getattr(p, "defname", "") == "concurrently" for p in node.params or ()):
         what = "REINDEX CONCURRENTLY"
+    if what and not ctx.in_transaction and ctx.statements > 1 and not ctx.split_noted:
+        ctx.split_noted = True
+        yield Hit(stmt.start,
+                  f"{what} in a `-- no-transaction` file with {ctx.statements} statements: "
+                  "`python -m repo migrate run` runs them one at a time, but sqlx-cli sends "
+                  "the file as one query string, which PostgreSQL runs as one implicit "
+                  "transaction, so there it fails at deploy",
+                  "if the project is also deployed with sqlx-cli, give each concurrent "
+                  "statement a `-- no-transaction` migration of its own",
+                  severity=Severity.NOTE)
     if what and ctx.in_transaction:
         yield Hit(stmt.start,
                   f"{what} cannot run inside a transaction block, and this migration runs in "
