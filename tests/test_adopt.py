@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -117,3 +118,39 @@ def test_distribution_is_not_named_repo_and_installs_no_repo_command() -> None:
     # `repo` on PyPI is another project, and a `repo` command shadows Android's tool.
     assert project["name"] == "sqlfile-repo"
     assert "repo" not in project.get("scripts", {})
+
+
+PLUGIN_TESTS = '''
+import psycopg
+import pytest
+
+
+def test_each_test_gets_a_fresh_migrated_database(repo_db_url, repo_conn):
+    repo_conn.execute("INSERT INTO notes (title) VALUES ('a')")
+    assert repo_conn.execute("SELECT count(*) FROM notes").fetchone() == (1,)
+    assert repo_conn.info.dbname == psycopg.conninfo.conninfo_to_dict(repo_db_url)["dbname"]
+
+
+def test_and_another_one(repo_conn):
+    assert repo_conn.execute("SELECT count(*) FROM notes").fetchone() == (0,)
+
+
+@pytest.mark.asyncio
+async def test_async(repo_aconn):
+    cur = await repo_aconn.execute("SELECT count(*) FROM notes")
+    assert await cur.fetchone() == (0,)
+'''
+
+
+def test_pytest_plugin_in_another_project(tmp_path: Path, pg_url: str) -> None:
+    project = tmp_path / "proj"
+    assert main(["init", str(project)]) == 0
+    (project / "test_notes.py").write_text(PLUGIN_TESTS, encoding="utf-8")
+    # pytest-asyncio's strict mode: the plugin's async fixture must work there too.
+    (project / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = "
+                                        "function\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "DATABASE_URL")}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "--repo-test-dsn", pg_url, "-W", "error"], cwd=project,
+                         capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert run.returncode == 0 and "3 passed" in run.stdout, run.stdout + run.stderr
