@@ -33,7 +33,8 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
 from . import pgbouncer as pooler
 from .config import Settings, load_settings, redact
-from .errors import ConfigError, RepoError, ServerError
+from .errors import ConfigError, PoolExhausted, RepoError, ServerError
+from .pgconnect import connect_timeout as url_connect_timeout
 from .pgconnect import connection_error
 from .runtime import AsyncSource, Source, translate
 from .runtime._query import TRANSLATED
@@ -77,7 +78,10 @@ def _pool_timeout(url: str, timeout: float) -> ServerError:
 
 
 def _at_commit(exc: psycopg.Error, conn: Connection[Any] | AsyncConnection[Any] | None,
-               committing: bool) -> Exception:
+               committing: bool, pool: ConnectionPool[Any] | AsyncConnectionPool[Any]
+               ) -> Exception:
+    if conn is None and isinstance(exc, PoolTimeout):
+        return PoolExhausted("Database.transaction", pool.timeout, pool.max_size)
     # Only the COMMIT is ours to translate: an error from the caller's block is theirs.
     if conn is None or not committing:
         return exc
@@ -106,7 +110,7 @@ def _with_check(args: dict[str, Any], check: Any) -> dict[str, Any]:
 class _Base:
     def __init__(self, url: str | None = None, *, settings: Settings | None = None,
                  auto_migrate: bool | None = None, min_size: int = 1, max_size: int = 10,
-                 connect_timeout: int = 5, open_timeout: float = 30.0,
+                 connect_timeout: int | None = None, open_timeout: float = 30.0,
                  pgbouncer: bool | pooler.Mode | None = None, **pool_kwargs: Any) -> None:
         self.settings = settings or load_settings()
         self.url, url_mode = pooler.split_url(_settings_url(url, self.settings))
@@ -114,7 +118,8 @@ class _Base:
                                        pooler.parse_mode(self.settings.pgbouncer, "settings"))
         # Migrations need a session of their own: through a pooler, the direct URL.
         self.migrate_url = self.settings.direct_url or self.url
-        self.connect_timeout = connect_timeout
+        self.connect_timeout = (url_connect_timeout(self.url, 5) if connect_timeout is None
+                                else connect_timeout)
         self.open_timeout = open_timeout
         self.auto_migrate = self.settings.auto_migrate if auto_migrate is None else auto_migrate
         self.migrations_dir = self.settings.root / self.settings.migrations_dir
@@ -140,11 +145,15 @@ class Database(_Base, ABC, Generic[ReposT]):
         auto_migrate: run pending migrations before opening the pool; default: the
             ``[repository] auto_migrate`` setting.
         connect_timeout: seconds (libpq's, at least 2) that `open` waits for its first,
-            direct connection. It is made when ``min_size > 0`` so that a wrong password or
+            direct connection; default: the URL's ``connect_timeout``, else 5. It is made
+            when ``min_size > 0`` so that a wrong password or
             an unreachable server fails at once, with psycopg's reason, instead of the pool
             retrying in the background; ``min_size=0`` opens lazily and checks nothing.
         open_timeout: seconds `open` then waits for the pool's ``min_size`` connections.
-        min_size, max_size, pool_kwargs: passed to ``psycopg_pool.ConnectionPool``.
+        min_size, max_size, pool_kwargs: passed to ``psycopg_pool.ConnectionPool``. Its
+            ``check`` defaults to ``ConnectionPool.check_connection`` (one round trip per
+            borrow, so a dead idle connection is never handed out); ``timeout`` is how long
+            a call waits for a free connection before `PoolExhausted`.
 
     Raises:
         ConfigError: the server refused the login (user, password, database) or the URL is
@@ -167,8 +176,11 @@ class Database(_Base, ABC, Generic[ReposT]):
                 raise _open_error(self.url, exc, self.connect_timeout) from None
         if self.auto_migrate:
             self.applied = migrate(self.migrate_url, self.migrations_dir)
-        self.pool = ConnectionPool(self.url, open=False,
-                                   **_with_check(self._pool_args, pooler.configure(self.pgbouncer)))
+        # `check`: a pooled connection is pinged before it is handed out, so the idle ones a
+        # server restart killed are replaced instead of failing the next calls.
+        self.pool = ConnectionPool(self.url, open=False, **_with_check(
+            {"check": ConnectionPool.check_connection, **self._pool_args},
+            pooler.configure(self.pgbouncer)))
         try:
             self.pool.open(wait=True, timeout=self.open_timeout)
         except PoolTimeout:
@@ -201,7 +213,7 @@ class Database(_Base, ABC, Generic[ReposT]):
                 yield self.make_repos(conn)
                 committing = True
         except TRANSLATED as exc:
-            error = _at_commit(exc, conn, committing)
+            error = _at_commit(exc, conn, committing, self.pool)
             if error is exc:
                 raise
             raise error from exc
@@ -228,8 +240,9 @@ class AsyncDatabase(_Base, ABC, Generic[AsyncReposT]):
                 raise _open_error(self.url, exc, self.connect_timeout) from None
         if self.auto_migrate:
             self.applied = await asyncio.to_thread(migrate, self.migrate_url, self.migrations_dir)
-        self.pool = AsyncConnectionPool(
-            self.url, open=False, **_with_check(self._pool_args, pooler.aconfigure(self.pgbouncer)))
+        self.pool = AsyncConnectionPool(self.url, open=False, **_with_check(
+            {"check": AsyncConnectionPool.check_connection, **self._pool_args},
+            pooler.aconfigure(self.pgbouncer)))
         try:
             await self.pool.open(wait=True, timeout=self.open_timeout)
         except PoolTimeout:
@@ -258,7 +271,7 @@ class AsyncDatabase(_Base, ABC, Generic[AsyncReposT]):
                 yield self.make_repos(conn)
                 committing = True
         except TRANSLATED as exc:
-            error = _at_commit(exc, conn, committing)
+            error = _at_commit(exc, conn, committing, self.pool)
             if error is exc:
                 raise
             raise error from exc

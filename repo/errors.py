@@ -35,7 +35,8 @@ Hierarchy::
         ├── NotNullViolation
         ├── CheckViolation
         ├── StatementTimeout
-        └── ConnectionLost         the server went away; the call may not have run
+        ├── ConnectionLost         the server went away; the call may not have run
+        └── PoolExhausted          no pooled connection became free in time; nothing ran
 
 A password is never part of any message: URLs are passed through `repo.config.redact` before
 they are put into text.
@@ -338,3 +339,21 @@ class StatementTimeout(DataError):
 
 class ConnectionLost(DataError):
     """The connection broke; the statement may or may not have been applied."""
+
+
+class PoolExhausted(DataError):
+    """No connection of the pool became free within its wait; nothing was sent.
+
+    Attributes:
+        wait: the seconds waited (the pool's ``timeout``).
+        max_size: the pool's size limit.
+    """
+
+    def __init__(self, name: str, wait: float, max_size: int) -> None:
+        self.wait = wait
+        self.max_size = max_size
+        super().__init__(
+            f"{name}: no pooled connection became free within {wait:g}s (all {max_size} in "
+            "use); nothing was sent",
+            hint="raise max_size, shorten what holds connections (long transactions), or "
+            "give the pool a longer timeout (Database(..., timeout=SECONDS))")

@@ -14,6 +14,7 @@ messages through `conninfo.scrub` (every secret of the URL, as parsed, removed).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import psycopg
@@ -46,6 +47,23 @@ def connection_error(url: str, exc: psycopg.Error, *, action: str | None = None,
                        hint=f"check the host and port in the database URL ({where}) and that "
                        f"the server is running (`python -m repo db start` starts a local "
                        f"one){retry_hint}")
+
+
+def connect_timeout(url: str, default: int) -> int:
+    """The ``connect_timeout`` the URL sets (else ``PGCONNECT_TIMEOUT``), else ``default``.
+
+    A keyword argument would override the URL's own value, as libpq merges them: ours is
+    only the default for a URL that says nothing.
+    """
+    try:
+        value = psycopg.conninfo.conninfo_to_dict(url).get("connect_timeout")
+    except psycopg.Error:
+        value = None  # a malformed URL fails when connecting, with its own message
+    value = value if value is not None else os.environ.get("PGCONNECT_TIMEOUT")
+    try:
+        return int(str(value)) if value is not None else default
+    except ValueError:
+        return default
 
 
 def connect(url: str, **kwargs: Any) -> psycopg.Connection[tuple[Any, ...]]:

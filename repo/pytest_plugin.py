@@ -128,12 +128,14 @@ async def _aconn(repo_db_url: str) -> AsyncIterator[psycopg.AsyncConnection[tupl
         yield conn
 
 
+def _no_asyncio() -> None:
+    pytest.fail("the repo_aconn fixture needs pytest-asyncio: pip install pytest-asyncio")
+
+
+repo_aconn: Any
 try:  # an async fixture needs pytest-asyncio's decorator in its "strict" mode
     import pytest_asyncio
 except ImportError:  # pragma: no cover - exercised only without pytest-asyncio
-    @pytest.fixture
-    def repo_aconn() -> None:
-        """Needs pytest-asyncio."""
-        pytest.fail("the repo_aconn fixture needs pytest-asyncio: pip install pytest-asyncio")
+    repo_aconn = pytest.fixture(_no_asyncio, name="repo_aconn")
 else:
     repo_aconn = pytest_asyncio.fixture(_aconn, name="repo_aconn")

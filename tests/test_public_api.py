@@ -16,11 +16,10 @@ import repo.database
 PUBLIC = [
     "Asset", "AssetRepo", "AsyncAssetRepo", "AsyncDatabase", "AsyncLogRepo", "AsyncRepos",
     "AsyncScriptRepo", "AsyncSessionRepo", "AsyncUserRepo", "CheckViolation", "ConfigError",
-    "ConnectionLost",
-    "DataError", "Database", "ForeignKeyViolation", "IntegrityError", "InvalidArgument",
-    "JsonValue", "Log", "LogRepo", "NotFound", "NotNullViolation", "RepoError", "Repos",
-    "Script", "ScriptRepo", "ServerError", "Session", "SessionRepo", "StatementTimeout",
-    "TooManyRows", "UniqueViolation", "User", "UserRepo",
+    "ConnectionLost", "DataError", "Database", "ForeignKeyViolation", "IntegrityError",
+    "InvalidArgument", "JsonValue", "Log", "LogRepo", "NotFound", "NotNullViolation",
+    "PoolExhausted", "RepoError", "Repos", "Script", "ScriptRepo", "ServerError", "Session",
+    "SessionRepo", "StatementTimeout", "TooManyRows", "UniqueViolation", "User", "UserRepo",
 ]
 
 

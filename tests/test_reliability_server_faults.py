@@ -8,6 +8,7 @@ an `EmbeddedServer` of its own; the other tests run on the shared server.
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from collections import Counter
@@ -18,7 +19,8 @@ import pytest
 from helpers.reliability import ROOT, own_server_dir, wait_for
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from repo.errors import ConnectionLost, StatementTimeout
+from repo.config import load_settings
+from repo.errors import ConnectionLost, PoolExhausted, ServerError, StatementTimeout
 from repo.generated import AsyncDatabase, AsyncRepos, Database, Repos
 from repo.migrate import Migrator, connect, resolve
 from repo.server import EmbeddedServer, create_database, find_binaries
@@ -173,7 +175,9 @@ async def test_restart_under_an_async_pool_fails_in_flight_calls_then_recovers(
         tasks = [asyncio.create_task(w.run()) for w in workers]
         await until(lambda: sum(len(w.ok) for w in workers) > 200, 30)
         before = {w.number: len(w.ok) for w in workers}
-        await asyncio.to_thread(server.restart)
+        # Restarted from this thread: the postmaster's parent-death signal (PR_SET_PDEATHSIG)
+        # belongs to the thread that started it, and a to_thread worker exits later.
+        server.restart()
         restarted = time.monotonic()
         await until(lambda: all(len(w.ok) > before[w.number] + 10 for w in workers), 60)
         recovered = time.monotonic() - restarted
@@ -182,6 +186,94 @@ async def test_restart_under_an_async_pool_fails_in_flight_calls_then_recovers(
         await asyncio.gather(*tasks)
         stats = db.pool.get_stats()
     _check_restart(url, "restart-async", workers, recovered, stats)
+
+
+# -- a restart while the pool is idle: no call that had not started fails ----------------------
+
+def _calls_after_restart(server: EmbeddedServer, db: Database, uri: str) -> tuple[int, int]:
+    """Warm every pooled connection, restart the server, then make 8 calls: (ok, lost)."""
+    db.pool.wait()
+    with db.pool.connection(), db.pool.connection(), db.pool.connection():
+        pass
+    server.restart()
+    ok = lost = 0
+    for i in range(8):
+        try:
+            db.repos.logs.append(script_uri=uri, message=str(i))
+            ok += 1
+        except ConnectionLost:
+            lost += 1
+    return ok, lost
+
+
+@pytest.mark.slow
+def test_a_restart_fails_no_call_that_started_after_it(
+        own_server: tuple[EmbeddedServer, str]) -> None:
+    server, url = own_server
+    # Without a check the pool hands out the dead idle connections: the scenario is real.
+    with Database(url, min_size=4, max_size=4, check=None) as db:
+        assert _calls_after_restart(server, db, "idle-unchecked")[1] >= 1
+    # Database's default check replaces them before they are handed out.
+    with Database(url, min_size=4, max_size=4) as db:
+        assert _calls_after_restart(server, db, "idle-checked") == (8, 0)
+
+
+@pytest.mark.slow
+async def test_a_restart_fails_no_async_call_that_started_after_it(
+        own_server: tuple[EmbeddedServer, str]) -> None:
+    server, url = own_server
+    async with AsyncDatabase(url, min_size=4, max_size=4) as db:
+        await db.pool.wait()
+        server.restart()  # from this thread (see the test above)
+        lost = 0
+        for i in range(8):
+            try:
+                await db.repos.logs.append(script_uri="idle-async", message=str(i))
+            except ConnectionLost:
+                lost += 1
+    assert lost == 0
+
+
+# -- pool exhaustion and connect_timeout ------------------------------------------------------
+
+def test_an_exhausted_pool_is_a_typed_error_with_the_wait(db_url: str) -> None:
+    with Database(db_url, min_size=1, max_size=1, timeout=0.3) as db:
+        with db.transaction() as tx:  # holds the only connection
+            tx.logs.append(script_uri="s", message="held")
+            with pytest.raises(PoolExhausted) as caught:
+                db.repos.logs.append(script_uri="s", message="waits")
+            with pytest.raises(PoolExhausted, match="Database.transaction"), \
+                    db.transaction():
+                pass
+        assert caught.value.wait == 0.3 and caught.value.max_size == 1
+        assert "logs/append: no pooled connection became free within 0.3s" in str(caught.value)
+        db.repos.logs.append(script_uri="s", message="after")  # released: works again
+    assert _log_count(db_url) == 2
+
+
+async def test_an_exhausted_async_pool_is_a_typed_error_with_the_wait(db_url: str) -> None:
+    async with AsyncDatabase(db_url, min_size=1, max_size=1, timeout=0.3) as db:
+        async with db.transaction():
+            with pytest.raises(PoolExhausted) as caught:
+                await db.repos.logs.append(script_uri="s", message="waits")
+    assert caught.value.wait == 0.3
+
+
+def test_the_urls_connect_timeout_is_honoured() -> None:
+    # A listener that never answers: libpq waits for connect_timeout, then gives up.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        url = f"postgresql://u@127.0.0.1:{port}/d?connect_timeout=2"
+        assert Database(url, settings=load_settings(ROOT, env={})).connect_timeout == 2
+        started = time.monotonic()
+        with pytest.raises(ServerError, match="connect_timeout=2s"):
+            Database(url, settings=load_settings(ROOT, env={})).open()
+        waited = time.monotonic() - started
+    assert waited < 4.5  # the URL's 2 s, not our default of 5 s
+    assert Database(url.replace("?connect_timeout=2", ""),
+                    settings=load_settings(ROOT, env={})).connect_timeout == 5
 
 
 # -- statement timeout and lost connection, sync and async -----------------------------------

@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import AsyncConnection, AsyncRawCursor
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from ..errors import PoolExhausted
 from ._query import TRANSLATED, CopyIn, Query, translate
 
 R = TypeVar("R")
@@ -56,7 +57,7 @@ class AsyncRepo:
             async with self._pool.connection() as conn:
                 return await _execute(conn, q, params, fetch)
         except TRANSLATED as exc:
-            error = _at_pool(exc, q.name, conn)
+            error = _at_pool(exc, q.name, conn, self._pool)
             if error is exc:
                 raise
             raise error from exc
@@ -95,7 +96,7 @@ class AsyncRepo:
             async with self._pool.connection() as conn:
                 return await _copy(conn, spec, rows)
         except TRANSLATED as exc:
-            error = _at_pool(exc, spec.name, conn)
+            error = _at_pool(exc, spec.name, conn, self._pool)
             if error is exc:
                 raise
             raise error from exc
@@ -129,13 +130,18 @@ async def _copy(conn: AsyncConnection[Any], spec: CopyIn, rows: Iterable[Sequenc
     return count
 
 
-def _at_pool(exc: psycopg.Error, name: str, conn: AsyncConnection[Any] | None) -> Exception:
+def _at_pool(exc: psycopg.Error, name: str, conn: AsyncConnection[Any] | None,
+             pool: AsyncConnectionPool[Any]) -> Exception:
     """`translate` for a psycopg error seen around a pooled call (``exc`` when none fits).
 
-    ``conn`` is None when the pool gave no connection (``PoolTimeout``, ``PoolClosed``):
-    nothing ran, so that is not a lost connection and goes out as psycopg_pool raised it.
+    ``conn`` is None when the pool gave no connection: nothing ran, so that is not a lost
+    connection. A ``PoolTimeout`` becomes `PoolExhausted` (with the wait); anything else
+    (``PoolClosed``) goes out as psycopg_pool raised it.
     """
-    return exc if conn is None else translate(exc, name, conn.broken)
+    if conn is None:
+        return PoolExhausted(name, pool.timeout, pool.max_size) if isinstance(
+            exc, PoolTimeout) else exc
+    return translate(exc, name, conn.broken)
 
 
 async def _fetchone(cur: AsyncRawCursor[R]) -> R | None:

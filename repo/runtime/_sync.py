@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import Connection, RawCursor
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from ..errors import PoolExhausted
 from ._query import TRANSLATED, CopyIn, Query, translate
 
 R = TypeVar("R")
@@ -55,7 +56,7 @@ class Repo:
             with self._pool.connection() as conn:
                 return _execute(conn, q, params, fetch)
         except TRANSLATED as exc:
-            error = _at_pool(exc, q.name, conn)
+            error = _at_pool(exc, q.name, conn, self._pool)
             if error is exc:
                 raise
             raise error from exc
@@ -94,7 +95,7 @@ class Repo:
             with self._pool.connection() as conn:
                 return _copy(conn, spec, rows)
         except TRANSLATED as exc:
-            error = _at_pool(exc, spec.name, conn)
+            error = _at_pool(exc, spec.name, conn, self._pool)
             if error is exc:
                 raise
             raise error from exc
@@ -128,13 +129,18 @@ def _copy(conn: Connection[Any], spec: CopyIn, rows: Iterable[Sequence[object]])
     return count
 
 
-def _at_pool(exc: psycopg.Error, name: str, conn: Connection[Any] | None) -> Exception:
+def _at_pool(exc: psycopg.Error, name: str, conn: Connection[Any] | None,
+             pool: ConnectionPool[Any]) -> Exception:
     """`translate` for a psycopg error seen around a pooled call (``exc`` when none fits).
 
-    ``conn`` is None when the pool gave no connection (``PoolTimeout``, ``PoolClosed``):
-    nothing ran, so that is not a lost connection and goes out as psycopg_pool raised it.
+    ``conn`` is None when the pool gave no connection: nothing ran, so that is not a lost
+    connection. A ``PoolTimeout`` becomes `PoolExhausted` (with the wait); anything else
+    (``PoolClosed``) goes out as psycopg_pool raised it.
     """
-    return exc if conn is None else translate(exc, name, conn.broken)
+    if conn is None:
+        return PoolExhausted(name, pool.timeout, pool.max_size) if isinstance(
+            exc, PoolTimeout) else exc
+    return translate(exc, name, conn.broken)
 
 
 def _fetchone(cur: RawCursor[R]) -> R | None:
