@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 import psycopg
 import pytest
 
-from repo.database import Database
-from repo.generated import Repos
+from repo.generated import Database, Repos
 
 USER = "session-user"
 SESSIONS = 150
