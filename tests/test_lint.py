@@ -185,3 +185,30 @@ def test_several_statements_with_concurrently_get_a_note_for_sqlx_cli(tmp_path: 
     [f] = report.findings
     assert (f.code, f.severity, f.line) == ("L005", Severity.NOTE, 3)
     assert "sqlx-cli sends the file as one query string" in f.message
+
+
+def test_drop_column_users_star_insert_target_alias_and_not_other_tables(tmp_path: Path) -> None:
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "1_a.sql").write_text(
+        "CREATE TABLE a (id int PRIMARY KEY, x int, y int);\n"
+        "CREATE TABLE b (id int PRIMARY KEY, x int);\n")
+    (tmp_path / "migrations" / "2_b.sql").write_text(
+        "SET lock_timeout = '1s';\nALTER TABLE a DROP COLUMN x;\n")
+    queries = {
+        "star": "SELECT * FROM a",
+        "insert": "INSERT INTO a (id, x) VALUES (:id, :x)",
+        "alias": "SELECT t.id FROM a AS t\nWHERE t.x = 1",
+        "unqualified": "SELECT id FROM a WHERE x > 0",
+        "count_star": "SELECT count(*) FROM a",
+        "other_table": "SELECT x FROM b",
+        "other_column": "SELECT y FROM a",
+        "cte_shadow": "WITH a AS (SELECT 1 AS x) SELECT x FROM a",
+    }
+    for name, text in queries.items():
+        folder = tmp_path / "queries" / "q"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.sql").write_text(text + "\n")
+    [f] = [f for f in _lint(tmp_path).findings if f.code == "L012"]
+    assert sorted(str(q) for q in f.queries) == [
+        "queries/q/alias.sql:2:9", "queries/q/insert.sql:1:20", "queries/q/star.sql:1:15",
+        "queries/q/unqualified.sql:1:24"]
