@@ -154,3 +154,21 @@ def test_pytest_plugin_in_another_project(tmp_path: Path, pg_url: str) -> None:
                           "--repo-test-dsn", pg_url, "-W", "error"], cwd=project,
                          capture_output=True, text=True, timeout=120, check=False, env=env)
     assert run.returncode == 0 and "3 passed" in run.stdout, run.stdout + run.stderr
+
+
+def test_the_example_projects_generated_code_is_current() -> None:
+    # examples/blog is built by .ci/run; a codegen change must regenerate it too:
+    # (cd examples/blog && python -m repo generate)
+    from repo.codegen import render_all
+    from repo.config import load_settings
+
+    example = ROOT / "examples" / "blog"
+    settings = load_settings(example, env={})
+    settings = settings.with_paths(
+        queries=example / settings.queries_dir, sqlx_dir=example / settings.sqlx_dir,
+        migrations=example / settings.migrations_dir, generated=example / "blog" / "db")
+    files = render_all(settings)
+    assert sorted(p.name for p in files) == [
+        "__init__.py", "_queries.py", "async_repos.py", "database.py", "models.py", "repos.py"]
+    for path, text in files.items():
+        assert path.read_text(encoding="utf-8") == text, f"{path} is stale"

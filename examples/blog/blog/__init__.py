@@ -1,0 +1,1 @@
+"""A small blog on `repo`: the generated data layer is `blog.db`."""

@@ -1,0 +1,3 @@
+-- Create an author and return it.
+-- :one
+INSERT INTO authors (name, email) VALUES (:name, :email) RETURNING *

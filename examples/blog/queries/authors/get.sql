@@ -1,0 +1,3 @@
+-- Find an author by id.
+-- :optional
+SELECT * FROM authors WHERE id = :id

@@ -1,0 +1,3 @@
+-- How many posts an author has written (drafts included).
+-- :one
+SELECT count(*) AS posts FROM posts WHERE author_id = :author_id

@@ -1,0 +1,3 @@
+-- Find a post by id.
+-- :optional
+SELECT * FROM posts WHERE id = :id
