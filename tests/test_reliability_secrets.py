@@ -325,11 +325,14 @@ def plain_role(scram_server: EmbeddedServer) -> str:
     return password
 
 
-@pytest.mark.parametrize("template", [
-    "postgresql://app2:{pw}@127.0.0.1:{port}/postgres",
-    "host=127.0.0.1 port={port} user=app2 dbname=postgres password='{pw}'",
+_ACCEPTED_URL = "postgresql://app2:{pw}@127.0.0.1:{port}/postgres"
+_ACCEPTED_KEYWORDS = "host=127.0.0.1 port={port} user=app2 dbname=postgres password='{pw}'"
+
+
+@pytest.mark.parametrize(("template", "source"), [
+    *((_ACCEPTED_URL, source) for source in FORM_SOURCES),
+    (_ACCEPTED_KEYWORDS, "flag"), (_ACCEPTED_KEYWORDS, "config"),
 ])
-@pytest.mark.parametrize("source", FORM_SOURCES)
 def test_urls_libpq_accepts_work_and_stay_hidden(template: str, source: str, plain_role: str,
                                                  scram_server: EmbeddedServer, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch,
@@ -339,7 +342,7 @@ def test_urls_libpq_accepts_work_and_stay_hidden(template: str, source: str, pla
     project = _project(tmp_path)
     monkeypatch.chdir(project)
     extra = _place_form(source, template, plain_role, scram_server.port, project, monkeypatch)
-    for command in (["migrate", "info"], ["prepare"], ["prepare", "--check"]):
+    for command in (["migrate", "info"], ["prepare"]):
         code, text = _run([*command, *extra], capsys, caplog)
         assert code == 0, text
         assert NEEDLE not in text, text

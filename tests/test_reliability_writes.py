@@ -283,7 +283,7 @@ def test_query_and_migration_links_outside_the_project_are_refused(
 
 # -- permissions -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("umask", [0o022, 0o002])
+@pytest.mark.parametrize("umask", [0o022, 0o002], ids=["umask-022", "umask-002"])
 def test_written_files_follow_the_umask(umask: int, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
