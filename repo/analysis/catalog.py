@@ -188,6 +188,12 @@ class Catalog:
             return {"Custom": {"name": pg, "kind": {"Enum": list(self.enums[pg])}}}
         if pg in pgtypes.OTHER_BUILTINS:
             return {"Custom": {"name": pg, "kind": pgtypes.OTHER_BUILTINS[pg]}}
+        table = self.tables.get(pg)
+        if table is not None and table.kind == "table" and table.exact:
+            # A table's row type (a whole-row reference `SELECT t FROM t`).
+            fields = [[c.name, self.type_info(c.type)] for c in table.columns.values()]
+            return None if any(i is None for _, i in fields) else \
+                {"Custom": {"name": pg, "kind": {"Composite": fields}}}
         if pg in self.composites:
             fields = [[n, self.type_info(t)] for n, t in self.composites[pg]]
             if any(info is None for _, info in fields):

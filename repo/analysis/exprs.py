@@ -122,7 +122,9 @@ def column(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     if name in _SYSTEM_COLUMNS:
         return Val(_SYSTEM_COLUMNS[name], False, "system column")
     whole = scope.find_rel(name)
-    if whole is not None:  # a whole-row reference: `to_jsonb(p)`
+    if whole is not None:  # a whole-row reference: `to_jsonb(p)`, `SELECT b FROM b`
+        if whole.outer is not None:
+            return Val(whole.table, True, whole.outer)
         return Val(whole.table, False, "a whole-row value is never NULL")
     if missing:
         ctx.problem(f'column "{name}" does not exist', node, certain=True)
@@ -216,6 +218,13 @@ def in_(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     return Val("bool", *strict_null(vals, "IN"))
 
 
+def row(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
+    """A row constructor ``(a, b)`` / ``ROW(a, b)``: an anonymous record, never NULL."""
+    for e in node.expressions:
+        typeof(e, scope, ctx)
+    return Val("record", False, "a row constructor is never NULL")
+
+
 def passthrough(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     """Parentheses, aliases, COLLATE: the value of the inner expression."""
     return typeof(node.this, scope, ctx, expect)
@@ -242,6 +251,6 @@ RULES: dict[type[exp.Expr], Rule] = {
     exp.Column: column, exp.Literal: literal, exp.Boolean: boolean, exp.Null: null,
     exp.Cast: cast, exp.TryCast: cast, exp.Is: is_, exp.Not: not_,
     exp.And: connective, exp.Or: connective, exp.Xor: connective,
-    exp.Neg: neg, exp.Between: between, exp.In: in_,
+    exp.Neg: neg, exp.Between: between, exp.In: in_, exp.Tuple: row,
     exp.Paren: passthrough, exp.Alias: passthrough, exp.Collate: passthrough,
 }

@@ -32,7 +32,7 @@ _RETURNS.update({
     "jsonb_insert": "jsonb", "jsonb_strip_nulls": "jsonb", "jsonb_path_query_first": "jsonb",
     "jsonb_object": "jsonb", "to_json": "json", "json_build_object": "json",
     "json_build_array": "json", "json_agg": "json", "json_object_agg": "json",
-    "row_to_json": "json", "array_to_json": "json", "jsonb_path_exists": "bool",
+    "row": "record", "row_to_json": "json", "array_to_json": "json", "jsonb_path_exists": "bool",
     "jsonb_exists": "bool", "count": "int8", "row_number": "int8", "rank": "int8",
     "dense_rank": "int8", "ntile": "int4", "percent_rank": "float8", "cume_dist": "float8",
     "bool_and": "bool", "bool_or": "bool", "every": "bool", "starts_with": "bool",
@@ -62,6 +62,7 @@ AGGREGATES = frozenset({
     "percentile_cont", "percentile_disc", "bit_and", "bit_or",
 })
 NEVER_NULL = frozenset({
+    "row",
     "count", "row_number", "rank", "dense_rank", "ntile", "percent_rank", "cume_dist",
     "now", "current_timestamp", "transaction_timestamp", "statement_timestamp",
     "clock_timestamp", "current_date", "localtimestamp", "gen_random_uuid", "random",

@@ -369,6 +369,7 @@ def _apply_alias(rel: Rel, alias: exp.Expr | None) -> Rel:
 
 def _mark_nullable(rels: list[Rel], reason: str) -> None:
     for rel in rels:
+        rel.outer = reason
         if rel.cols is not None:
             rel.cols = {n: v.with_null(True, reason) for n, v in rel.cols.items()}
 

@@ -686,3 +686,10 @@ INSERT INTO events (kind, at) VALUES ($1, COALESCE($2, timezone('utc', now()))) 
 -- @q fa_param_insert_select_item
 -- @exact
 INSERT INTO events (kind, at) SELECT $1, $2 WHERE $2 > now() - interval '1 day' RETURNING id
+-- @q fa_row_constructors
+-- @exact
+SELECT id, (name, active) AS pair, ROW(id, score) AS r, (id, name) FROM customers
+-- @q fa_whole_row_composite
+-- @exact
+-- @nullable i
+SELECT o AS ord, i FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
