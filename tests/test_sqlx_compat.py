@@ -114,11 +114,10 @@ def test_unmapped_rust_types_warn_and_use_the_described_type(project: Settings) 
     headers = [w for w in warnings if "column headers" in w]
     assert len(headers) == 1 and "Rust type `Vec<HeaderPairRecord>`" in headers[0]
     assert "get.sql" in headers[0] and "[types]" in headers[0]
-    assert any("column raw" in w and "JsonValue" in w for w in warnings)
     assert any("result column 6" in w and "column_6" in w for w in warnings)
     assert any("find.sql:2: comment '-- optional' looks like a marker" in w for w in warnings)
     assert not any("column id" in w or "column level" in w or "column power" in w
-                   for w in warnings)
+                   or "column raw" in w for w in warnings)
 
 
 def test_mapped_application_types_are_built_from_rows(
@@ -164,6 +163,16 @@ def test_types_table_lookup_forms() -> None:
     assert fields == {"a": "int", "b": "app.json.Mapping", "c": "bytes", "d": "int", "e": "str",
                       "f": "str"}
     assert len(warnings) == 1 and "Rust type `Other`" in warnings[0]
+
+
+def test_rust_library_types_take_the_described_type_silently() -> None:
+    fields, warnings = _plan(
+        [("a: i64", "Int8"), ("b: DateTime<Utc>", "Timestamptz"), ("c: Vec<String>", "TextArray"),
+         ("d: sqlx::types::Json<BTreeMap<String, String>>", "Jsonb"), ("e: Option<Uuid>", "Uuid"),
+         ("f: Vec<Record>", "TextArray")], {})
+    assert fields == {"a": "int", "b": "AwareDatetime", "c": "list[str]", "d": "JsonValue",
+                      "e": "uuid.UUID", "f": "list[str]"}
+    assert len(warnings) == 1 and "Rust type `Vec<Record>`" in warnings[0]
 
 
 def test_a_types_value_that_is_no_type_is_a_config_error(tmp_path: Path) -> None:

@@ -13,7 +13,10 @@ its query files unchanged. Codegen resolves the override in this order:
    importable type ``"module.path:Name"``, which annotates the field and is called on each
    non-NULL value read (``UserId(value)``: free for a ``NewType``, builds an enum or a class);
 3. a SQLx type name (``"id: Int8"``): that type;
-4. anything else: the described type, with a warning saying how to map it.
+4. Rust's own and its database crates' types (``i64``, ``DateTime<Utc>``, ``Vec<String>``,
+   ``Json<BTreeMap<String, String>>``): the described type, silently;
+5. anything else (an application type): the described type, with a warning saying how to
+   map it.
 
 Never an error: a Rust type name is not a mistake in a project that was written for SQLx.
 """
@@ -69,6 +72,8 @@ def override_type(rust: str, described: PyType, types: Mapping[str, str],
     sqlx = typemap.resolve(key, enum_names)
     if sqlx.warning is None:
         return sqlx, None
+    if _only_rust_library_types(key):
+        return described, None  # `i64`, `DateTime<Utc>`, `Vec<String>`: what psycopg returns
     return described, (
         f"overridden with the Rust type `{rust}`, which has no Python mapping: typed as the "
         f"described type `{described.annotation}`; to choose the type, map it in config.toml "
@@ -97,6 +102,25 @@ def python_type(value: str, described: PyType, enum_names: dict[str, str]) -> Py
             hint=f"use an importable type (\"myapp.types:Name\"), one of "
             f"{', '.join(sorted(BUILTIN_ANNOTATIONS))}, or a SQLx type name such as Int8")
     return sqlx
+
+
+# Rust's own and its common database crates' types (std, chrono, time, uuid, serde_json,
+# rust_decimal, ipnetwork, sqlx): an override naming only these asks for the type PostgreSQL
+# describes, so the described Python type is right and no warning is due.
+_RUST_LIBRARY = frozenset({
+    "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64", "bool", "char", "str",
+    "String", "Vec", "Option", "Box", "Json", "BTreeMap", "HashMap", "Value", "JsonValue",
+    "RawValue", "Uuid", "DateTime", "Utc", "Local", "FixedOffset", "NaiveDateTime", "NaiveDate",
+    "NaiveTime", "OffsetDateTime", "PrimitiveDateTime", "Date", "Time", "Duration", "Decimal",
+    "BigDecimal", "IpNetwork", "IpAddr", "IpNet", "PgInterval", "PgRange", "PgMoney",
+    "BitVec", "std", "collections", "sqlx", "types", "postgres", "chrono", "time", "uuid",
+    "serde_json", "value", "rust_decimal", "bigdecimal", "ipnetwork", "net", "bit_vec",
+})
+
+
+def _only_rust_library_types(key: str) -> bool:
+    words = re.findall(r"[A-Za-z_]\w*", key)
+    return bool(words) and all(w in _RUST_LIBRARY for w in words)
 
 
 def _squash(rust: str) -> str:
