@@ -383,3 +383,18 @@ def test_L006_rewrite_decisions_match_postgresql(url: str) -> None:
                 conn.execute("SET TimeZone = 'America/New_York'")
             checked += 1
     assert checked == len(TYPE_CHANGES)
+
+
+def test_L010_volatile_function_list_is_what_postgresql_says(url: str) -> None:
+    from repo.lint.rules import VOLATILE
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT proname, array_agg(DISTINCT provolatile::text) FROM pg_proc "
+                            "WHERE proname = ANY(%s) GROUP BY proname", [sorted(VOLATILE)])
+        found = {str(name): set(kinds) for name, kinds in rows}  # type: ignore[arg-type]
+        stable = conn.execute("SELECT provolatile::text FROM pg_proc WHERE proname = 'now'")
+        assert [r[0] for r in stable] == ["s"]  # now(): a constant default, no rewrite
+    # Extensions' functions (uuid-ossp, pgcrypto) and PostgreSQL 18's uuidv4/uuidv7 may be
+    # absent; every one that exists is volatile.
+    assert {"gen_random_uuid", "clock_timestamp", "random", "nextval"} <= found.keys()
+    assert all(kinds == {"v"} for kinds in found.values()), found

@@ -16,8 +16,9 @@ from pglast import ast
 from ..migrate.source import Kind, Migration
 from ..sqltext import line_col
 from .context import Context, Hit
+from .locks import is_lock_timeout_set
 from .model import LintFinding, LintReport, Severity
-from .rules import BAD_ALLOW, CODES, RULES, SYNTAX, is_lock_timeout_set
+from .rules import BAD_ALLOW, CODES, RULES, SYNTAX
 from .schema import AT, CT, OT, Schema, rel
 from .source import ParsedMigration, Statement, parse_migration
 from .usage import QueryIndex

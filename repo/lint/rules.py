@@ -7,79 +7,52 @@ safe twin that must stay silent (tests/test_lint.py).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pglast import ast, enums
+from pglast import ast
 
 from .context import Context, Hit, Rule
+from .locks import (
+    ACCESS_EXCLUSIVE,
+    BLOCKS,
+    SHARE,
+    SHARE_ROW_EXCLUSIVE,
+    alter_cmds,
+    blocks,
+    constraints,
+    def_offset,
+    exclusive_locks,
+)
 from .model import Severity
 from .schema import AT, CT, OT, name_of, rel, type_ref
-from .source import Statement, action_offsets, location
+from .source import Statement
 from .types import rewrites, timezone_dependent
 
-ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
-SHARE = "SHARE"
-SHARE_ROW_EXCLUSIVE = "SHARE ROW EXCLUSIVE"
-SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
-# Modes that conflict with the ROW EXCLUSIVE lock every INSERT/UPDATE/DELETE holds: waiting
-# for one of them queues every later writer (and, for ACCESS EXCLUSIVE, reader) behind it.
-EXCLUSIVE_MODES = (SHARE, SHARE_ROW_EXCLUSIVE, "EXCLUSIVE", ACCESS_EXCLUSIVE)
-_BLOCKS = {ACCESS_EXCLUSIVE: "every read and write", SHARE: "every INSERT, UPDATE and DELETE",
-           SHARE_ROW_EXCLUSIVE: "every INSERT, UPDATE and DELETE"}
 NO_TX = ("in a migration of its own whose first line is `-- no-transaction` (SQLx then runs "
          "it outside a transaction)")
 # Functions PostgreSQL marks volatile (provolatile = 'v') that are common in defaults. A
 # volatile default is evaluated per existing row, so ADD COLUMN rewrites the table.
 VOLATILE = {"gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
             "uuidv4", "uuidv7", "clock_timestamp", "timeofday", "random", "random_normal",
-            "nextval", "txid_current", "pg_current_xact_id", "gen_random_bytes", "setseed"}
+            "nextval", "gen_random_bytes", "setseed"}
 SERIALS = {"serial", "serial2", "serial4", "serial8", "smallserial", "bigserial"}
-_SET_CONFIG = re.compile(r"set_config\s*\(\s*'lock_timeout'", re.I)
-
-
-def _blocks(mode: str, table: str) -> str:
-    return f"an {mode} lock on {table}: {_BLOCKS.get(mode, 'conflicting statements')} on " \
-        f"{table} waits"
-
-
-def _alter_cmds(stmt: Statement, ctx: Context) -> Iterator[tuple[Any, int, str]]:
-    """``(cmd, offset, table)`` for each action of an ALTER TABLE on an existing table."""
-    node = stmt.node
-    if not isinstance(node, ast.AlterTableStmt) or node.objtype != OT.OBJECT_TABLE:
-        return
-    table = rel(node)
-    if not ctx.existing(table):
-        return
-    cmds = node.cmds or ()
-    offsets = action_offsets(stmt, len(cmds))
-    for cmd, offset in zip(cmds, offsets, strict=True):
-        yield cmd, offset, table
-
-
-def _constraints(col: Any) -> list[Any]:
-    return [c for c in col.constraints or () if isinstance(c, ast.Constraint)]
-
-
-def _def_offset(cmd: Any, offset: int) -> int:
-    return location(cmd.def_) or offset
 
 
 # L001 -------------------------------------------------------------------------------------
 def add_column_not_null(stmt: Statement, ctx: Context) -> Iterable[Hit]:
-    for cmd, offset, table in _alter_cmds(stmt, ctx):
+    for cmd, offset, table in alter_cmds(stmt, ctx):
         if cmd.subtype != AT.AT_AddColumn or not isinstance(cmd.def_, ast.ColumnDef):
             continue
-        kinds = {c.contype for c in _constraints(cmd.def_)}
+        kinds = {c.contype for c in constraints(cmd.def_)}
         filled = kinds & {CT.CONSTR_DEFAULT, CT.CONSTR_IDENTITY, CT.CONSTR_GENERATED} or \
             type_ref(cmd.def_.typeName).name in SERIALS
         if kinds & {CT.CONSTR_NOTNULL, CT.CONSTR_PRIMARY} and not filled:
             col = cmd.def_.colname
-            yield Hit(_def_offset(cmd, offset),
+            yield Hit(def_offset(cmd, offset),
                       f"ADD COLUMN {col} NOT NULL without a DEFAULT on existing table {table}: "
                       f"it fails at deploy as soon as {table} has a row (the row would hold "
-                      f"NULL), and holds {_blocks(ACCESS_EXCLUSIVE, table)}",
+                      f"NULL), and holds {blocks(ACCESS_EXCLUSIVE, table)}",
                       f"add {col} as a nullable column (or NOT NULL with a constant DEFAULT, "
                       "which PostgreSQL 11+ adds without a rewrite), backfill it in batches, "
                       f"then ADD CONSTRAINT ... CHECK ({col} IS NOT NULL) NOT VALID, VALIDATE "
@@ -88,7 +61,7 @@ def add_column_not_null(stmt: Statement, ctx: Context) -> Iterable[Hit]:
 
 # L002 -------------------------------------------------------------------------------------
 def set_not_null(stmt: Statement, ctx: Context) -> Iterable[Hit]:
-    for cmd, offset, table in _alter_cmds(stmt, ctx):
+    for cmd, offset, table in alter_cmds(stmt, ctx):
         if cmd.subtype != AT.AT_SetNotNull:
             continue
         col = cmd.name
@@ -97,7 +70,7 @@ def set_not_null(stmt: Statement, ctx: Context) -> Iterable[Hit]:
         cons = f"{table}_{col}_not_null"
         yield Hit(offset,
                   f"ALTER COLUMN {col} SET NOT NULL on existing table {table} scans every row "
-                  f"while it holds {_blocks(ACCESS_EXCLUSIVE, table)} for the whole scan",
+                  f"while it holds {blocks(ACCESS_EXCLUSIVE, table)} for the whole scan",
                   f"migration 1: ALTER TABLE {table} ADD CONSTRAINT {cons} CHECK ({col} IS NOT "
                   f"NULL) NOT VALID; migration 2: ALTER TABLE {table} VALIDATE CONSTRAINT "
                   f"{cons} (reads and writes continue), then ALTER TABLE {table} ALTER COLUMN "
@@ -114,7 +87,7 @@ def create_index(stmt: Statement, ctx: Context) -> Iterable[Hit]:
         name = node.idxname or "the index"
         yield Hit(stmt.start,
                   f"CREATE INDEX {name} on existing table {table} without CONCURRENTLY holds "
-                  f"{_blocks(SHARE, table)} until the whole index is built (a full scan and "
+                  f"{blocks(SHARE, table)} until the whole index is built (a full scan and "
                   "sort)",
                   f"CREATE {'UNIQUE ' if node.unique else ''}INDEX CONCURRENTLY {name} ON "
                   f"{table} ... {NO_TX}; if it fails, DROP INDEX CONCURRENTLY the invalid index "
@@ -135,7 +108,7 @@ def drop_index(stmt: Statement, ctx: Context) -> Iterable[Hit]:
         where = table or "its table"
         yield Hit(stmt.start,
                   f"DROP INDEX {name} without CONCURRENTLY holds "
-                  f"{_blocks(ACCESS_EXCLUSIVE, where)}, and it first queues behind every "
+                  f"{blocks(ACCESS_EXCLUSIVE, where)}, and it first queues behind every "
                   f"running query on {where}",
                   f"DROP INDEX CONCURRENTLY {name} {NO_TX}")
 
@@ -172,7 +145,7 @@ def concurrently_in_transaction(stmt: Statement, ctx: Context) -> Iterable[Hit]:
 
 # L006 -------------------------------------------------------------------------------------
 def alter_type(stmt: Statement, ctx: Context) -> Iterable[Hit]:
-    for cmd, offset, table in _alter_cmds(stmt, ctx):
+    for cmd, offset, table in alter_cmds(stmt, ctx):
         if cmd.subtype != AT.AT_AlterColumnType or not isinstance(cmd.def_, ast.ColumnDef):
             continue
         col, new = cmd.name, type_ref(cmd.def_.typeName)
@@ -183,11 +156,11 @@ def alter_type(stmt: Statement, ctx: Context) -> Iterable[Hit]:
         if _using_changes(cmd.def_.raw_default, col):
             yield Hit(offset, f"ALTER COLUMN {col} TYPE {new} USING ... rewrites every row of "
                       f"{table} and rebuilds its indexes while it holds "
-                      f"{_blocks(ACCESS_EXCLUSIVE, table)} for the whole rewrite", fix)
+                      f"{blocks(ACCESS_EXCLUSIVE, table)} for the whole rewrite", fix)
         elif old is None:
             yield Hit(offset, f"ALTER COLUMN {col} TYPE {new} on existing table {table}: the "
                       "column's current type is not known from the migrations, so it may "
-                      f"rewrite every row while it holds {_blocks(ACCESS_EXCLUSIVE, table)}",
+                      f"rewrite every row while it holds {blocks(ACCESS_EXCLUSIVE, table)}",
                       fix, severity=Severity.WARNING)
         elif timezone_dependent(old, new):
             yield Hit(offset, f"ALTER COLUMN {col} TYPE {new} (was {old}) rewrites every row "
@@ -198,7 +171,7 @@ def alter_type(stmt: Statement, ctx: Context) -> Iterable[Hit]:
         elif rewrites(old, new):
             yield Hit(offset, f"ALTER COLUMN {col} TYPE {new} (was {old}) rewrites every row "
                       f"of {table} and rebuilds its indexes while it holds "
-                      f"{_blocks(ACCESS_EXCLUSIVE, table)} for the whole rewrite", fix)
+                      f"{blocks(ACCESS_EXCLUSIVE, table)} for the whole rewrite", fix)
 
 
 def _using_changes(expr: Any, col: str) -> bool:
@@ -211,13 +184,13 @@ def _using_changes(expr: Any, col: str) -> bool:
 
 
 # L007 / L008 ------------------------------------------------------------------------------
-def _added_constraints(stmt: Statement, ctx: Context, kind: Any) -> Iterator[tuple[Any, int,
+def _addedconstraints(stmt: Statement, ctx: Context, kind: Any) -> Iterator[tuple[Any, int,
                                                                                    str]]:
-    for cmd, offset, table in _alter_cmds(stmt, ctx):
+    for cmd, offset, table in alter_cmds(stmt, ctx):
         cons = cmd.def_
         if cmd.subtype == AT.AT_AddConstraint and isinstance(cons, ast.Constraint) \
                 and cons.contype == kind:
-            yield cons, _def_offset(cmd, offset), table
+            yield cons, def_offset(cmd, offset), table
 
 
 def _validated_here(stmt: Statement, ctx: Context, kind: str) -> Iterator[Hit]:
@@ -225,19 +198,19 @@ def _validated_here(stmt: Statement, ctx: Context, kind: str) -> Iterator[Hit]:
     still held during the validating scan, so NOT VALID gained nothing."""
     if not ctx.in_transaction:
         return
-    for cmd, offset, table in _alter_cmds(stmt, ctx):
+    for cmd, offset, table in alter_cmds(stmt, ctx):
         if cmd.subtype == AT.AT_ValidateConstraint \
                 and ctx.not_valid_here.get((table, cmd.name)) == kind:
             mode = SHARE_ROW_EXCLUSIVE if kind == "FOREIGN KEY" else ACCESS_EXCLUSIVE
             yield Hit(offset, f"VALIDATE CONSTRAINT {cmd.name} in the same transaction that "
                       f"added it NOT VALID: the {mode} lock of the ADD is held until COMMIT, "
-                      f"so {_BLOCKS[mode]} on {table} waits for the whole validating scan",
+                      f"so {BLOCKS[mode]} on {table} waits for the whole validating scan",
                       f"move ALTER TABLE {table} VALIDATE CONSTRAINT {cmd.name} to a later "
                       "migration")
 
 
 def foreign_key(stmt: Statement, ctx: Context) -> Iterable[Hit]:
-    for cons, offset, table in _added_constraints(stmt, ctx, CT.CONSTR_FOREIGN):
+    for cons, offset, table in _addedconstraints(stmt, ctx, CT.CONSTR_FOREIGN):
         if cons.skip_validation:
             continue
         ref = cons.pktable.relname if cons.pktable is not None else "the referenced table"
@@ -253,13 +226,13 @@ def foreign_key(stmt: Statement, ctx: Context) -> Iterable[Hit]:
 
 
 def check_constraint(stmt: Statement, ctx: Context) -> Iterable[Hit]:
-    for cons, offset, table in _added_constraints(stmt, ctx, CT.CONSTR_CHECK):
+    for cons, offset, table in _addedconstraints(stmt, ctx, CT.CONSTR_CHECK):
         if cons.skip_validation:
             continue
         name = cons.conname or "the check"
         yield Hit(offset,
                   f"ADD CONSTRAINT {name} CHECK on existing table {table} checks every row "
-                  f"while it holds {_blocks(ACCESS_EXCLUSIVE, table)} for the whole scan",
+                  f"while it holds {blocks(ACCESS_EXCLUSIVE, table)} for the whole scan",
                   f"ADD CONSTRAINT {name} CHECK (...) NOT VALID (a brief lock; new rows are "
                   f"checked), then ALTER TABLE {table} VALIDATE CONSTRAINT {name} in a later "
                   "migration (SHARE UPDATE EXCLUSIVE: reads and writes continue)")
@@ -269,14 +242,14 @@ def check_constraint(stmt: Statement, ctx: Context) -> Iterable[Hit]:
 # L009 -------------------------------------------------------------------------------------
 def unique_without_index(stmt: Statement, ctx: Context) -> Iterable[Hit]:
     for kind, word in ((CT.CONSTR_UNIQUE, "UNIQUE"), (CT.CONSTR_PRIMARY, "PRIMARY KEY")):
-        for cons, offset, table in _added_constraints(stmt, ctx, kind):
+        for cons, offset, table in _addedconstraints(stmt, ctx, kind):
             if cons.indexname:
                 continue
             name = cons.conname or f"{table}_key"
             cols = ", ".join(str(k.sval) for k in cons.keys or () if isinstance(k, ast.String))
             yield Hit(offset,
                       f"ADD CONSTRAINT {name} {word} on existing table {table} builds its "
-                      f"unique index while it holds {_blocks(ACCESS_EXCLUSIVE, table)} for "
+                      f"unique index while it holds {blocks(ACCESS_EXCLUSIVE, table)} for "
                       "the whole build",
                       f"CREATE UNIQUE INDEX CONCURRENTLY {name}_idx ON {table} ({cols}) "
                       f"{NO_TX}, then ALTER TABLE {table} ADD CONSTRAINT {name} {word} USING "
@@ -285,16 +258,16 @@ def unique_without_index(stmt: Statement, ctx: Context) -> Iterable[Hit]:
 
 # L010 -------------------------------------------------------------------------------------
 def volatile_default(stmt: Statement, ctx: Context) -> Iterable[Hit]:
-    for cmd, offset, table in _alter_cmds(stmt, ctx):
+    for cmd, offset, table in alter_cmds(stmt, ctx):
         if cmd.subtype != AT.AT_AddColumn or not isinstance(cmd.def_, ast.ColumnDef):
             continue
         why = _per_row_value(cmd.def_)
         if why:
             col = cmd.def_.colname
-            yield Hit(_def_offset(cmd, offset),
+            yield Hit(def_offset(cmd, offset),
                       f"ADD COLUMN {col} with {why} on existing table {table} computes a value "
                       f"per existing row, so it rewrites {table} while it holds "
-                      f"{_blocks(ACCESS_EXCLUSIVE, table)} for the whole rewrite (only a "
+                      f"{blocks(ACCESS_EXCLUSIVE, table)} for the whole rewrite (only a "
                       "constant default is stored without a rewrite)",
                       f"add {col} without a default (or with a constant one), then ALTER "
                       f"COLUMN {col} SET DEFAULT ... (new rows only, no rewrite) and backfill "
@@ -304,7 +277,7 @@ def volatile_default(stmt: Statement, ctx: Context) -> Iterable[Hit]:
 def _per_row_value(col: Any) -> str | None:
     if type_ref(col.typeName).name in SERIALS:
         return f"type {type_ref(col.typeName).name} (a nextval() default)"
-    for c in _constraints(col):
+    for c in constraints(col):
         if c.contype == CT.CONSTR_IDENTITY:
             return "GENERATED ... AS IDENTITY"
         if c.contype == CT.CONSTR_GENERATED and c.generated_kind != "v":
@@ -385,7 +358,7 @@ def drop(stmt: Statement, ctx: Context) -> Iterable[Hit]:
                                 _users(ctx, table),
                                 f"deploy code that no longer uses {table} first, then drop it "
                                 "in a later migration")
-    for cmd, offset, table in _alter_cmds(stmt, ctx):
+    for cmd, offset, table in alter_cmds(stmt, ctx):
         if cmd.subtype == AT.AT_DropColumn:
             yield _breaking(stmt, ctx, offset, f"DROP COLUMN {table}.{cmd.name}",
                             _users(ctx, table, cmd.name),
@@ -394,53 +367,6 @@ def drop(stmt: Statement, ctx: Context) -> Iterable[Hit]:
 
 
 # L013 -------------------------------------------------------------------------------------
-_SHARE_UPDATE_CMDS = {AT.AT_ValidateConstraint, AT.AT_SetStatistics, AT.AT_ClusterOn,
-                      AT.AT_SetRelOptions, AT.AT_ResetRelOptions, AT.AT_AttachPartition}
-
-
-def exclusive_locks(stmt: Statement, ctx: Context) -> list[tuple[str, str]]:
-    """``(table, mode)`` for each lock conflicting with writers that ``stmt`` takes on an
-    existing table (PostgreSQL docs, "Table-Level Locks")."""
-    node = stmt.node
-    if isinstance(node, ast.AlterTableStmt):
-        modes = []
-        for cmd, _offset, table in _alter_cmds(stmt, ctx):
-            if cmd.subtype in _SHARE_UPDATE_CMDS:
-                continue
-            fk = isinstance(cmd.def_, ast.Constraint) and cmd.def_.contype == CT.CONSTR_FOREIGN
-            modes.append((table, SHARE_ROW_EXCLUSIVE if fk else ACCESS_EXCLUSIVE))
-        strongest = [m for m in modes if m[1] == ACCESS_EXCLUSIVE] or modes
-        return strongest[:1]
-    if isinstance(node, ast.IndexStmt) and not node.concurrent \
-            and ctx.existing(rel(node)):
-        return [(rel(node), SHARE)]
-    if isinstance(node, ast.RenameStmt) and node.relation is not None \
-            and node.renameType in (OT.OBJECT_TABLE, OT.OBJECT_COLUMN) \
-            and ctx.existing(rel(node)):
-        return [(rel(node), ACCESS_EXCLUSIVE)]
-    if isinstance(node, ast.DropStmt) and not node.concurrent:
-        return _drop_locks(node, ctx)
-    if isinstance(node, ast.CreateTrigStmt) and ctx.existing(rel(node)):
-        return [(rel(node), SHARE_ROW_EXCLUSIVE)]
-    if isinstance(node, ast.TruncateStmt):
-        return [(str(r.relname), ACCESS_EXCLUSIVE) for r in node.relations or ()
-                if ctx.existing(str(r.relname))]
-    return []
-
-
-def _drop_locks(node: Any, ctx: Context) -> list[tuple[str, str]]:
-    out = []
-    for obj in node.objects or ():
-        name = name_of(obj) if isinstance(obj, tuple) else ""
-        if node.removeType == OT.OBJECT_TABLE and ctx.existing(name):
-            out.append((name, ACCESS_EXCLUSIVE))
-        elif node.removeType == OT.OBJECT_INDEX and name not in ctx.new_indexes:
-            table = ctx.schema().indexes.get(name)
-            if table is None or ctx.existing(table):
-                out.append((table or f"the table of {name}", ACCESS_EXCLUSIVE))
-    return out
-
-
 def lock_timeout(stmt: Statement, ctx: Context) -> Iterable[Hit]:
     if ctx.lock_timeout or ctx.lock_reported:
         return
@@ -451,24 +377,10 @@ def lock_timeout(stmt: Statement, ctx: Context) -> Iterable[Hit]:
         yield Hit(stmt.start,
                   f"this migration takes an {mode} lock on existing table {table} with no "
                   f"lock_timeout: if a long query or transaction holds {table}, the migration "
-                  f"waits in the lock queue and {_BLOCKS[mode]} on {table} waits behind it, "
+                  f"waits in the lock queue and {BLOCKS[mode]} on {table} waits behind it, "
                   "for as long as that query runs",
                   "start the migration with SET lock_timeout = '5s'; (scoped to this "
                   "migration's transaction with SET LOCAL) and retry the deploy on timeout")
-
-
-def is_lock_timeout_set(stmt: Statement) -> bool | None:
-    """True/False when ``stmt`` sets lock_timeout (to a limit / to 0), None otherwise."""
-    node = stmt.node
-    if isinstance(node, ast.VariableSetStmt) and node.name == "lock_timeout":
-        if node.kind != enums.VariableSetKind.VAR_SET_VALUE:
-            return False
-        values = [getattr(getattr(a, "val", None), "ival", None) for a in node.args or ()]
-        svalues = [getattr(getattr(a, "val", None), "sval", None) for a in node.args or ()]
-        return not (values == [0] or svalues == ["0"])
-    if isinstance(node, ast.SelectStmt) and _SET_CONFIG.search(stmt.text):
-        return True
-    return None
 
 
 RULES: tuple[Rule, ...] = (
