@@ -35,6 +35,15 @@ database_type = "postgresql"
 # set it to false in production and run `python -m repo migrate run` at deploy time).
 auto_migrate = false
 
+# How the application's pools connect: "auto" (detect a transaction-pooling PgBouncer and
+# then turn server-side prepared statements off), false (direct), true (PgBouncer in
+# transaction mode), "prepared" (PgBouncer >= 1.21 with max_prepared_statements > 0).
+pgbouncer = "auto"
+
+# The server's own address for `migrate`, `prepare` and auto_migrate when database_url goes
+# through a pooler (they need a session of their own); DIRECT_DATABASE_URL overrides it.
+# direct_url = "${{DIRECT_DATABASE_URL}}"
+
 [paths]
 # SQLx-style migrations: <version>_<description>.sql, or .up.sql + .down.sql pairs.
 migrations = "migrations"
@@ -54,6 +63,15 @@ generated = "{DEFAULT_GENERATED}"
 # extensions = "extensions.py"
 # Its import name; by default the path with dots, without .py.
 # extensions_module = "extensions"
+# Query and migration files that are symlinks to outside this folder are refused unless
+# this is true (or REPO_ALLOW_OUTSIDE_LINKS=1).
+allow_outside_links = false
+
+[types]
+# Rust type names used in SQLx column overrides (`AS "id: UserId"`) -> Python types: a SQLx
+# type name, a built-in annotation (int, str, uuid.UUID, ...) or "module:Name" (called on
+# each value read). Only needed for projects coming from SQLx.
+# UserId = "int"
 
 [lint]
 # `python -m repo lint` (and `verify`) check only migrations with a version greater than this

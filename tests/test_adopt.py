@@ -77,8 +77,9 @@ def test_init_then_prepare_gives_an_importable_package(
     assert (project / ".gitignore").read_text(encoding="utf-8").splitlines()[::2] == [
         ".venv/", ".pgdata/"]
     config = (project / "config.toml").read_text(encoding="utf-8")
-    for key in ("database_type", "database_url", "auto_migrate", "migrations", "queries",
-                "sqlx", "generated", "generated_package", "extensions", "extensions_module"):
+    for key in ("database_type", "database_url", "auto_migrate", "pgbouncer", "direct_url",
+                "migrations", "queries", "sqlx", "generated", "generated_package", "extensions",
+                "extensions_module", "allow_outside_links", "since"):
         assert f"\n{key} = " in config or f"\n# {key} = " in config, key
     assert main(["init", str(project)]) == 1  # never overwrites a project
     assert "already exists" in capsys.readouterr().err
