@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import AsyncConnection, AsyncRawCursor
+from psycopg import AsyncConnection, AsyncCursor, AsyncRawCursor
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from ..errors import PoolExhausted
@@ -105,14 +105,41 @@ class AsyncRepo:
 async def _execute(conn: AsyncConnection[Any], q: Query[R], params: list[object],
                    fetch: Callable[[AsyncRawCursor[R]], Awaitable[T]]) -> T:
     try:
-        cur = AsyncRawCursor(conn, row_factory=q.row_factory)
-        await cur.execute(q.sql, params, prepare=True, binary=q.binary)
+        factory = conn.cursor_factory
+        if factory is AsyncCursor:
+            cur = AsyncRawCursor(conn, row_factory=q.row_factory)
+            await cur.execute(q.sql, params, prepare=True, binary=q.binary)
+        else:
+            cur = _raw_cursor(factory)(conn, row_factory=q.row_factory)
+            await cur.execute(q.named_sql, params, prepare=True, binary=q.binary)
         return await fetch(cur)
     except TRANSLATED as exc:
         error = translate(exc, q.name, conn.broken)
         if error is exc:
             raise
         raise error from exc
+
+
+_RAW_CURSORS: dict[type[Any], type[AsyncRawCursor[Any]]] = {}
+
+
+def _raw_cursor(factory: type[Any]) -> type[AsyncRawCursor[Any]]:
+    """The connection's own cursor class (e.g. OpenTelemetry's traced one) with ``$n`` binding.
+
+    An instrumentation such as ``opentelemetry-instrumentation-psycopg`` sets the
+    connection's ``cursor_factory`` to a subclass that wraps ``execute``; the generated SQL
+    needs a raw cursor (``$1`` placeholders), so the two are combined, once per factory.
+    """
+    cls = _RAW_CURSORS.get(factory)
+    if cls is None:
+        if issubclass(factory, AsyncRawCursor):
+            cls = factory
+        elif getattr(factory, "_query_cls", None) is AsyncCursor._query_cls:
+            cls = type(f"Raw{factory.__name__}", (factory, AsyncRawCursor), {"__slots__": ()})
+        else:  # a client-binding cursor (ClientCursor) cannot send ``$n`` with parameters
+            cls = AsyncRawCursor
+        _RAW_CURSORS[factory] = cls
+    return cls
 
 
 async def _copy(conn: AsyncConnection[Any], spec: CopyIn, rows: Iterable[Sequence[object]]) -> int:

@@ -62,13 +62,14 @@ class Query(Generic[R]):
             column's type reads the same in binary (`repo.codegen.typemap.BINARY_SAFE`).
     """
 
-    __slots__ = ("name", "sql", "params", "row_factory", "binary", "_binders")
+    __slots__ = ("name", "sql", "named_sql", "params", "row_factory", "binary", "_binders")
 
     def __init__(self, name: str, sql: str, params: Sequence[Param] = (),
                  row: RowMaker[R] | None = None, *, binary: bool = False) -> None:
         self.name = name
         self.binary = binary
         self.sql = sql.encode("utf-8")
+        self.named_sql = self.sql + query_comment(name)
         self.params = tuple(params)
         maker: RowMaker[Any] = tuple if row is None else row
         # psycopg calls the factory once per execute; the maker is built once, here.
@@ -104,6 +105,21 @@ class Query(Generic[R]):
         """The error for a ``:one`` query that returned ``count`` (> 1) rows."""
         return TooManyRows(self.name, count,
                            {p.name: a for p, a in zip(self.params, args, strict=False)})
+
+
+def query_comment(name: str) -> bytes:
+    """A sqlcommenter-style comment naming the query file, appended to the SQL sent.
+
+    Used when the connection has a cursor factory of its own (an instrumentation such as
+    OpenTelemetry's), so the traced statement says which ``.sql`` file it came from. It goes
+    on a line of its own at the end: the ``.sqlx`` text (and its hash) is unchanged, error
+    positions stay right, and a trailing ``--`` comment cannot swallow it.
+
+    >>> query_comment("scripts/get_by_uri")
+    b"\\n/*query='scripts/get_by_uri'*/"
+    """
+    safe = name.replace("*/", "* /").replace("'", "''")
+    return f"\n/*query='{safe}'*/".encode()
 
 
 def _hint(param: Param) -> str:

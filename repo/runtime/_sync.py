@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import Connection, RawCursor
+from psycopg import Connection, Cursor, RawCursor
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..errors import PoolExhausted
@@ -104,14 +104,41 @@ class Repo:
 def _execute(conn: Connection[Any], q: Query[R], params: list[object],
                    fetch: Callable[[RawCursor[R]], T]) -> T:
     try:
-        cur = RawCursor(conn, row_factory=q.row_factory)
-        cur.execute(q.sql, params, prepare=True, binary=q.binary)
+        factory = conn.cursor_factory
+        if factory is Cursor:
+            cur = RawCursor(conn, row_factory=q.row_factory)
+            cur.execute(q.sql, params, prepare=True, binary=q.binary)
+        else:
+            cur = _raw_cursor(factory)(conn, row_factory=q.row_factory)
+            cur.execute(q.named_sql, params, prepare=True, binary=q.binary)
         return fetch(cur)
     except TRANSLATED as exc:
         error = translate(exc, q.name, conn.broken)
         if error is exc:
             raise
         raise error from exc
+
+
+_RAW_CURSORS: dict[type[Any], type[RawCursor[Any]]] = {}
+
+
+def _raw_cursor(factory: type[Any]) -> type[RawCursor[Any]]:
+    """The connection's own cursor class (e.g. OpenTelemetry's traced one) with ``$n`` binding.
+
+    An instrumentation such as ``opentelemetry-instrumentation-psycopg`` sets the
+    connection's ``cursor_factory`` to a subclass that wraps ``execute``; the generated SQL
+    needs a raw cursor (``$1`` placeholders), so the two are combined, once per factory.
+    """
+    cls = _RAW_CURSORS.get(factory)
+    if cls is None:
+        if issubclass(factory, RawCursor):
+            cls = factory
+        elif getattr(factory, "_query_cls", None) is Cursor._query_cls:
+            cls = type(f"Raw{factory.__name__}", (factory, RawCursor), {"__slots__": ()})
+        else:  # a client-binding cursor (ClientCursor) cannot send ``$n`` with parameters
+            cls = RawCursor
+        _RAW_CURSORS[factory] = cls
+    return cls
 
 
 def _copy(conn: Connection[Any], spec: CopyIn, rows: Iterable[Sequence[object]]) -> int:

@@ -31,6 +31,7 @@ _REPLACEMENTS = (
     (r"\bAwaitable\[(\w+)\]", r"\1"),
     (r"\bAwaitable, ", ""),
     (r"\bAsyncRawCursor\b", "RawCursor"),
+    (r"\bAsyncCursor\b", "Cursor"),
     (r"\bAsyncConnectionPool\b", "ConnectionPool"),
     (r"\bAsyncConnection\b", "Connection"),
     (r"\bAsyncRepo\b", "Repo"),
