@@ -53,7 +53,10 @@ def nullif(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
 
 
 def greatest(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
-    vals = [typeof(a, scope, ctx, expect) for a in [node.this, *node.expressions]]
+    args = [node.this, *node.expressions]
+    vals = [typeof(a, scope, ctx, expect) for a in args if not is_param(a)]
+    pg = common_type([v.type for v in vals]) if vals else expect
+    vals += [typeof(a, scope, ctx, concrete(pg)) for a in args if is_param(a)]
     nullable = False if any(v.nullable is False for v in vals) else None
     if all(v.nullable is True for v in vals):
         nullable = True

@@ -123,6 +123,8 @@ def column(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
         return Val(_SYSTEM_COLUMNS[name], False, "system column")
     whole = scope.find_rel(name)
     if whole is not None:  # a whole-row reference: `to_jsonb(p)`, `SELECT b FROM b`
+        if whole.scalar and whole.values:
+            return whole.values[0]  # `SELECT x FROM jsonb_array_elements(...) x`
         if whole.outer is not None:
             return Val(whole.table, True, whole.outer)
         return Val(whole.table, False, "a whole-row value is never NULL")
@@ -218,6 +220,15 @@ def in_(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     return Val("bool", *strict_null(vals, "IN"))
 
 
+def at_time_zone(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
+    """``ts AT TIME ZONE zone`` (PostgreSQL's timezone(zone, ts)): flips the zone-ness."""
+    zone = typeof(node.args["zone"], scope, ctx, "text", "a time zone name is text")
+    value = typeof(node.this, scope, ctx)
+    base = ctx.operand(value.type)
+    return Val(ops.ZONE_FLIP.get(base) if base else None, *strict_null([value, zone],
+                                                                    "AT TIME ZONE"))
+
+
 def row(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     """A row constructor ``(a, b)`` / ``ROW(a, b)``: an anonymous record, never NULL."""
     for e in node.expressions:
@@ -252,5 +263,6 @@ RULES: dict[type[exp.Expr], Rule] = {
     exp.Cast: cast, exp.TryCast: cast, exp.Is: is_, exp.Not: not_,
     exp.And: connective, exp.Or: connective, exp.Xor: connective,
     exp.Neg: neg, exp.Between: between, exp.In: in_, exp.Tuple: row,
+    exp.AtTimeZone: at_time_zone,
     exp.Paren: passthrough, exp.Alias: passthrough, exp.Collate: passthrough,
 }

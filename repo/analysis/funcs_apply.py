@@ -11,7 +11,7 @@ from . import pgtypes
 from .context import Ctx, Rule, node_offset, typeof
 from .model import Val
 from .names import func_name
-from .operators import common_type
+from .operators import ZONE_FLIP, common_type
 from .scope import Scope
 
 # Strict functions that can still return NULL for non-null input.
@@ -43,13 +43,22 @@ def sql_args(node: exp.Expr) -> list[exp.Expr]:
 def function(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     """Any function call without a rule of its own."""
     name = func_name(node, ctx.sql)
-    args = sql_args(node)
+    args = [_ordered_arg(a, scope, ctx) for a in sql_args(node)]
     if isinstance(node, _TRUNC):
         args, name = [node.this], "date_trunc"
     vals: list[Val] = []
     for i, arg in enumerate(args):  # left to right: an element argument sees its array
         vals.append(_argument(name, i, arg, vals, len(args), scope, ctx))
     return Val(_result_type(name, vals, ctx), *_nullability(ctx, name, vals))
+
+
+def _ordered_arg(arg: exp.Expr, scope: Scope, ctx: Ctx) -> exp.Expr:
+    """``array_agg(x ORDER BY y)``: sqlglot wraps the argument in the ORDER BY node."""
+    if not isinstance(arg, exp.Order):
+        return arg
+    for key in arg.expressions:
+        typeof(key.this if isinstance(key, exp.Ordered) else key, scope, ctx)
+    return arg.this if arg.this is not None else arg
 
 
 def _argument(name: str, i: int, arg: exp.Expr, before: list[Val], count: int,
@@ -64,6 +73,8 @@ def _argument(name: str, i: int, arg: exp.Expr, before: list[Val], count: int,
         want = fn.NAMED_ARG_TYPES.get(name, {}).get(key)
         why = f"argument {key} of {name}()"
         arg = arg.expression
+    if (name, count) in fn.ARITY_ARG_TYPES:
+        want = fn.ARITY_ARG_TYPES[name, count][i]
     if name in _ELEM_ARG and i == _ELEM_ARG[name][1] and before:
         arr = ctx.operand(before[_ELEM_ARG[name][0]].type)
         want = pgtypes.element(arr) if arr and pgtypes.is_array(arr) else None
@@ -74,6 +85,8 @@ def _argument(name: str, i: int, arg: exp.Expr, before: list[Val], count: int,
 def _result_type(name: str, vals: list[Val], ctx: Ctx) -> str | None:
     first = vals[0].type if vals else None
     base = ctx.catalog.base_type(first) if first else None
+    if name == "timezone":
+        return _zone_result(vals, ctx)
     special = _special_result(name, base)
     if special is not None or name in _SPECIAL:
         return special
@@ -111,6 +124,12 @@ def _special_result(name: str, base: str | None) -> str | None:
     return None
 
 
+def _zone_result(vals: list[Val], ctx: Ctx) -> str | None:
+    """timezone(zone, value): the other zone-ness of ``value``."""
+    value = ctx.operand(vals[1].type) if len(vals) == 2 else None
+    return ZONE_FLIP.get(value) if value else None
+
+
 def _polymorphic(rule: str, vals: list[Val]) -> str | None:
     """``$1`` (type of argument 1), ``$1[]`` (array of it), ``$1elem`` (its element)."""
     idx = int(rule[1]) - 1
@@ -131,7 +150,8 @@ def _nullability(ctx: Ctx, name: str, vals: list[Val]) -> tuple[bool | None, str
         return _aggregate_null(ctx, name, vals)
     if name in _MAYBE_NULL:
         return True, f"{name}() can return NULL"
-    if fn.returns(name) is None and name not in ("round", "ceil", "floor", "sum", "avg"):
+    if fn.returns(name) is None and name not in ("round", "ceil", "floor", "sum", "avg",
+                                                 "timezone"):
         return None, f"{name}() is not modelled"
     if any(v.nullable is True for v in vals):
         return True, f"{name}() of a nullable argument"

@@ -90,7 +90,17 @@ ARG_TYPES: dict[str, tuple[str, ...]] = {
     "regexp_split_to_array": ("text", "text", "text"), "encode": ("bytea", "text"),
     "string_agg": ("text", "text"), "array_to_string": ("", "text", "text"),
     "set_config": ("text", "text", "bool"), "current_setting": ("text",),
+    "timezone": ("text",),
 }
+_LOCKS = ("pg_advisory_lock pg_advisory_xact_lock pg_advisory_unlock pg_try_advisory_lock "
+          "pg_try_advisory_xact_lock pg_advisory_lock_shared pg_advisory_xact_lock_shared "
+          "pg_advisory_unlock_shared pg_try_advisory_lock_shared "
+          "pg_try_advisory_xact_lock_shared").split()
+# Argument types that depend on the number of arguments: (name, arity) -> types.
+ARITY_ARG_TYPES: dict[tuple[str, int], tuple[str, ...]] = {
+    **{(f, 1): ("int8",) for f in _LOCKS}, **{(f, 2): ("int4", "int4") for f in _LOCKS},
+}
+_RETURNS.update({f: "bool" if "try" in f or "unlock" in f else "void" for f in _LOCKS})
 
 
 # Named arguments (``make_interval(days => $1)``).
@@ -121,7 +131,8 @@ def srf_columns(name: str, arg: str | None) -> list[tuple[str, str | None]] | No
     """Columns of a set-returning function in FROM (name, type); None when unknown."""
     elem = arg[:-2] if arg and arg.endswith("[]") else None
     table: dict[str, list[tuple[str, str | None]]] = {
-        # Single-column results are scalars: the column takes the alias as its name.
+        # Single-column results are scalars: the column takes the alias as its name, except
+        # for a function with a named OUT parameter (OUT_NAMED), which keeps that name.
         "jsonb_array_elements": [("value", "jsonb")],
         "jsonb_array_elements_text": [("value", "text")],
         "json_array_elements": [("value", "json")],
@@ -137,6 +148,12 @@ def srf_columns(name: str, arg: str | None) -> list[tuple[str, str | None]] | No
         "string_to_table": [("string_to_table", "text")],
     }
     return table.get(name)
+
+
+# Scalar set-returning functions whose single OUT parameter is named ("value"): PostgreSQL's
+# chooseScalarFunctionAlias prefers that name to the FROM alias.
+OUT_NAMED = frozenset({"jsonb_array_elements", "jsonb_array_elements_text",
+                       "json_array_elements", "json_array_elements_text"})
 
 
 def series_type(arg: str | None) -> str | None:

@@ -149,7 +149,7 @@ _NAMERS: ByClass[Namer] = ByClass({
     exp.Cast: _cast, exp.Case: _case, exp.Subquery: _sublink, exp.Boolean: _boolean,
     exp.Interval: _fixed("interval", 1), exp.Array: _fixed("array", 2),
     exp.Exists: _fixed("exists", 2), exp.Tuple: _fixed("row", 2),
-    exp.Coalesce: _fixed("coalesce", 2),
+    exp.Coalesce: _fixed("coalesce", 2), exp.AtTimeZone: _fixed("timezone", 2),
     exp.Greatest: _fixed("greatest", 2), exp.Least: _fixed("least", 2),
     exp.Nullif: _fixed("nullif", 2), exp.Grouping: _fixed("grouping", 2),
     exp.Trim: _trim, exp.Func: _function,

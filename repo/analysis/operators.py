@@ -63,6 +63,9 @@ NUMERIC_RANK = {"int2": 1, "int4": 2, "int8": 3, "numeric": 4, "float4": 5, "flo
 _CATEGORY = {**dict.fromkeys(NUMERIC_RANK, "N"), "money": "N", "text": "S", "varchar": "S",
              "bpchar": "S", "name": "S", "date": "D", "time": "D", "timetz": "D",
              "timestamp": "D", "timestamptz": "D", "interval": "T", "bool": "B"}
+# timezone(zone, value) / value AT TIME ZONE zone: the result type for each input type.
+ZONE_FLIP = {"timestamptz": "timestamp", "timestamp": "timestamptz", "time": "timetz",
+             "timetz": "timetz"}
 _PREFERRED = {"N": "float8", "S": "text", "D": "timestamptz", "T": "interval"}
 # Implicit casts PostgreSQL applies to find an operator for two known types.
 _WIDEN = {"date": ("timestamp", "timestamptz"), "timestamp": ("timestamptz",),

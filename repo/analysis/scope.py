@@ -21,6 +21,7 @@ class Rel:
     hidden: set[str] = field(default_factory=set)  # merged by JOIN ... USING
     values: list[Val] = field(default_factory=list)  # by position (names may repeat)
     outer: str | None = None  # why its rows may be all-NULL (the nullable side of a join)
+    scalar: bool = False  # a function returning a base type: its whole-row value is that
 
     @staticmethod
     def of(alias: str, columns: list[OutColumn] | None, table: str | None = None) -> Rel:

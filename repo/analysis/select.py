@@ -14,6 +14,7 @@ from typing import overload
 from sqlglot import exp
 
 from . import functions as fn
+from . import pgtypes
 from .context import Ctx, Rule, Stmt, param_index, query, query_partial, typeof
 from .model import OutColumn, Val
 from .names import figure_colname, func_name, ident_name
@@ -274,11 +275,14 @@ def function_source(func: exp.Expr, alias: str, scope: Scope, ctx: Ctx,
     if not cols or any(t is None for _, t in cols):
         return Rel(alias or name, None)
     scalar = len(cols) == 1
-    out = [OutColumn(alias or cname if scalar else cname,
+    own_name = name in fn.OUT_NAMED
+    out = [OutColumn(alias or cname if scalar and not own_name else cname,
                      Val(t, None, f"value produced by {name}()")) for cname, t in cols]
     if ordinality:
         out.append(OutColumn(ordinality_name, Val("int8", False, "WITH ORDINALITY")))
-    return Rel.of(alias or name, out)
+    rel = Rel.of(alias or name, out)
+    rel.scalar = scalar and not ordinality
+    return rel
 
 
 def _join(join: exp.Join, scope: Scope, ctx: Ctx) -> None:
@@ -357,14 +361,24 @@ def _rename(cols: list[OutColumn] | None, alias: exp.Expr) -> list[OutColumn] | 
 
 
 def _apply_alias(rel: Rel, alias: exp.Expr | None) -> Rel:
-    if not isinstance(alias, exp.TableAlias) or not alias.args.get("columns") \
-            or rel.cols is None:
+    """``AS a(x, y)`` renames columns; ``AS a(x int, y text)`` (a column definition list,
+    for functions returning record) also gives their types."""
+    if not isinstance(alias, exp.TableAlias) or not alias.args.get("columns"):
         return rel
-    if len(alias.args["columns"]) > len(rel.order):
+    names = alias.args["columns"]
+    if all(isinstance(c, exp.ColumnDef) and c.args.get("kind") for c in names):
+        return Rel.of(rel.alias, [OutColumn(ident_name(c.this), Val(
+            pgtypes.from_datatype(c.args["kind"]), None, "column definition list"))
+            for c in names], rel.table)
+    if rel.cols is None:
+        return rel
+    if len(names) > len(rel.order):
         return Rel(rel.alias, None, rel.table)  # more names than we know columns: opaque
     vals = rel.values or [rel.cols[n] for n in rel.order]
     cols = _rename([OutColumn(n, v) for n, v in zip(rel.order, vals, strict=False)], alias)
-    return Rel.of(rel.alias, cols, rel.table)
+    renamed = Rel.of(rel.alias, cols, rel.table)
+    renamed.scalar = rel.scalar
+    return renamed
 
 
 def _mark_nullable(rels: list[Rel], reason: str) -> None:

@@ -693,3 +693,18 @@ SELECT id, (name, active) AS pair, ROW(id, score) AS r, (id, name) FROM customer
 -- @exact
 -- @nullable i
 SELECT o AS ord, i FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
+-- @q fa_srf_named_out_parameter
+-- @exact
+SELECT c.id, x.value, x FROM customers c, jsonb_array_elements(c.metadata) x
+-- @q fa_srf_column_definition_list
+-- @exact
+SELECT r.a, r.b FROM customers c CROSS JOIN LATERAL jsonb_to_recordset(c.metadata) AS r(a int, b text)
+-- @q fa_at_time_zone
+-- @exact
+SELECT at AT TIME ZONE 'UTC', timezone('UTC', placed_at) AS local_placed FROM events, orders
+-- @q fa_advisory_locks
+-- @exact
+SELECT pg_try_advisory_xact_lock($1, $2) AS got, pg_advisory_xact_lock($3)
+-- @q fa_greatest_param_and_ordered_aggregate
+-- @exact
+SELECT greatest(score, $1) AS g, array_agg(id ORDER BY id) AS ids FROM customers GROUP BY score
