@@ -141,6 +141,8 @@ class Result:
     coverage: dict[str, int] = field(default_factory=dict)
     prepare_s: float = 0.0
     verify_s: float = 0.0
+    imports: str = "-"  # the generated package imports ("ok"), or the error's last line
+    mypy: str = "-"  # `mypy --strict` on the generated package (with --mypy)
     extensions: list[str] = field(default_factory=list)
 
 
@@ -342,7 +344,21 @@ def run_project(project: Project, dest: Path, args: argparse.Namespace) -> Resul
             result.coverage = doc["coverage"]
         except (json.JSONDecodeError, KeyError):
             result.verify_errors = [{"code": "CRASH", "message": (verr or vout)[-300:]}]
+        check_package(dest, env, args.mypy, result)
     return result
+
+
+def check_package(dest: Path, env: dict[str, str], mypy: bool, result: Result) -> None:
+    """The generated package ``db`` imports, and (``--mypy``) passes ``mypy --strict``."""
+    rc, _, err, _ = _run([sys.executable, "-c", "import db, db.repos, db.async_repos"],
+                         dest, env)
+    result.imports = "ok" if rc == 0 else (err.strip().splitlines() or ["?"])[-1][:120]
+    if mypy:
+        rc, out, err, _ = _run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary",
+                                "--cache-dir", str(dest / ".mypy_cache"), "-p", "db"],
+                               dest, {**env, "MYPYPATH": str(ROOT)})
+        result.mypy = "ok" if rc == 0 else f"{len(out.splitlines())} errors"
+        (dest / "mypy.log").write_text(out + err)
 
 
 def _pct(num: int, den: int) -> str:
@@ -351,7 +367,7 @@ def _pct(num: int, den: int) -> str:
 
 def print_table(results: list[Result]) -> None:
     head = ("project", "queries", "sqlx", "server", "prepare", "identical", "verify err",
-            "columns", "params", "prepare s", "verify s")
+            "columns", "params", "import", "mypy", "prepare s", "verify s")
     rows = [head]
     for r in results:
         c = r.coverage
@@ -364,6 +380,7 @@ def print_table(results: list[Result]) -> None:
             f"({_pct(c.get('columns_verified', 0), c.get('columns_total', 0))})" if c else "-",
             f"{c.get('params_verified', 0)}/{c.get('params_total', 0)} "
             f"({_pct(c.get('params_verified', 0), c.get('params_total', 0))})" if c else "-",
+            "ok" if r.imports == "ok" else ("-" if r.imports == "-" else "FAIL"), r.mypy,
             f"{r.prepare_s:.1f}", f"{r.verify_s:.1f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     for n, row in enumerate(rows):
@@ -376,6 +393,8 @@ def print_table(results: list[Result]) -> None:
         if r.different or r.missing:
             print(f"{r.name}: {len(r.different)} files differ, {len(r.missing)} not written "
                   "(see differences.txt)")
+        if r.imports not in ("ok", "-"):
+            print(f"{r.name}: generated package does not import: {r.imports}")
         if r.verify_errors:
             codes = Counter(str(e.get("code")) for e in r.verify_errors)
             print(f"{r.name}: verify errors by code: "
@@ -392,6 +411,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="server for every project (default: embedded)")
     parser.add_argument("--contrib-url", default=CONTRIB_URL,
                         help="server for projects whose migrations create extensions")
+    parser.add_argument("--mypy", action="store_true",
+                        help="also run mypy --strict on each generated package (slower)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     args = parser.parse_args()
     projects = [auto_project(p) for p in args.paths]
@@ -409,7 +430,7 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps([r.__dict__ for r in results], indent=2, default=str))
     ok = all(r.prepare_rc == 0 and r.identical == r.queries and not r.verify_errors
-             for r in results)
+             and r.imports == "ok" and r.mypy in ("ok", "-") for r in results)
     return 0 if ok else 1
 
 
