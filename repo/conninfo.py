@@ -114,6 +114,12 @@ def _add(*values: str) -> None:
         _known.update(v for v in values if len(v) >= _MIN_SCRUB)
 
 
+def forget() -> None:
+    """Forget every remembered secret (tests use it so that one test cannot hide another's)."""
+    with _lock:
+        _known.clear()
+
+
 def scrub(text: str) -> str:
     """``text`` with every remembered secret replaced by ``***`` (longest first)."""
     with _lock:

@@ -32,7 +32,8 @@ from psycopg import AsyncConnection, Connection
 from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
 from . import pgbouncer as pooler
-from .config import Settings, load_settings, redact
+from .config import Settings, load_settings
+from .conninfo import safe_url
 from .errors import ConfigError, PoolExhausted, RepoError, ServerError
 from .pgconnect import connect_timeout as url_connect_timeout
 from .pgconnect import connection_error
@@ -71,7 +72,7 @@ def _open_error(url: str, exc: psycopg.Error, timeout: int) -> RepoError:
 
 
 def _pool_timeout(url: str, timeout: float) -> ServerError:
-    return ServerError(f"cannot open the database pool: a direct connection to {redact(url)} "
+    return ServerError(f"cannot open the database pool: a direct connection to {safe_url(url)} "
                        f"worked, but the pool opened none within {timeout:g}s",
                        hint="the reason is in the psycopg.pool log (too many clients, a "
                        "failing `configure` callback, pool kwargs, ...)")
@@ -130,7 +131,7 @@ class _Base:
                                      **self._pool_args.get("kwargs", {})}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({redact(self.url)!r})"
+        return f"{type(self).__name__}({safe_url(self.url)!r})"
 
 
 class Database(_Base, ABC, Generic[ReposT]):

@@ -26,6 +26,7 @@ from psycopg import sql
 
 from repo.cli import main
 from repo.config import load_settings
+from repo.conninfo import forget
 from repo.errors import ConfigError, RepoError
 from repo.generated import AsyncDatabase, Database
 from repo.migrate import connect
@@ -44,6 +45,15 @@ COMMANDS = [
     ["migrate", "add", "secret scan"], ["prepare"], ["prepare", "--check"], ["verify"],
     ["generate"], ["explain", "queries/scripts/get_by_uri.sql"], ["db", "status"],
 ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_secrets() -> Iterator[None]:
+    """Each test starts with no remembered secrets: a secret an earlier test taught
+    `repo.conninfo.scrub` must not hide a leak in this one."""
+    forget()
+    yield
+    forget()
 
 
 def _with_password(url: str, user: str, password: str) -> str:
@@ -365,3 +375,13 @@ def test_real_process_prepare_hides_every_form(form: str, tmp_path: Path) -> Non
     assert result.stderr.startswith("error: ") or "\nerror: " in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert NEEDLE not in result.stdout + result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_database_repr_hides_every_form(form: str, tmp_path: Path) -> None:
+    """``repr(Database(url))`` (no connection made) for URLs libpq parses and ones it cannot."""
+    template, password = FORMS[form]
+    settings = load_settings(tmp_path, env={})
+    for db in (Database(template.format(pw=password, port=1), settings=settings),
+               AsyncDatabase(template.format(pw=password, port=1), settings=settings)):
+        assert NEEDLE not in repr(db) and "Database(" in repr(db), repr(db)

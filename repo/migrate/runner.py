@@ -28,6 +28,7 @@ from psycopg.types.numeric import Int8
 
 from .. import pgbouncer, pgconnect
 from ..config import redact
+from ..conninfo import safe_url
 from ..errors import (
     ChecksumMismatch,
     DirtyMigration,
@@ -90,7 +91,7 @@ def connect(url: str, command: str = "migrate") -> psycopg.Connection[tuple[obje
     url, mode = pgbouncer.split_url(url)
     conn = pgconnect.connect(url, autocommit=True, prepare_threshold=None)
     try:
-        pgbouncer.refuse_pooled(conn, mode, command, redact(url))
+        pgbouncer.refuse_pooled(conn, mode, command, safe_url(url))
     except BaseException:
         conn.close()
         raise
