@@ -171,3 +171,10 @@ def test_explain_missing_file(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(ROOT)
     assert main(["explain", "queries/nope.sql"]) == 1
     assert "no such query file" in capsys.readouterr().err
+
+
+def test_unknown_system_catalog_is_not_a_certain_problem(catalog: Catalog) -> None:
+    # Only some of PostgreSQL's catalogs are known offline (pg_publication_rel is not).
+    problems = analyze("SELECT prrelid FROM pg_publication_rel", catalog).problems
+    assert [(p.message, p.certain) for p in problems] == [
+        ('relation "pg_publication_rel" does not exist', False)]

@@ -236,7 +236,9 @@ def table_source(node: exp.Expr, alias: str, scope: Scope, ctx: Ctx) -> Rel:
         ctx.notes.append(f"{schema}.{name} is outside the replayed schema")
         return Rel(alias, None)
     if table is None:
-        ctx.problem(f'relation "{name}" does not exist', node, certain=ctx.catalog.complete)
+        # pg_* names belong to PostgreSQL's catalogs; only some are known offline.
+        ctx.problem(f'relation "{name}" does not exist', node,
+                    certain=ctx.catalog.complete and not name.startswith("pg_"))
         return Rel(alias, None)
     if table.kind != "table":
         if not table.exact:
