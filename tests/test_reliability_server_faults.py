@@ -234,6 +234,29 @@ async def test_a_restart_fails_no_async_call_that_started_after_it(
     assert lost == 0
 
 
+def test_a_database_pool_never_hands_out_a_terminated_connection(db_url: str) -> None:
+    with Database(db_url, min_size=2, max_size=2) as db:
+        db.pool.wait()
+        with db.pool.connection() as a, db.pool.connection() as b:
+            pids = {a.info.backend_pid, b.info.backend_pid}
+        for pid in pids:  # both idle in the pool: the server ends their sessions
+            _terminate(db_url, pid)
+        wait_for(lambda: not _backends_alive(db_url, pids), timeout=10,
+                 what="the terminated backends to exit")
+        for i in range(4):  # the check replaces them: no call fails (with check=None: 2 do)
+            db.repos.logs.append(script_uri="s", message=str(i))
+        with db.pool.connection() as c:
+            assert c.info.backend_pid not in pids
+    assert _log_count(db_url) == 4
+
+
+def _backends_alive(url: str, pids: set[int]) -> bool:
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)",
+                            [list(pids)]).fetchall()
+    return bool(rows)
+
+
 # -- pool exhaustion and connect_timeout ------------------------------------------------------
 
 def test_an_exhausted_pool_is_a_typed_error_with_the_wait(db_url: str) -> None:
