@@ -46,8 +46,9 @@ _ACTIVE_LOCK = threading.Lock()
 
 
 def real_dir(path: Path) -> Path:
-    """Where ``path``'s content lives: the target of a symlink, else ``path`` itself."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    """Where ``path``'s content lives: the target of a symlink, else ``path`` (absolute, so
+    that ``.`` has a name and a parent to build beside)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else Path(os.path.abspath(path))
 
 
 def siblings(path: Path, kind: str) -> list[Path]:

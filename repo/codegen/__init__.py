@@ -121,7 +121,9 @@ def stage_files(files: dict[Path, str]) -> tuple[list[dirswap.Staged], list[Path
 
 
 def _keeper(generated: frozenset[str]) -> Callable[[str], bool]:
-    return lambda name: name not in generated and name != "__pycache__"
+    # Temporary files of the earlier file-by-file writer (".models.py.x1y2.tmp") are dropped.
+    return lambda name: (name not in generated and name != "__pycache__"
+                         and not (name.startswith(".") and name.endswith(".tmp")))
 
 
 def _read(path: Path) -> str | None:
