@@ -25,6 +25,7 @@ from .analysis.live import check_replay
 from .codegen import generate, stage_files
 from .config import Settings
 from .describe.describe import Described, Describer
+from .drift import write_stamp
 from .errors import DescribeError, DescribeErrors, UsageError
 from .metadata import store
 from .metadata.diff import compare
@@ -243,4 +244,5 @@ def _write_all(settings: Settings, files: dict[str, str], warnings: list[str]) -
         staged.discard()
         raise
     dirswap.commit([staged, *generated])
+    write_stamp(settings, rendered.files)  # lets verify skip re-rendering (repo/drift.py)
     return changed

@@ -65,9 +65,14 @@ def too_deep() -> Analysis:
 
 
 def clear_caches() -> None:
-    """Forget memoised catalogs and analyses (benchmarks use it to measure cold runs)."""
+    """Forget memoised catalogs, parses, analyses and loaded query files (benchmarks use it
+    to measure cold runs)."""
+    from ..queries.loader import forget_loaded
+    from .parsing import _PARSED
     _CACHE.clear()
     _CATALOGS.clear()
+    _PARSED.clear()
+    forget_loaded()
 
 
 def column_facts(query: HasSql, catalog: Catalog) -> list[Fact | None]:

@@ -27,8 +27,24 @@ _QUIET = _Quiet()
 logging.getLogger("sqlglot").addFilter(_QUIET)
 
 
+_PARSED: dict[str, exp.Expr] = {}
+
+
 def quiet_parse(sql: str) -> exp.Expr:
-    """``sqlglot.parse_one`` without its log line for statements it keeps as Command."""
+    """``sqlglot.parse_one`` without its log line for statements it keeps as Command.
+
+    Memoised by text: one verify run parses each query for the analysis and again for the
+    migration lint. The tree is shared, so callers read it and never modify it.
+    """
+    tree = _PARSED.get(sql)
+    if tree is None:
+        if len(_PARSED) > 8192:
+            _PARSED.clear()
+        tree = _PARSED[sql] = _parse(sql)
+    return tree
+
+
+def _parse(sql: str) -> exp.Expr:
     _QUIET.active = True
     try:
         with warnings.catch_warnings():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..codegen import generate, write_files
 from ..config import Settings
+from ..drift import write_stamp
 from ..errors import CodegenError
 from ._common import add_source_option
 
@@ -42,6 +43,7 @@ def _handler(args: argparse.Namespace, settings: Settings) -> int:
         print(f"generated code is up to date ({len(result.files)} files)")
         return 0
     changed = write_files(result.files)
+    write_stamp(settings, result.files)
     for path in changed:
         print(f"wrote {path}")
     if not changed:

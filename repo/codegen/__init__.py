@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import dirswap
 from ..config import Settings
+from ..drift import write_stamp
 from ..errors import CodegenError
 from ..metadata.store import load_all, load_meta
 from ..queries import load_queries
@@ -80,7 +81,10 @@ def render_all(settings: Settings) -> dict[Path, str]:
 
 def write_generated(settings: Settings) -> list[Path]:
     """Regenerate; replace the package only if some text changed. Returns the changed paths."""
-    return write_files(render_all(settings))
+    files = render_all(settings)
+    changed = write_files(files)
+    write_stamp(settings, files)
+    return changed
 
 
 def write_files(files: dict[Path, str]) -> list[Path]:
