@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from repo.cli import main
+from repo.config import load_settings
+from repo.drift import stamp_holds
 from repo.metadata import store
 
 BASE = """
@@ -71,6 +73,7 @@ def test_prepare_records_what_the_replay_got_wrong(project: Path, pg_url: str,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     make(project, TRIGGER_DDL)
     assert main(["prepare", "--database-url", pg_url]) == 0
+    assert stamp_holds(load_settings(project))  # prepare stamps the code it generated
     meta = store.load_meta(project / ".sqlx")
     assert meta is not None and meta["replay_uncertain"] == {"tables": ["b"], "types": []}
     code, report = verify(capsys)
