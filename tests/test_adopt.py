@@ -173,3 +173,25 @@ def test_the_example_projects_generated_code_is_current() -> None:
         "__init__.py", "_queries.py", "async_repos.py", "database.py", "models.py", "repos.py"]
     for path, text in files.items():
         assert path.read_text(encoding="utf-8") == text, f"{path} is stale"
+
+
+def test_every_error_database_open_raises_is_exported(tmp_path: Path, pg_url: str,
+                                                       empty_db_url: str) -> None:
+    import repo
+    from repo.config import load_settings
+    from repo.generated import Database
+
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0001_broken.sql").write_text("CREATE TABLE (;\n",
+                                                            encoding="utf-8")
+    settings = load_settings(tmp_path, env={})
+    with pytest.raises(repo.MigrationError, match="0001_broken.sql"):
+        Database(empty_db_url, settings=settings, auto_migrate=True).open()
+    (tmp_path / "migrations" / "0001_broken.sql").unlink()
+    (tmp_path / "migrations").rmdir()
+    with pytest.raises(repo.ConfigError, match="auto_migrate is on"):
+        Database(empty_db_url, settings=settings, auto_migrate=True).open()
+    with pytest.raises(repo.ConfigError):  # the server answers and refuses the database
+        Database(pg_url.rsplit("/", 1)[0] + "/no_such_db", settings=settings).open()
+    with pytest.raises(repo.ServerError):  # nobody listens on port 1
+        Database("postgresql://u@127.0.0.1:1/d", settings=settings).open()

@@ -17,9 +17,10 @@ PUBLIC = [
     "Asset", "AssetRepo", "AsyncAssetRepo", "AsyncDatabase", "AsyncLogRepo", "AsyncRepos",
     "AsyncScriptRepo", "AsyncSessionRepo", "AsyncUserRepo", "CheckViolation", "ConfigError",
     "ConnectionLost", "DataError", "Database", "ForeignKeyViolation", "IntegrityError",
-    "InvalidArgument", "JsonValue", "Log", "LogRepo", "NotFound", "NotNullViolation",
-    "PoolExhausted", "RepoError", "Repos", "Script", "ScriptRepo", "ServerError", "Session",
-    "SessionRepo", "StatementTimeout", "TooManyRows", "UniqueViolation", "User", "UserRepo",
+    "InvalidArgument", "JsonValue", "Log", "LogRepo", "MigrationError", "NotFound",
+    "NotNullViolation", "PoolExhausted", "RepoError", "Repos", "Script", "ScriptRepo",
+    "ServerError", "Session", "SessionRepo", "StatementTimeout", "TooManyRows",
+    "UniqueViolation", "User", "UserRepo",
 ]
 
 
