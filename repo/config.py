@@ -150,6 +150,7 @@ class Settings:
     # Production keys (issue #15): see repo/pgbouncer.py and README "Production".
     pgbouncer: str = "auto"
     direct_url: str | None = field(default=None, repr=False)
+    replica_urls: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def extensions_file(self) -> Path:
@@ -272,6 +273,7 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         pgbouncer=parse_mode(repository.get("pgbouncer", "auto"), str(root / CONFIG_FILE)),
         direct_url=merged.get(DIRECT_URL_ENV)
         or expand_vars(str(repository.get("direct_url", "")), merged) or None,
+        replica_urls=_replicas(repository.get("replica_urls", []), merged, root),
     )
 
 
@@ -286,6 +288,15 @@ def _types(table: Mapping[str, object], root: Path) -> dict[str, str]:
                 path=root / CONFIG_FILE, hint='write e.g. UserId = "int" or '
                 '"Vec<HeaderPairRecord>" = "myapp.types:HeaderPairs" (module:Name)')
     return {key: str(value) for key, value in table.items()}
+
+
+def _replicas(value: object, env: Mapping[str, str], root: Path) -> tuple[str, ...]:
+    """``[repository] replica_urls``: a list of URLs (``${VAR}`` expanded; empty ones dropped)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("[repository] replica_urls must be a list of database URLs",
+                          path=root / CONFIG_FILE,
+                          hint='write it as replica_urls = ["postgresql://...", "${REPLICA_URL}"]')
+    return tuple(url for url in (expand_vars(v, env) for v in value) if url)
 
 
 def _read_config(path: Path) -> dict[str, object]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import select
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -38,7 +38,7 @@ from .conninfo import safe_url
 from .errors import ConfigError, PoolExhausted, RepoError, ServerError
 from .pgconnect import connect_timeout as url_connect_timeout
 from .pgconnect import connection_error
-from .runtime import AsyncSource, Source, translate
+from .runtime import AsyncRouter, AsyncSource, Router, Source, translate
 from .runtime._query import TRANSLATED
 
 ReposT = TypeVar("ReposT")
@@ -135,8 +135,11 @@ class _Base:
     def __init__(self, url: str | None = None, *, settings: Settings | None = None,
                  auto_migrate: bool | None = None, min_size: int = 1, max_size: int = 10,
                  connect_timeout: int | None = None, open_timeout: float = 30.0,
-                 pgbouncer: bool | pooler.Mode | None = None, **pool_kwargs: Any) -> None:
+                 pgbouncer: bool | pooler.Mode | None = None,
+                 replica_urls: Sequence[str] | None = None, **pool_kwargs: Any) -> None:
         self.settings = settings or load_settings()
+        self.replica_urls = [pooler.split_url(u)[0] for u in (
+            self.settings.replica_urls if replica_urls is None else replica_urls)]
         self.url, url_mode = pooler.split_url(_settings_url(url, self.settings))
         self.pgbouncer = pooler.choose(pgbouncer, url_mode,
                                        pooler.parse_mode(self.settings.pgbouncer, "settings"))
@@ -155,6 +158,14 @@ class _Base:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({safe_url(self.url)!r})"
+
+    def _replica_args(self) -> dict[str, Any]:
+        # The primary's pool settings; a replica may sit behind PgBouncer too.
+        is_async = isinstance(self, AsyncDatabase)
+        check = AsyncConnectionPool.check_connection if is_async else \
+            ConnectionPool.check_connection
+        return _with_check({"check": check, **self._pool_args},
+                           (pooler.aconfigure if is_async else pooler.configure)(self.pgbouncer))
 
 
 class Database(_Base, ABC, Generic[ReposT]):
@@ -186,7 +197,9 @@ class Database(_Base, ABC, Generic[ReposT]):
     """
 
     pool: ConnectionPool[Connection[Any]]
+    replica_pools: list[ConnectionPool[Connection[Any]]]
     repos: ReposT
+    primary: ReposT  # every repository on the primary only (read-your-writes)
 
     @abstractmethod
     def make_repos(self, source: Source) -> ReposT:
@@ -211,10 +224,18 @@ class Database(_Base, ABC, Generic[ReposT]):
         except PoolTimeout:
             self.pool.close()
             raise _pool_timeout(self.url, self.open_timeout) from None
-        self.repos = self.make_repos(self.pool)
+        self.replica_pools = [ConnectionPool(u, open=False, name=redact(u), **self._replica_args())
+                              for u in self.replica_urls]
+        for replica in self.replica_pools:
+            replica.open(wait=False)  # a replica that is down must not stop the application
+        self.primary = self.make_repos(self.pool)
+        self.repos = self.make_repos(Router(self.pool, self.replica_pools)
+                                     if self.replica_pools else self.pool)
         return self
 
     def close(self) -> None:
+        for replica in getattr(self, "replica_pools", ()):
+            replica.close()
         self.pool.close()
 
     def __enter__(self) -> Self:
@@ -248,6 +269,8 @@ class AsyncDatabase(_Base, ABC, Generic[AsyncReposT]):
     """`Database` over an ``AsyncConnectionPool`` (migrations run in a worker thread)."""
 
     pool: AsyncConnectionPool[AsyncConnection[Any]]
+    replica_pools: list[AsyncConnectionPool[AsyncConnection[Any]]]
+    primary: AsyncReposT
     repos: AsyncReposT
 
     @abstractmethod
@@ -273,10 +296,19 @@ class AsyncDatabase(_Base, ABC, Generic[AsyncReposT]):
         except PoolTimeout:
             await self.pool.close()
             raise _pool_timeout(self.url, self.open_timeout) from None
-        self.repos = self.make_repos(self.pool)
+        self.replica_pools = [AsyncConnectionPool(u, open=False, name=redact(u),
+                                                  **self._replica_args())
+                              for u in self.replica_urls]
+        for replica in self.replica_pools:
+            await replica.open(wait=False)
+        self.primary = self.make_repos(self.pool)
+        self.repos = self.make_repos(AsyncRouter(self.pool, self.replica_pools)
+                                     if self.replica_pools else self.pool)
         return self
 
     async def close(self) -> None:
+        for replica in getattr(self, "replica_pools", ()):
+            await replica.close()
         await self.pool.close()
 
     async def __aenter__(self) -> Self:

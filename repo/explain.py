@@ -8,6 +8,7 @@ from typing import Any
 
 from .analysis import Val, analyze, load_catalog
 from .analysis.pgtypes import type_info_name
+from .codegen.readonly import routing
 from .config import Settings
 from .errors import QueryFileError
 from .metadata.store import load_all
@@ -51,6 +52,9 @@ def explain(path: Path, settings: Settings) -> str:
         kind = "error" if prob.certain else "warning"
         lines.append(f"{kind}: {path}:{line}:{col}: {prob.message}")
     lines.extend(f"note: {n}" for n in result.notes)
+    route = routing(query.sql)
+    lines.append(f"routing: {'read-only, may run on a replica' if route.read_only else 'primary'}"
+                 f" ({route.reason})")
     return "\n".join(lines) + "\n"
 
 

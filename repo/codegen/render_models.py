@@ -10,6 +10,7 @@ from ..queries.copyfrom import copy_target
 from . import _emit, typemap
 from .names import member_name
 from .plan import EnumSpec, FieldSpec, MethodSpec, ModelSpec, ParamSpec, Plan
+from .readonly import routing
 
 Imports = dict[str, set[str] | None]
 
@@ -144,6 +145,10 @@ def _query(m: MethodSpec, models: dict[str, ModelSpec]) -> list[str]:
         args.append(f"_{_const(m.model)}")
         if models[m.model].binary:
             args.append("binary=True")
+    if routing(q.sql).read_only:
+        if len(args) == 2:
+            args.append("()")
+        args.append("read_only=True")  # may run on a replica (repo/codegen/readonly.py)
     return _emit.call(f"{m.const}: Query[{row_type}] = Query", args, "")
 
 

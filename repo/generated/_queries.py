@@ -51,6 +51,7 @@ SELECT * FROM assets WHERE public_path = $1
     (Param("public_path", "text"),),
     _ASSET,
     binary=True,
+    read_only=True,
 )
 
 
@@ -69,6 +70,7 @@ ORDER BY public_path
     (),
     _LIST_META_ROW,
     binary=True,
+    read_only=True,
 )
 
 
@@ -82,6 +84,7 @@ SELECT coalesce(sum(octet_length(content)), 0) AS total_bytes FROM assets
     (),
     _TOTAL_BYTES_ROW,
     binary=True,
+    read_only=True,
 )
 
 
@@ -132,6 +135,7 @@ ORDER BY script_uri
     (),
     _COUNT_BY_SCRIPT_ROW,
     binary=True,
+    read_only=True,
 )
 
 
@@ -171,6 +175,7 @@ LIMIT $2
     (Param("script_uri", "text"), Param("limit", "int8")),
     _LOG,
     binary=True,
+    read_only=True,
 )
 
 
@@ -195,6 +200,7 @@ SELECT count(*) AS count FROM scripts
     (),
     _COUNT_ROW,
     binary=True,
+    read_only=True,
 )
 
 
@@ -219,6 +225,7 @@ SELECT * FROM scripts WHERE uri = $1
     (Param("uri", "text"),),
     _SCRIPT,
     binary=True,
+    read_only=True,
 )
 
 
@@ -241,6 +248,7 @@ ORDER BY uri
     (),
     _LIST_ALL_ROW,
     binary=True,
+    read_only=True,
 )
 
 
@@ -254,6 +262,7 @@ SELECT * FROM scripts WHERE NOT initialized ORDER BY uri
     (),
     _SCRIPT,
     binary=True,
+    read_only=True,
 )
 
 
@@ -364,6 +373,7 @@ SELECT * FROM sessions WHERE session_id = $1 AND expires_at > statement_timestam
     (Param("session_id", "text"),),
     _SESSION,
     binary=True,
+    read_only=True,
 )
 
 
@@ -396,6 +406,7 @@ WHERE s.session_id = $1
     (Param("session_id", "text"),),
     _GET_VALID_WITH_USER_ROW,
     binary=True,
+    read_only=True,
 )
 
 
@@ -409,6 +420,7 @@ SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC
     (Param("user_id", "text"),),
     _SESSION,
     binary=True,
+    read_only=True,
 )
 
 
@@ -469,6 +481,7 @@ SELECT * FROM users WHERE email = $1
     (Param("email", "text"),),
     _USER,
     binary=True,
+    read_only=True,
 )
 
 
@@ -482,6 +495,7 @@ SELECT * FROM users WHERE user_id = $1
     (Param("user_id", "text"),),
     _USER,
     binary=True,
+    read_only=True,
 )
 
 
@@ -495,6 +509,7 @@ SELECT * FROM users WHERE is_admin ORDER BY user_id
     (),
     _USER,
     binary=True,
+    read_only=True,
 )
 
 

@@ -10,11 +10,11 @@ from typing import TypeAlias
 
 from pydantic import JsonValue as _JsonValue
 
-from ._async import AsyncRepo, AsyncSource
+from ._async import AsyncRepo, AsyncRouter, AsyncSource
 from ._params import KINDS
 from ._query import CopyIn, Param, Query, translate
 from ._rows import array_of, parse_text_array, row_maker, scalar_maker
-from ._sync import Repo, Source
+from ._sync import Repo, Router, Source
 
 JsonValue: TypeAlias = _JsonValue
 """A JSON document as Python values (dict, list, str, int, float, bool, None)."""
@@ -29,6 +29,7 @@ IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
 __all__ = [
     "KINDS",
     "AsyncRepo",
+    "AsyncRouter",
     "AsyncSource",
     "IPAddress",
     "IPNetwork",
@@ -37,6 +38,7 @@ __all__ = [
     "Param",
     "Query",
     "Repo",
+    "Router",
     "Source",
     "array_of",
     "parse_text_array",

@@ -7,6 +7,8 @@ that is not I/O lives in `_query.py`, shared by both.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -14,13 +16,54 @@ import psycopg
 from psycopg import AsyncConnection, AsyncCursor, AsyncRawCursor
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from ..errors import PoolExhausted
+from ..errors import ConnectionLost, PoolExhausted
 from ._query import TRANSLATED, CopyIn, Query, translate
 
 R = TypeVar("R")
 T = TypeVar("T")
 
-AsyncSource = AsyncConnection[Any] | AsyncConnectionPool[Any]
+_log = logging.getLogger("repo.replicas")
+
+
+class AsyncRouter:
+    """A primary pool and read-replica pools: queries proven read-only go to a replica.
+
+    Args:
+        primary: the pool every other query (and every transaction) uses.
+        replicas: pools of read replicas, used in turn.
+        timeout: seconds to wait for a replica connection before falling back.
+        retry_after: seconds a failed replica is left alone (its calls go to the primary).
+
+    A replica that cannot give a connection or loses it falls back to the primary with one
+    log line (logger ``repo.replicas``): the query is read-only, so running it again there is
+    safe, and the caller sees no error it did not cause.
+    """
+
+    def __init__(self, primary: AsyncConnectionPool[Any],
+                 replicas: Sequence[AsyncConnectionPool[Any]], *, timeout: float = 2.0,
+                 retry_after: float = 10.0) -> None:
+        self.primary, self.replicas = primary, list(replicas)
+        self.timeout, self.retry_after = timeout, retry_after
+        self._down: dict[int, float] = {}
+        self._next = 0
+
+    def pick(self) -> AsyncConnectionPool[Any] | None:
+        """The next replica that is not marked down, or None (use the primary)."""
+        now = time.monotonic()
+        for _ in range(len(self.replicas)):
+            i, self._next = self._next, (self._next + 1) % len(self.replicas)
+            if self._down.get(i, 0.0) <= now:
+                return self.replicas[i]
+        return None
+
+    def mark_down(self, pool: AsyncConnectionPool[Any], exc: BaseException) -> None:
+        """Send ``pool``'s share to the primary for `retry_after` seconds, and say why."""
+        self._down[self.replicas.index(pool)] = time.monotonic() + self.retry_after
+        _log.warning("replica %s unavailable (%s: %s); using the primary for %gs",
+                     pool.name, type(exc).__name__, str(exc).strip()[:200], self.retry_after)
+
+
+AsyncSource = AsyncConnection[Any] | AsyncConnectionPool[Any] | AsyncRouter
 
 
 class AsyncRepo:
@@ -32,14 +75,17 @@ class AsyncRepo:
             does, commits on success).
     """
 
-    __slots__ = ("_conn", "_pool")
+    __slots__ = ("_conn", "_pool", "_router")
 
     def __init__(self, source: AsyncSource) -> None:
+        self._router: AsyncRouter | None = None
         if isinstance(source, AsyncConnection):
             self._conn: AsyncConnection[Any] | None = source
             self._pool: AsyncConnectionPool[Any] | None = None
         elif isinstance(source, AsyncConnectionPool):
             self._conn, self._pool = None, source
+        elif isinstance(source, AsyncRouter):
+            self._conn, self._pool, self._router = None, source.primary, source
         else:
             raise TypeError(f"{type(self).__name__} needs a connection or a pool (psycopg "
                             f"AsyncConnection or AsyncConnectionPool), not {type(source).__name__}")
@@ -49,6 +95,14 @@ class AsyncRepo:
         params = q.bind(args)
         if self._conn is not None:
             return await _execute(self._conn, q, params, fetch)
+        if q.read_only and self._router is not None:
+            replica = self._router.pick()
+            if replica is not None:
+                try:
+                    async with replica.connection(timeout=self._router.timeout) as rconn:
+                        return await _execute(rconn, q, params, fetch)
+                except (PoolTimeout, ConnectionLost) as exc:
+                    self._router.mark_down(replica, exc)
         assert self._pool is not None
         conn: AsyncConnection[Any] | None = None
         try:

@@ -60,14 +60,19 @@ class Query(Generic[R]):
             are not read.
         binary: ask for binary results (faster to parse); codegen sets it only when every
             column's type reads the same in binary (`repo.codegen.typemap.BINARY_SAFE`).
+        read_only: the static analysis proved the query read-only, so a `Router` may run it
+            on a replica (`repo.codegen.readonly`).
     """
 
-    __slots__ = ("name", "sql", "named_sql", "params", "row_factory", "binary", "_binders")
+    __slots__ = ("name", "sql", "named_sql", "params", "row_factory", "binary", "read_only",
+                 "_binders")
 
     def __init__(self, name: str, sql: str, params: Sequence[Param] = (),
-                 row: RowMaker[R] | None = None, *, binary: bool = False) -> None:
+                 row: RowMaker[R] | None = None, *, binary: bool = False,
+                 read_only: bool = False) -> None:
         self.name = name
         self.binary = binary
+        self.read_only = read_only
         self.sql = sql.encode("utf-8")
         self.named_sql = self.sql + query_comment(name)
         self.params = tuple(params)

@@ -6,6 +6,8 @@ that is not I/O lives in `_query.py`, shared by both.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -13,13 +15,54 @@ import psycopg
 from psycopg import Connection, Cursor, RawCursor
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..errors import PoolExhausted
+from ..errors import ConnectionLost, PoolExhausted
 from ._query import TRANSLATED, CopyIn, Query, translate
 
 R = TypeVar("R")
 T = TypeVar("T")
 
-Source = Connection[Any] | ConnectionPool[Any]
+_log = logging.getLogger("repo.replicas")
+
+
+class Router:
+    """A primary pool and read-replica pools: queries proven read-only go to a replica.
+
+    Args:
+        primary: the pool every other query (and every transaction) uses.
+        replicas: pools of read replicas, used in turn.
+        timeout: seconds to wait for a replica connection before falling back.
+        retry_after: seconds a failed replica is left alone (its calls go to the primary).
+
+    A replica that cannot give a connection or loses it falls back to the primary with one
+    log line (logger ``repo.replicas``): the query is read-only, so running it again there is
+    safe, and the caller sees no error it did not cause.
+    """
+
+    def __init__(self, primary: ConnectionPool[Any],
+                 replicas: Sequence[ConnectionPool[Any]], *, timeout: float = 2.0,
+                 retry_after: float = 10.0) -> None:
+        self.primary, self.replicas = primary, list(replicas)
+        self.timeout, self.retry_after = timeout, retry_after
+        self._down: dict[int, float] = {}
+        self._next = 0
+
+    def pick(self) -> ConnectionPool[Any] | None:
+        """The next replica that is not marked down, or None (use the primary)."""
+        now = time.monotonic()
+        for _ in range(len(self.replicas)):
+            i, self._next = self._next, (self._next + 1) % len(self.replicas)
+            if self._down.get(i, 0.0) <= now:
+                return self.replicas[i]
+        return None
+
+    def mark_down(self, pool: ConnectionPool[Any], exc: BaseException) -> None:
+        """Send ``pool``'s share to the primary for `retry_after` seconds, and say why."""
+        self._down[self.replicas.index(pool)] = time.monotonic() + self.retry_after
+        _log.warning("replica %s unavailable (%s: %s); using the primary for %gs",
+                     pool.name, type(exc).__name__, str(exc).strip()[:200], self.retry_after)
+
+
+Source = Connection[Any] | ConnectionPool[Any] | Router
 
 
 class Repo:
@@ -31,14 +74,17 @@ class Repo:
             does, commits on success).
     """
 
-    __slots__ = ("_conn", "_pool")
+    __slots__ = ("_conn", "_pool", "_router")
 
     def __init__(self, source: Source) -> None:
+        self._router: Router | None = None
         if isinstance(source, Connection):
             self._conn: Connection[Any] | None = source
             self._pool: ConnectionPool[Any] | None = None
         elif isinstance(source, ConnectionPool):
             self._conn, self._pool = None, source
+        elif isinstance(source, Router):
+            self._conn, self._pool, self._router = None, source.primary, source
         else:
             raise TypeError(f"{type(self).__name__} needs a connection or a pool (psycopg "
                             f"Connection or ConnectionPool), not {type(source).__name__}")
@@ -48,6 +94,14 @@ class Repo:
         params = q.bind(args)
         if self._conn is not None:
             return _execute(self._conn, q, params, fetch)
+        if q.read_only and self._router is not None:
+            replica = self._router.pick()
+            if replica is not None:
+                try:
+                    with replica.connection(timeout=self._router.timeout) as rconn:
+                        return _execute(rconn, q, params, fetch)
+                except (PoolTimeout, ConnectionLost) as exc:
+                    self._router.mark_down(replica, exc)
         assert self._pool is not None
         conn: Connection[Any] | None = None
         try:

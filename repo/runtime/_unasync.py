@@ -35,6 +35,7 @@ _REPLACEMENTS = (
     (r"\bAsyncConnectionPool\b", "ConnectionPool"),
     (r"\bAsyncConnection\b", "Connection"),
     (r"\bAsyncRepo\b", "Repo"),
+    (r"\bAsyncRouter\b", "Router"),
     (r"\bAsyncSource\b", "Source"),
 )
 

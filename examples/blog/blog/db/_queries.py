@@ -21,6 +21,7 @@ SELECT * FROM authors WHERE email = $1
     (Param("email", "text"),),
     _AUTHOR,
     binary=True,
+    read_only=True,
 )
 
 
@@ -47,6 +48,7 @@ SELECT * FROM authors WHERE id = $1
     (Param("id", "int8"),),
     _AUTHOR,
     binary=True,
+    read_only=True,
 )
 
 
@@ -60,6 +62,7 @@ SELECT count(*) AS posts FROM posts WHERE author_id = $1
     (Param("author_id", "int8"),),
     _COUNT_BY_AUTHOR_ROW,
     binary=True,
+    read_only=True,
 )
 
 
@@ -86,6 +89,7 @@ SELECT * FROM posts WHERE id = $1
     (Param("id", "int8"),),
     _POST,
     binary=True,
+    read_only=True,
 )
 
 
@@ -104,6 +108,7 @@ LIMIT $1
     (Param("limit", "int8"),),
     _LIST_PUBLISHED_ROW,
     binary=True,
+    read_only=True,
 )
 
 
