@@ -92,7 +92,8 @@ def test_dml_returning_and_params(catalog: Catalog) -> None:
     ("SELECT id FROM users WHERE email LIKE $1 || '%'", ["text"]),
     ("UPDATE users SET is_admin = $1 WHERE user_id = $2", ["bool", "text"]),
     ("SELECT id FROM logs WHERE created_at > now() - $1::interval", ["interval"]),
-    ("SELECT $1", [None]),
+    ("SELECT $1", ["text"]),  # an untyped output column is text (PostgreSQL)
+    ("SELECT $1 UNION SELECT 1", [None]),
 ])
 def test_parameter_types(catalog: Catalog, sql: str, types: list[str | None]) -> None:
     assert [p.type for p in analyze(sql, catalog).params] == types

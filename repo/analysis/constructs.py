@@ -117,7 +117,7 @@ def dpipe(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
         t = ctx.operand(other.type)
         if t is None or not (pgtypes.is_array(t) or t == "jsonb"):
             t = "text"  # text || text is preferred for an unknown operand
-        pv = typeof(param, scope, ctx, t, f"`||` with `{ctx.text(known)}`")
+        pv = typeof(param, scope, ctx, t, lambda: f"`||` with `{ctx.text(known)}`")
         va, vb = (pv, other) if param is a else (other, pv)
     else:
         va, vb = pair(a, b, scope, ctx)
@@ -191,7 +191,7 @@ def has_key(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
 
 def containment(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     """``@>``, ``<@``, ``&&``: the untyped side takes the other side's type."""
-    va, vb = pair(node.this, node.expression, scope, ctx)
+    va, vb = pair(node.this, node.expression, scope, ctx, "@>")
     return Val("bool", *strict_null([va, vb], "containment"))
 
 

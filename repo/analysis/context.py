@@ -10,7 +10,6 @@ once in :mod:`repo.analysis.typer`; a rule reaches another rule only through
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -18,7 +17,7 @@ from typing import TypeVar
 from sqlglot import exp
 
 from .catalog import Catalog
-from .model import OutColumn, Problem, Val
+from .model import OutColumn, Problem, Val, Why
 from .scope import Scope
 
 # An expression rule: (node, scope, context, expected type) -> value. ``expect`` is the
@@ -27,7 +26,6 @@ Rule = Callable[[exp.Expr, Scope, "Ctx", str | None], Val]
 # A statement analyser: (node, enclosing scope, context) -> its output columns.
 Stmt = Callable[[exp.Expr, Scope, "Ctx"], list[OutColumn]]
 V = TypeVar("V")
-_TAIL = re.compile(r"\s*(\)|::\s*[A-Za-z_][\w.]*(?:\s*\[\s*\])*)")
 
 
 class ByClass(dict[type[exp.Expr], V]):
@@ -53,11 +51,13 @@ class Ctx:
     rules: ByClass[Rule]
     statements: ByClass[Stmt]
     # $n -> [(type, why)] and [(nullable, why)] from every context that constrains it.
-    params: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    params: dict[int, list[tuple[str, Why]]] = field(default_factory=dict)
     param_nulls: dict[int, list[tuple[bool, str]]] = field(default_factory=dict)
     unresolved: set[int] = field(default_factory=set)  # $n seen in an unmodelled context
-    # $n items of an INSERT ... SELECT list: PostgreSQL types them from the target column.
-    insert_items: set[int] = field(default_factory=set)
+    # The next SELECT leaves an untyped output (a bare $n) untyped: true for the branches of a
+    # set operation and the SELECT of INSERT ... SELECT (PostgreSQL's p_resolve_unknowns);
+    # any other SELECT list types it text.
+    keep_unknown_outputs: bool = False
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unknown_functions: set[str] = field(default_factory=set)
@@ -70,19 +70,15 @@ class Ctx:
         return f"line {self.locate(offset)[0]}" if offset is not None else "?"
 
     def text(self, node: exp.Expr, limit: int = 40) -> str:
-        """The source text of ``node`` for a reason (regenerating SQL costs a tree copy)."""
-        span = node_span(node)
-        if span is None:
-            return node.sql("postgres")[:limit]
-        end = complete_span(self.sql, *span)
-        text = " ".join(self.sql[span[0]:end].split())
+        """Short SQL text of ``node`` for a reason (call it lazily: it copies the tree)."""
+        text = node.sql("postgres")
         return text if len(text) <= limit else text[:limit - 3] + "..."
 
     def problem(self, message: str, node: exp.Expr, certain: bool) -> None:
         offset = node_offset(node)
         self.problems.append(Problem(message, offset if offset is not None else 0, certain))
 
-    def record_param(self, node: exp.Expr, pg: str | None, reason: str) -> None:
+    def record_param(self, node: exp.Expr, pg: str | None, reason: Why) -> None:
         """Note one context of ``$n``: ``pg`` None means the analysis cannot tell what type
         PostgreSQL gives it there (it may be the first, deciding, context); ``"unknown"``
         means PostgreSQL leaves it untyped there (``$1 IS NULL``)."""
@@ -105,7 +101,7 @@ class Ctx:
 
 
 def typeof(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None = None,
-           why: str = "") -> Val:
+           why: Why = "") -> Val:
     """Type and nullability of ``node``; ``expect`` types an untyped parameter there
     (``why`` says where that type comes from)."""
     if isinstance(node, exp.Parameter):
@@ -143,32 +139,6 @@ def node_offset(node: exp.Expr) -> int | None:
         if isinstance(start, int) and (best is None or start < best):
             best = start
     return best
-
-
-def node_span(node: exp.Expr) -> tuple[int, int] | None:
-    """``(start, end)`` source offsets of the subtree, None when sqlglot recorded none."""
-    start: int | None = None
-    end = -1
-    for n in node.walk():
-        meta = getattr(n, "_meta", None)
-        if meta and "start" in meta:
-            start = meta["start"] if start is None else min(start, meta["start"])
-            end = max(end, meta["end"] + 1)
-    if start is None:
-        return None
-    return start, end
-
-
-def complete_span(sql: str, start: int, end: int) -> int:
-    """Extend a span over what sqlglot keeps no position for: closing parentheses of calls
-    opened inside it and trailing ``::type`` casts."""
-    depth = sql.count("(", start, end) - sql.count(")", start, end)
-    while True:
-        m = _TAIL.match(sql, end)
-        if m is None or (m.group(1) == ")" and depth <= 0):
-            return end
-        depth -= m.group(1) == ")"
-        end = m.end()
 
 
 def param_index(node: exp.Expr) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .context import Ctx, Stmt, param_index, query, typeof
+from .context import Ctx, Stmt, is_param, query, typeof
 from .model import OutColumn, Val
 from .names import ident_name
 from .scope import Rel, Scope
@@ -86,11 +86,12 @@ def _insert_source(src: exp.Expr | None, scope: Scope, ctx: Ctx, names: list[str
                 _assign(e, targets[i] if i < len(targets) else None,
                         f"{rel.table}.{names[i] if i < len(names) else '?'}", scope, ctx)
     elif isinstance(src, exp.Select):
-        for i, e in enumerate(src.expressions):
-            if isinstance(e, exp.Parameter) and i < len(targets) and targets[i]:
-                _assign(e, targets[i], f"{rel.table}.{names[i]}", scope, ctx)
-                ctx.insert_items.add(param_index(e))
+        ctx.keep_unknown_outputs = True  # typed from the target columns, below
         query(src, scope, ctx)
+        for i, e in enumerate(src.expressions):
+            value = e.this if isinstance(e, exp.Alias) else e
+            if is_param(value) and i < len(targets) and targets[i]:
+                _assign(value, targets[i], f"{rel.table}.{names[i]}", scope, ctx)
     elif src is not None:
         query(src, scope, ctx)
 

@@ -21,7 +21,7 @@ from sqlglot import exp
 from . import operators as ops
 from . import pgtypes
 from .context import Ctx, Rule, concrete, is_param, query, strict_null, typeof, unparen
-from .model import Val
+from .model import Val, Why
 from .names import ident_name
 from .scope import Scope
 
@@ -31,9 +31,9 @@ _SYSTEM_COLUMNS = {"xmin": "xid", "xmax": "xid", "cmin": "cid", "cmax": "cid", "
 _PATTERN_OPS = (exp.Like, exp.ILike, exp.RegexpLike, exp.RegexpILike, exp.SimilarTo)
 
 
-def describe_operand(node: exp.Expr, ctx: Ctx) -> str:
+def describe_operand(node: exp.Expr, ctx: Ctx) -> Why:
     """Why an untyped parameter took its type from ``node`` (shown by ``explain``)."""
-    return f"takes the type of the other operand `{ctx.text(node)}` ({ctx.where(node)})"
+    return lambda: f"takes the type of the other operand `{ctx.text(node)}` ({ctx.where(node)})"
 
 
 def pair(a: exp.Expr, b: exp.Expr, scope: Scope, ctx: Ctx, op: str = "=") -> tuple[Val, Val]:
@@ -41,15 +41,23 @@ def pair(a: exp.Expr, b: exp.Expr, scope: Scope, ctx: Ctx, op: str = "=") -> tup
     the way PostgreSQL resolves ``unknown`` operands."""
     if is_param(a) and not is_param(b):
         vb = typeof(b, scope, ctx)
-        return typeof(a, scope, ctx, _unknown_side(op, ctx.operand(vb.type), False),
+        return typeof(a, scope, ctx, _unknown_side(op, _seen(vb, ctx), False),
                       describe_operand(b, ctx)), vb
     va = typeof(a, scope, ctx)
-    return va, typeof(b, scope, ctx, _unknown_side(op, ctx.operand(va.type), True),
+    return va, typeof(b, scope, ctx, _unknown_side(op, _seen(va, ctx), True),
                       describe_operand(a, ctx))
 
 
+def _seen(val: Val, ctx: Ctx) -> str | None:
+    """The operand type an operator sees; "unknown" for an untyped string literal."""
+    return "unknown" if val.type == "unknown" else ctx.operand(val.type)
+
+
 def _unknown_side(op: str, known: str | None, known_is_left: bool) -> str | None:
-    if known is None or op == "=":
+    if known == "unknown":
+        # `$1 = 'a'`: two untyped operands of a comparison resolve as text.
+        return "text" if op == "=" else None
+    if known is None or op in ("=", "@>"):
         return known  # comparisons exist for a type against itself
     return ops.unknown_operand(op, known, known_is_left)
 
@@ -93,12 +101,12 @@ def _quantified(node: exp.Expr, scope: Scope, ctx: Ctx) -> Val:
         elem = ctx.operand(arr.type)
         va = typeof(node.this, scope, ctx, pgtypes.element(elem) if elem and
                     pgtypes.is_array(elem) else None,
-                    f"element type of `{ctx.text(inner)}` (ANY)")
+                    lambda: f"element type of `{ctx.text(inner)}` (ANY)")
         return Val("bool", *strict_null([va, arr], "comparison"))
     va = typeof(node.this, scope, ctx)
     elem = ctx.operand(va.type)
     vb = typeof(inner, scope, ctx, pgtypes.array_of(elem) if elem else None,
-                f"array of the type of `{ctx.text(node.this)}` (= ANY)")
+                lambda: f"array of the type of `{ctx.text(node.this)}` (= ANY)")
     return Val("bool", *strict_null([va, vb], "comparison"))
 
 
@@ -179,8 +187,10 @@ def cast(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
 
 
 def is_(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
-    # PostgreSQL leaves a parameter tested with IS [NOT] NULL untyped.
-    typeof(node.this, scope, ctx, "unknown" if is_param(node.this) else None)
+    # IS [NOT] TRUE/FALSE tests a boolean; PostgreSQL leaves `$1 IS NULL` untyped.
+    boolean_test = isinstance(node.expression, exp.Boolean)
+    typeof(node.this, scope, ctx, "bool" if boolean_test else
+           "unknown" if is_param(node.this) else None, "IS TRUE/FALSE tests a boolean")
     if isinstance(node.expression, exp.Null):
         ctx.record_param_null(unparen(node.this), True, "tested with IS NULL")
     return Val("bool", False, "IS [NOT] NULL is never NULL")

@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from . import functions as fn
 from . import pgtypes
-from .context import Ctx, Rule, node_offset, typeof
+from .context import Ctx, Rule, is_param, node_offset, typeof
 from .model import Val
 from .names import func_name
 from .operators import ZONE_FLIP, common_type
@@ -46,10 +46,32 @@ def function(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     args = [_ordered_arg(a, scope, ctx) for a in sql_args(node)]
     if isinstance(node, _TRUNC):
         args, name = [node.this], "date_trunc"
+    vals = arguments(name, args, scope, ctx)
+    return Val(_result_type(name, vals, ctx), *_nullability(ctx, name, vals))
+
+
+def arguments(name: str, args: list[exp.Expr], scope: Scope, ctx: Ctx) -> list[Val]:
+    """Type the arguments of a call of ``name`` (also for functions in FROM)."""
+    if name == "generate_series":
+        return _series_arguments(args, scope, ctx)
     vals: list[Val] = []
     for i, arg in enumerate(args):  # left to right: an element argument sees its array
         vals.append(_argument(name, i, arg, vals, len(args), scope, ctx))
-    return Val(_result_type(name, vals, ctx), *_nullability(ctx, name, vals))
+    return vals
+
+
+def _series_arguments(args: list[exp.Expr], scope: Scope, ctx: Ctx) -> list[Val]:
+    """generate_series(start, stop[, step]): an untyped bound takes the other bound's type
+    (PostgreSQL picks the one signature with that type); a timestamp step is an interval."""
+    known = {i: typeof(a, scope, ctx) for i, a in enumerate(args) if not is_param(a)}
+    bound = next((ctx.operand(known[i].type) for i in (0, 1) if i in known), None)
+    if bound not in ("int4", "int8", "numeric", "timestamp", "timestamptz"):
+        bound = None
+    for i, arg in enumerate(args):
+        if i not in known:
+            want = "interval" if i == 2 and bound in ("timestamp", "timestamptz") else bound
+            known[i] = typeof(arg, scope, ctx, want, f"argument {i + 1} of generate_series()")
+    return [known[i] for i in range(len(args))]
 
 
 def _ordered_arg(arg: exp.Expr, scope: Scope, ctx: Ctx) -> exp.Expr:

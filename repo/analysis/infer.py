@@ -102,12 +102,12 @@ def _params(ctx: Ctx, count: int) -> list[Param]:
         if n in ctx.unresolved and types:
             # PostgreSQL types a parameter at its first resolving use; an unmodelled use
             # may have come first (COALESCE($1, timezone(...)) vs a timestamptz column).
-            p.type_reason = f"also used where its type is not modelled ({', '.join(types)})"
+            p.why = f"also used where its type is not modelled ({', '.join(sorted(types))})"
         elif len(types) == 1:
             p.type = types.pop()
-            p.type_reason = ctx.params[n][0][1]
+            p.why = ctx.params[n][0][1]
         elif len(types) > 1:
-            p.type_reason = f"contexts disagree: {', '.join(sorted(types))}"
+            p.why = f"contexts disagree: {', '.join(sorted(types))}"
         nulls = {v for v, _ in ctx.param_nulls.get(n, [])}
         if len(nulls) == 1:
             p.nullable = nulls.pop()

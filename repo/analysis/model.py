@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,14 +45,23 @@ class OutColumn:
     name_certain: bool = True
 
 
+# A reason, or a function that writes it: reasons quoting SQL are written only when shown
+# (regenerating SQL text from the tree for every parameter cost a third of the analysis).
+Why = str | Callable[[], str]
+
+
 @dataclass
 class Param:
-    """One ``$n`` parameter."""
+    """One ``$n`` parameter; ``type_reason`` says where its type comes from."""
 
     type: str | None = None
-    type_reason: str = "no context gives it a type"
+    why: Why = "no context gives it a type"
     nullable: bool | None = None
     null_reason: str = "a NULL argument is legal here"
+
+    @property
+    def type_reason(self) -> str:
+        return self.why() if callable(self.why) else self.why
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from sqlglot import exp
 
 from . import functions as fn
 from . import pgtypes
-from .context import Ctx, Rule, Stmt, param_index, query, query_partial, typeof
+from .context import Ctx, Rule, Stmt, is_param, query, query_partial, typeof
+from .funcs_apply import arguments
 from .model import OutColumn, Val
 from .names import figure_colname, func_name, ident_name
 from .operators import common_type
@@ -28,6 +29,7 @@ _STRICT_TESTS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, ex
 # statements -------------------------------------------------------------------------------
 def select(node: exp.Expr, parent: Scope, ctx: Ctx) -> list[OutColumn]:
     scope = parent.child()
+    keep_unknown, ctx.keep_unknown_outputs = ctx.keep_unknown_outputs, False
     with_(node, scope, ctx)
     from_and_joins(node, scope, ctx)
     where = node.args.get("where")
@@ -36,7 +38,7 @@ def select(node: exp.Expr, parent: Scope, ctx: Ctx) -> list[OutColumn]:
         narrow(where.this, scope, ctx)
     outer_grouped, group = ctx.grouped, node.args.get("group")
     ctx.grouped = bool(group)
-    out = projections(node.expressions, scope, ctx)
+    out = projections(node.expressions, scope, ctx, "unknown" if keep_unknown else "text")
     ctx.grouped = outer_grouped
     if group is not None and any(group.find_all(exp.Rollup, exp.Cube, exp.GroupingSets)):
         # Grouping sets put NULL in the columns a set leaves out.
@@ -56,8 +58,11 @@ def select(node: exp.Expr, parent: Scope, ctx: Ctx) -> list[OutColumn]:
 def setop(node: exp.Expr, parent: Scope, ctx: Ctx) -> list[OutColumn]:
     """UNION / INTERSECT / EXCEPT: types merged across branches, names from the left."""
     scope = parent.child()
+    ctx.keep_unknown_outputs = False
     with_(node, scope, ctx)
+    ctx.keep_unknown_outputs = True  # the set operation resolves its branches' outputs
     left, left_complete = query_partial(node.this, scope, ctx)
+    ctx.keep_unknown_outputs = True
     right, right_complete = query_partial(node.expression, scope, ctx)
     ctx.columns_uncertain |= not (left_complete and right_complete)
     out = []
@@ -136,8 +141,10 @@ def _clause_item(node: exp.Expr, scope: Scope, ctx: Ctx, names: set[str]) -> Non
 
 
 # output columns ---------------------------------------------------------------------------
-def projections(items: list[exp.Expr], scope: Scope, ctx: Ctx) -> list[OutColumn]:
-    """The SELECT (or RETURNING) list, ``*`` expanded."""
+def projections(items: list[exp.Expr], scope: Scope, ctx: Ctx,
+                bare_param: str = "text") -> list[OutColumn]:
+    """The SELECT (or RETURNING) list, ``*`` expanded; ``bare_param`` is the type PostgreSQL
+    gives an output that is just an untyped ``$n`` ("unknown": left to the caller)."""
     out: list[OutColumn] = []
     for item in items:
         if isinstance(item, exp.Star):
@@ -146,8 +153,9 @@ def projections(items: list[exp.Expr], scope: Scope, ctx: Ctx) -> list[OutColumn
         elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
             out.extend(_qualified_star(item, scope, ctx))
         else:
-            stored = isinstance(item, exp.Parameter) and param_index(item) in ctx.insert_items
-            val = _output(typeof(item, scope, ctx, "unknown" if stored else None), ctx)
+            bare = is_param(item.this if isinstance(item, exp.Alias) else item)
+            val = _output(typeof(item, scope, ctx, bare_param if bare else None,
+                                 "an untyped output column is text"), ctx)
             name, certain = figure_colname(item, ctx.sql)
             out.append(OutColumn(name, val, certain))
     return out
@@ -257,9 +265,11 @@ def function_source(func: exp.Expr, alias: str, scope: Scope, ctx: Ctx,
                     ordinality: bool = False) -> Rel:
     """A set-returning function in FROM (implicitly LATERAL in PostgreSQL)."""
     skip = func.args.get("offset")  # WITH ORDINALITY's column name, not an argument
-    args = [typeof(a, scope, ctx) for a in func.iter_expressions()
-            if not isinstance(a, exp.TableAlias) and a is not skip]
     name = func_name(func, ctx.sql)
+    if type(func).__name__ == "ExplodingGenerateSeries":
+        name = "generate_series"
+    args = arguments(name, [a for a in func.iter_expressions()
+                            if not isinstance(a, exp.TableAlias) and a is not skip], scope, ctx)
     ordinality_name = "ordinality"
     if isinstance(func, exp.Unnest):
         name = "unnest"
@@ -268,8 +278,6 @@ def function_source(func: exp.Expr, alias: str, scope: Scope, ctx: Ctx,
         if isinstance(offset, exp.Identifier):
             # sqlglot keeps the last alias column of WITH ORDINALITY here.
             ordinality_name = ident_name(offset)
-    elif type(func).__name__ == "ExplodingGenerateSeries":
-        name = "generate_series"
     if name == "unnest" and len(args) > 1:  # unnest(a, b, ...) zips its arrays
         cols = [c for a in args for c in (fn.srf_columns(name, a.type) or [(name, None)])]
     else:

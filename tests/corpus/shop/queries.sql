@@ -708,3 +708,18 @@ SELECT pg_try_advisory_xact_lock($1, $2) AS got, pg_advisory_xact_lock($3)
 -- @q fa_greatest_param_and_ordered_aggregate
 -- @exact
 SELECT greatest(score, $1) AS g, array_agg(id ORDER BY id) AS ids FROM customers GROUP BY score
+-- @q fa_param_boolean_test
+-- @exact
+SELECT id FROM customers WHERE (active OR $1 IS FALSE) AND $2 IS NOT TRUE
+-- @q fa_param_compared_with_string_literal
+-- @exact
+SELECT id FROM customers ORDER BY CASE WHEN $1 = 'newest' THEN created_at END DESC, id
+-- @q fa_param_generate_series
+-- @exact
+SELECT n FROM generate_series(1, $1) AS n
+-- @q fa_param_select_list_is_text
+-- @exact
+SELECT c.id, $1 AS label FROM customers c LEFT JOIN orders o ON o.customer_id = c.id AND o.note = $1
+-- @q fa_param_insert_select_alias
+-- @exact
+INSERT INTO product_categories (name, parent_id) SELECT $1 AS n, $2 AS p WHERE $2 > 0 RETURNING id
