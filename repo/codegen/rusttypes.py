@@ -40,9 +40,6 @@ BUILTIN_ANNOTATIONS = frozenset({
     "IPAddress", "IPNetwork",
 })
 _IMPORTABLE = re.compile(r"(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<name>[A-Za-z_]\w*)")
-_RUST_WRAPPERS = frozenset({
-    "Vec", "Option", "Json", "Box", "BTreeMap", "HashMap", "String", "sqlx", "types",
-    "serde_json", "std", "collections", "crate"})
 _PLAIN_PATH = re.compile(r"(?:[A-Za-z_]\w*::)*(?P<last>[A-Za-z_]\w*)")
 
 
@@ -116,6 +113,7 @@ _RUST_LIBRARY = frozenset({
     "BitVec", "std", "collections", "sqlx", "types", "postgres", "chrono", "time", "uuid",
     "serde_json", "value", "rust_decimal", "bigdecimal", "ipnetwork", "net", "bit_vec",
 })
+_PATH_ROOTS = frozenset({"crate", "super", "self"})
 
 
 def _only_rust_library_types(key: str) -> bool:
@@ -129,5 +127,6 @@ def _squash(rust: str) -> str:
 
 def _last_word(key: str) -> str:
     # The application's own type name inside Rust's wrappers, for the hint.
-    words = [w for w in re.findall(r"[A-Za-z_]\w*", key) if w not in _RUST_WRAPPERS]
+    words = [w for w in re.findall(r"[A-Za-z_]\w*", key)
+             if w not in _RUST_LIBRARY and w not in _PATH_ROOTS]
     return words[-1] if words else "Type"
