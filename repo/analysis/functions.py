@@ -46,7 +46,12 @@ _RETURNS.update({
     "first_value": "$1", "last_value": "$1", "nth_value": "$1", "abs": "$1",
     "coalesce": "common", "greatest": "common", "least": "common", "nullif": "$1",
     "date_trunc": "$2", "mode": "$1",
-    "ts_rank": "float4", "ts_rank_cd": "float4", "to_tsvector": "tsvector",
+    "width_bucket": "int4", "date_bin": "$2", "convert_from": "text", "convert_to": "bytea",
+    "nextval": "int8", "currval": "int8", "setval": "int8", "lastval": "int8",
+    "set_config": "text", "pg_table_size": "int8", "pg_indexes_size": "int8",
+    "pg_relation_size": "int8", "pg_total_relation_size": "int8", "pg_database_size": "int8",
+    "pg_size_pretty": "text", "ts_rank": "float4", "ts_rank_cd": "float4",
+    "to_tsvector": "tsvector",
     "to_tsquery": "tsquery", "plainto_tsquery": "tsquery", "phraseto_tsquery": "tsquery",
     "websearch_to_tsquery": "tsquery", "ts_headline": "text",
 })
@@ -90,7 +95,9 @@ ARG_TYPES: dict[str, tuple[str, ...]] = {
     "regexp_split_to_array": ("text", "text", "text"), "encode": ("bytea", "text"),
     "string_agg": ("text", "text"), "array_to_string": ("", "text", "text"),
     "set_config": ("text", "text", "bool"), "current_setting": ("text",),
-    "timezone": ("text",),
+    "timezone": ("text",), "convert_from": ("bytea", "name"), "convert_to": ("text", "name"),
+    "nextval": ("regclass",), "currval": ("regclass",), "setval": ("regclass", "int8", "bool"),
+    "date_bin": ("interval",),
 }
 _LOCKS = ("pg_advisory_lock pg_advisory_xact_lock pg_advisory_unlock pg_try_advisory_lock "
           "pg_try_advisory_xact_lock pg_advisory_lock_shared pg_advisory_xact_lock_shared "

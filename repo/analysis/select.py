@@ -155,7 +155,7 @@ def projections(items: list[exp.Expr], scope: Scope, ctx: Ctx,
         else:
             bare = is_param(item.this if isinstance(item, exp.Alias) else item)
             val = _output(typeof(item, scope, ctx, bare_param if bare else None,
-                                 "an untyped output column is text"), ctx)
+                                 "an untyped output column is text"), ctx, bare_param)
             name, certain = figure_colname(item, ctx.sql)
             out.append(OutColumn(name, val, certain))
     return out
@@ -180,10 +180,11 @@ def expand(rel: Rel, ctx: Ctx) -> list[OutColumn]:
             and n not in rel.hidden]
 
 
-def _output(val: Val, ctx: Ctx) -> Val:
-    """What RowDescription reports: text for an untyped literal, a domain's base type."""
+def _output(val: Val, ctx: Ctx, untyped: str = "text") -> Val:
+    """What RowDescription reports: text for an untyped literal (unless the caller resolves
+    it: a set operation's branch), a domain's base type."""
     if val.type == "unknown":
-        return Val("text", val.nullable, val.reason, val.origin)
+        return Val(untyped, val.nullable, val.reason, val.origin)
     base = ctx.catalog.base_type(val.type) if val.type else None
     if base != val.type:
         return Val(base, val.nullable, val.reason, val.origin)

@@ -723,3 +723,9 @@ SELECT c.id, $1 AS label FROM customers c LEFT JOIN orders o ON o.customer_id = 
 -- @q fa_param_insert_select_alias
 -- @exact
 INSERT INTO product_categories (name, parent_id) SELECT $1 AS n, $2 AS p WHERE $2 > 0 RETURNING id
+-- @q fa_union_null_branch
+-- @exact
+SELECT name, active FROM customers UNION ALL SELECT title, NULL AS active FROM products
+-- @q fa_functions_by_name
+-- @exact
+SELECT width_bucket(score, 0, 100, 10) AS bucket, date_bin('15 minutes', created_at, '2020-01-01'::timestamptz) AS slot, convert_from(image, 'UTF8') AS img, pg_relation_size('customers') AS size FROM customers, products
