@@ -224,8 +224,8 @@ class Database(_Base, ABC, Generic[ReposT]):
         except PoolTimeout:
             self.pool.close()
             raise _pool_timeout(self.url, self.open_timeout) from None
-        self.replica_pools = [ConnectionPool(u, open=False, name=redact(u), **self._replica_args())
-                              for u in self.replica_urls]
+        self.replica_pools = [ConnectionPool(u, open=False, name=safe_url(u),
+                                             **self._replica_args()) for u in self.replica_urls]
         for replica in self.replica_pools:
             replica.open(wait=False)  # a replica that is down must not stop the application
         self.primary = self.make_repos(self.pool)
@@ -296,7 +296,7 @@ class AsyncDatabase(_Base, ABC, Generic[AsyncReposT]):
         except PoolTimeout:
             await self.pool.close()
             raise _pool_timeout(self.url, self.open_timeout) from None
-        self.replica_pools = [AsyncConnectionPool(u, open=False, name=redact(u),
+        self.replica_pools = [AsyncConnectionPool(u, open=False, name=safe_url(u),
                                                   **self._replica_args())
                               for u in self.replica_urls]
         for replica in self.replica_pools:

@@ -1,0 +1,191 @@
+"""Production paths side by side, one run (issue #15).
+
+    python benchmarks/bench_production.py [--rounds 9]
+
+Uses DATABASE_URL's server when set (temporary databases on it), else a throwaway embedded
+PostgreSQL. Prints, each as a ratio from this run:
+
+* point lookup (``get_by_uri`` through ``Database``): direct vs through PgBouncer 1.18
+  (``pgbouncer = true``: unnamed statements) and, where provisioned, PgBouncer >= 1.21 with
+  ``max_prepared_statements`` (``pgbouncer = "prepared"``); PgBouncer is started as in the
+  tests (tests/helpers/pgbouncer.py);
+* point lookup: primary only vs with a replica (a second database on the same server);
+* ``append_many`` vs raw psycopg binary COPY of the same 100,000 rows (target <= 1.15x);
+* 1,000-row list vs raw psycopg, text and binary results (target <= 1.5x vs binary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from helpers import pgbouncer as harness  # noqa: E402
+
+from repo.generated import Database, LogRepo  # noqa: E402
+from repo.migrate import Migrator, connect, resolve  # noqa: E402
+from repo.server import scratch_server, temporary_database  # noqa: E402
+
+COPY_ROWS = 100_000
+
+
+@contextlib.contextmanager
+def databases() -> Iterator[tuple[str, str]]:
+    """Two migrated databases on one server: primary and "replica"."""
+    url = os.environ.get("DATABASE_URL")
+    with contextlib.ExitStack() as stack:
+        server = url or stack.enter_context(scratch_server())
+        dbs = [stack.enter_context(temporary_database(server, prefix=f"bench_prod_{n}"))
+               for n in ("p", "r")]
+        for db in dbs:
+            with connect(db) as conn:
+                Migrator(conn, resolve(ROOT / "migrations")).run()
+            seed(db)
+        yield dbs[0], dbs[1]
+
+
+def seed(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        with cur.copy("COPY scripts (uri, code) FROM STDIN") as copy:
+            for i in range(1000):
+                copy.write_row((f"/s{i}.js", "export default () => 1;\n" * 20))
+        with cur.copy("COPY logs (script_uri, message) FROM STDIN") as copy:
+            for i in range(2000):
+                copy.write_row(("/bench.js", f"request {i} served in {i % 97} ms"))
+        conn.execute("ANALYZE")
+
+
+def timed(fn: Callable[[], object], calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls
+
+
+def alternate(first: Callable[[], object], second: Callable[[], object], calls: int,
+              rounds: int) -> tuple[float, float]:
+    """Median seconds per call of each, measured in alternating batches."""
+    for fn in (first, second):
+        timed(fn, max(3, calls // 10))
+    a, b = [], []
+    for _ in range(rounds):
+        a.append(timed(first, calls))
+        b.append(timed(second, calls))
+    return statistics.median(a), statistics.median(b)
+
+
+def row(name: str, base: str, a: float, b: float, target: float | None = None) -> None:
+    verdict = "" if target is None else ("ok" if b / a <= target else "MISSED")
+    goal = f"<= {target:.2f}x" if target else ""
+    print(f"{name:<50} {base:<22} {a * 1e6:>11.1f} {b * 1e6:>11.1f} {b / a:>7.2f}x "
+          f"{goal:>9} {verdict}", flush=True)
+
+
+def lookup(db: Database) -> Callable[[], object]:
+    return lambda: db.repos.scripts.get_by_uri(uri="/s500.js")
+
+
+def pgbouncer_rows(primary: str, rounds: int) -> None:
+    with Database(primary, auto_migrate=False, pgbouncer=False, min_size=1, max_size=1) as direct:
+        for prepared, setting in ((False, True), (True, "prepared")):
+            binary = harness.pick(prepared)
+            if isinstance(binary, str):
+                print(f"(skipped: {binary})")
+                continue
+            version = ".".join(map(str, binary.version))
+            with harness.running(primary, binary, max_prepared_statements=100 if prepared
+                                 else 0) as bouncer, \
+                    Database(bouncer.url(primary), auto_migrate=False, pgbouncer=setting,
+                             min_size=1, max_size=1) as pooled:  # type: ignore[arg-type]
+                row(f"point lookup via PgBouncer {version} (pgbouncer={setting!r})",
+                    "direct (prepared)", *alternate(lookup(direct), lookup(pooled), 1000, rounds))
+
+
+def replica_row(primary: str, replica: str, rounds: int) -> None:
+    with Database(primary, auto_migrate=False, min_size=1, max_size=1) as alone, \
+            Database(primary, auto_migrate=False, replica_urls=[replica], min_size=1,
+                     max_size=1) as routed:
+        row("point lookup with a replica (routed read)", "primary only",
+            *alternate(lookup(alone), lookup(routed), 1000, rounds))
+        write = {"alone": 0, "routed": 0}
+
+        def upsert(db: Database, key: str) -> Callable[[], object]:
+            def call() -> object:
+                write[key] += 1
+                return db.repos.scripts.upsert(uri=f"/w{key}{write[key] % 50}.js", code="x")
+            return call
+
+        row("upsert with a replica (stays on the primary)", "primary only",
+            *alternate(upsert(alone, "alone"), upsert(routed, "routed"), 500, rounds))
+
+
+def copy_row(primary: str, rounds: int) -> None:
+    rows = [("/copy.js", f"request {i} served in {i % 97} ms") for i in range(COPY_ROWS)]
+    with psycopg.connect(primary, autocommit=True) as conn:
+        logs = LogRepo(conn)
+
+        def raw() -> None:
+            with conn.cursor() as cur, cur.copy(
+                    "COPY logs (script_uri, message) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(["text", "text"])
+                for r in rows:
+                    copy.write_row(r)
+            conn.execute("DELETE FROM logs WHERE script_uri = '/copy.js'")
+
+        def ours() -> None:
+            logs.append_many(rows)
+            conn.execute("DELETE FROM logs WHERE script_uri = '/copy.js'")
+
+        row(f"append_many, {COPY_ROWS:,} rows (+ the same DELETE)", "raw binary COPY",
+            *alternate(raw, ours, 1, max(3, rounds // 2)), 1.15)
+
+
+def list_rows(primary: str, rounds: int) -> None:
+    sql = ("SELECT * FROM logs WHERE script_uri = %s ORDER BY created_at DESC, id DESC "
+           "LIMIT %s")
+    with psycopg.connect(primary, autocommit=True) as conn:
+        logs = LogRepo(conn)
+
+        def ours() -> Any:
+            return logs.list_for_script(script_uri="/bench.js", limit=1000)
+
+        for binary in (False, True):
+            def raw(binary: bool = binary) -> Any:
+                return conn.execute(sql, ("/bench.js", 1000), prepare=True,
+                                    binary=binary).fetchall()
+
+            row("1,000-row list (list_for_script)",
+                f"raw psycopg, {'binary' if binary else 'text'}",
+                *alternate(raw, ours, 40, rounds), 1.5 if binary else None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    args = parser.parse_args()
+    with databases() as (primary, replica):
+        with psycopg.connect(primary) as conn:
+            print(f"PostgreSQL {conn.info.server_version // 10000}, psycopg "
+                  f"{psycopg.__version__} ({psycopg.pq.__impl__}, libpq {psycopg.pq.version()})"
+                  f", median of {args.rounds} alternating batches\n")
+        print(f"{'operation':<50} {'compared with':<22} {'base µs':>11} {'ours µs':>11} "
+              f"{'ratio':>8} {'target':>9}")
+        pgbouncer_rows(primary, args.rounds)
+        replica_row(primary, replica, args.rounds)
+        copy_row(primary, args.rounds)
+        list_rows(primary, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
