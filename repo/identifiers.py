@@ -93,6 +93,15 @@ GENERATED_MODULE_NAMES = frozenset({
     "models", "repos", "async_repos", "database", "_queries", "extensions",
 })
 
+# The module-level names of ``models.py`` (imports used by annotations and class bodies): a
+# field of that name would shadow it for every later line of its class body. Other modules'
+# names (``models``, ``database``, runtime classes) are fine as fields.
+MODELS_MODULE_NAMES = frozenset({
+    "BaseModel", "ConfigDict", "Field", "StrEnum", "AwareDatetime", "NaiveDatetime", "datetime",
+    "uuid", "decimal", "Decimal", "ipaddress", "Range", "Multirange", "JsonValue", "IPAddress",
+    "IPNetwork",
+})
+
 # Builtins written in generated annotations; a field of that name would shadow them.
 ANNOTATION_BUILTINS = frozenset({
     "str", "int", "float", "bool", "bytes", "list", "tuple", "dict", "set", "frozenset",
@@ -182,7 +191,7 @@ def _snake(prefix: str) -> Callable[[str], str]:
 
 def _must_suffix(name: str) -> bool:
     return (keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in BASEMODEL_ATTRIBUTES
-            or name in GENERATED_MODULE_NAMES or name in ANNOTATION_BUILTINS
+            or name in MODELS_MODULE_NAMES or name in ANNOTATION_BUILTINS
             or name in METHOD_LOCALS)
 
 
@@ -207,7 +216,7 @@ def _upper(source: str) -> str:
 
 _RULES: dict[Kind, _Rule] = {
     Kind.FIELD: _Rule((_not_identifier, _keyword, _soft_keyword, _private, _pydantic,
-                       _in(GENERATED_MODULE_NAMES, "a name the generated module uses"),
+                       _in(MODELS_MODULE_NAMES, "a name the models module uses"),
                        _in(ANNOTATION_BUILTINS, "a builtin used in annotations")),
                       _snake("field"), _underscore_number),
     Kind.PARAM: _Rule((_not_identifier, _keyword, _mangled,

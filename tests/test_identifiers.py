@@ -26,6 +26,9 @@ from repo.identifiers import BASEMODEL_ATTRIBUTES, Kind, Refusal, Safe, identifi
     ("Größe", Kind.FIELD, (), "Groe"),
     ("café", Kind.FIELD, (), "cafe"),
     ("n: int = __import__('os').system('x') #", Kind.FIELD, (), "n_int_import_os_system_x"),
+    ("database", Kind.FIELD, (), "database"),  # only models.py's own names are off limits
+    ("Source", Kind.FIELD, (), "Source"),
+    ("myapp", Kind.FIELD, {"myapp"}, "myapp_2"),  # a [types] module, passed in as taken
     ("id", Kind.FIELD, {"id"}, "id_2"),
     ("id", Kind.FIELD, {"id", "id_2"}, "id_3"),
     ("class", Kind.PARAM, (), "class_"),

@@ -234,12 +234,17 @@ class _Planner:
         self.consts: set[str] = set()
 
     def _table_model(self, table: str, columns: Sequence[Mapping[str, Any]]) -> ModelSpec:
-        scope = _Scope(set(self.enum_names.values()))
+        scope = _Scope(self.annotation_names())
         fields = tuple(self._field(str(c["name"]), scope, f"table {table}",
                                    self._type(c["type_info"], f"{table}.{c['name']}"),
                                    not c.get("not_null", False)) for c in columns)
         name = gate(names.model_name(table), Kind.CLASS, self.taken, f"table {table}")
         return ModelSpec(name, f"A row of the ``{table}`` table.", fields, table)
+
+    def annotation_names(self) -> set[str]:
+        """Names models.py annotations use besides the fixed ones: enums, [types] modules."""
+        modules = {v.split(":")[0].split(".")[0] for v in self.types.values() if ":" in v}
+        return set(self.enum_names.values()) | modules
 
     def _field(self, column: str, scope: _Scope, where: str, t: PyType,
                nullable: bool) -> FieldSpec:
@@ -318,7 +323,7 @@ class _Planner:
                 nullable: Sequence[bool | None]) -> tuple[FieldSpec, ...]:
         facts = self.refiner.columns(q)
         fields: list[FieldSpec] = []
-        scope = _Scope(set(self.enum_names.values()))
+        scope = _Scope(self.annotation_names())
         for i, col in enumerate(columns):
             parsed = self._parse_column(q, i, str(col["name"]))
             sqlx_nullable = nullable[i] if i < len(nullable) else None
