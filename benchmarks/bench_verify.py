@@ -140,7 +140,7 @@ def project_statements() -> list[tuple[str, str]]:
     from repo.queries.loader import load_queries
     kinds = {"one": "one", "optional": "one", "many": "many", "exec": "exec",
              "execrows": "execrows"}
-    return [(q.sql, kinds[q.cardinality]) for q in load_queries(ROOT / "queries")]
+    return [(q.sql, kinds.get(q.cardinality, "exec")) for q in load_queries(ROOT / "queries")]
 
 
 def main() -> None:

@@ -4,13 +4,13 @@ query file, next to its ``.sqlx`` metadata (the command lives in :mod:`repo.cli.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from .analysis import Val, analyze, load_catalog
 from .analysis.pgtypes import type_info_name
 from .codegen.readonly import routing
 from .config import Settings
 from .errors import QueryFileError
+from .metadata.model import Describe
 from .metadata.store import load_all
 from .queries.loader import load_query_file
 
@@ -29,11 +29,11 @@ def explain(path: Path, settings: Settings) -> str:
 
         result = too_deep()
     meta = load_all(settings.sqlx_dir).get(query.hash)
-    describe: dict[str, Any] = (meta or {}).get("describe") or {}
+    describe = meta.describe if meta is not None else Describe()
     lines = [f"{path}  ({query.key}, :{query.cardinality})",
              "metadata: " + ("present" if meta else "MISSING (run `python -m repo prepare`)")]
     lines.append("parameters:" if result.params else "parameters: none")
-    meta_params = (describe.get("parameters") or {}).get("Left") or []
+    meta_params = describe.parameters
     for i, p in enumerate(result.params):
         name = query.params[i] if i < len(query.params) else f"p{i + 1}"
         sqlx = f" [metadata: {type_info_name(meta_params[i])}]" if i < len(meta_params) else ""
@@ -42,9 +42,9 @@ def explain(path: Path, settings: Settings) -> str:
         lines.append(f"  ${i + 1} {name}: {p.type or 'unknown type'}{sqlx} - {p.type_reason}")
         lines.append(f"      {null}: {p.null_reason}")
     lines.append("columns:" if result.columns else "columns: none")
-    meta_cols = describe.get("columns") or []
+    meta_cols = describe.columns
     for i, c in enumerate(result.columns):
-        sqlx = f" [metadata: {type_info_name(meta_cols[i]['type_info'])}]" \
+        sqlx = f" [metadata: {type_info_name(meta_cols[i].type_info)}]" \
             if i < len(meta_cols) else ""
         lines.append(f"  {c.name}: {c.val.type or 'unknown type'}{sqlx} - {_null(c.val)}")
     for prob in result.problems:

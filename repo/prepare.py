@@ -26,9 +26,10 @@ from .codegen import generate, stage_files
 from .config import Settings
 from .describe.describe import Described, Describer
 from .drift import write_stamp
-from .errors import DescribeError, DescribeErrors, UsageError
+from .errors import DescribeError, DescribeErrors, MetadataError, UsageError
 from .metadata import store
 from .metadata.diff import compare
+from .metadata.model import QueryData
 from .metadata.store import SQLX_VERSIONS
 from .migrate import Kind, Migrator, connect, fingerprint, resolve
 from .queries.loader import load_queries
@@ -194,7 +195,8 @@ def build_files(described: list[Described], tables: dict[str, Any], migrations_f
     facts: dict[str, Any] = {}
     for d in described:
         q = d.query
-        files[store.query_file_name(q.hash)] = store.render(d.data)
+        assert d.data is not None  # every returned Described was described
+        files[store.query_file_name(q.hash)] = d.data.render()
         facts[q.key] = {
             "hash": q.hash,
             "file": q.path.relative_to(queries_dir).as_posix()
@@ -218,14 +220,20 @@ def check_against(sqlx_dir: Path, queries: list[QueryDef], files: dict[str, str]
     recorded = old_meta.get("queries", {}) if isinstance(old_meta, dict) else {}
     rows = [(q.path.as_posix(), q.hash, (recorded.get(q.key) or {}).get("hash"))
             for q in queries]
-    parse = {n: json.loads(t) for n, t in files.items()}
-    old_parse = {}
+    parse = {n: QueryData.from_json(json.loads(t)) for n, t in files.items()
+             if n != store.META_FILE}
+    old_parse: dict[str, QueryData | None] = {}
+    old_meta_json = None
     for n, t in old_files.items():
         try:
-            old_parse[n] = json.loads(t)
-        except json.JSONDecodeError:
+            if n == store.META_FILE:
+                old_meta_json = json.loads(t)
+            else:
+                old_parse[n] = QueryData.from_json(json.loads(t))
+        except (json.JSONDecodeError, MetadataError):
             old_parse[n] = None
-    return compare(rows, files, parse, old_files, old_parse, sqlx_dir.as_posix())
+    return compare(rows, files, parse, old_files, old_parse, sqlx_dir.as_posix(),
+                   (old_meta_json, json.loads(files[store.META_FILE])))
 
 
 def _write_all(settings: Settings, files: dict[str, str], warnings: list[str]) -> list[Path]:

@@ -35,6 +35,7 @@ from .config import Settings
 from .errors import RepoError
 
 if TYPE_CHECKING:
+    from .metadata.model import QueryData
     from .queries.model import QueryDef
 
 PREPARE = "run `python -m repo prepare`"
@@ -155,13 +156,13 @@ def _load_queries(settings: Settings, report: Report) -> list[QueryDef]:
         return []
 
 
-def _load_metadata(settings: Settings, report: Report) -> dict[str, dict[str, Any]]:
+def _load_metadata(settings: Settings, report: Report) -> dict[str, QueryData]:
     from .metadata.store import load_all
     result = _safe(lambda: load_all(settings.sqlx_dir), settings, report)
     return result if isinstance(result, dict) else {}
 
 
-def _check_consistency(queries: list[QueryDef], metadata: dict[str, dict[str, Any]],
+def _check_consistency(queries: list[QueryDef], metadata: dict[str, QueryData],
                        settings: Settings, report: Report) -> None:
     root = settings.root
     known = {q.hash for q in queries}
@@ -174,9 +175,8 @@ def _check_consistency(queries: list[QueryDef], metadata: dict[str, dict[str, An
                 "`prepare`?)", PREPARE))
     for h, data in sorted(metadata.items()):
         path = _rel(settings.sqlx_dir / f"query-{h}.json", root)
-        text = data.get("query")
-        actual = hashlib.sha256(str(text).encode("utf-8")).hexdigest()
-        if data.get("hash") != h or actual != h:
+        actual = hashlib.sha256(data.query.encode("utf-8")).hexdigest()
+        if data.hash != h or actual != h:
             report.errors.append(Finding(
                 "V002", path, 1, 1, "metadata was modified: its hash does not match its "
                 "query text", PREPARE))
@@ -282,7 +282,7 @@ def _first_diff_line(a: str, b: str) -> int:
     return min(len(a.splitlines()), len(b.splitlines())) + 1
 
 
-def _check_query(q: QueryDef, data: dict[str, Any] | None, catalog: Catalog,
+def _check_query(q: QueryDef, data: QueryData | None, catalog: Catalog,
                  settings: Settings, report: Report) -> None:
     # Shared with codegen's nullability refinement (same catalog object, same text); the
     # "line N" in reasons is the same in the compiled text as in the file.
@@ -304,7 +304,7 @@ def _check_query(q: QueryDef, data: dict[str, Any] | None, catalog: Catalog,
     if data is None:
         report.coverage.params_total += len(q.params)
         return
-    cmp = compare(result, data.get("describe") or {}, catalog)
+    cmp = compare(result, data.describe, catalog)
     line, col = q.line_col_of(_first_code(q.sql))
     for m in cmp.mismatches:
         doubts.report(report, Finding(m.code, file, line, col, m.message,

@@ -36,7 +36,8 @@ def test_generated_statements_have_no_false_errors(empty_db_url: str, capsys: An
     for d in done:
         result = analyze(d.query.sql, catalog)
         false_errors += [f"{d.query.sql}: {p.message}" for p in result.problems if p.certain]
-        cmp = compare(result, d.data["describe"], catalog)
+        assert d.data is not None
+        cmp = compare(result, d.data.describe, catalog)
         false_errors += [f"{d.query.sql}: {m.code} {m.message}" for m in cmp.mismatches]
         for i, n in enumerate((cmp.columns_verified, cmp.columns_total, cmp.params_verified,
                                cmp.params_total)):

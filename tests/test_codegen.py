@@ -17,6 +17,7 @@ from repo.codegen.nullability import Uncertain
 from repo.codegen.plan import build_plan
 from repo.config import Settings, load_settings
 from repo.errors import CodegenError, MetadataMissing, MetadataStale
+from repo.metadata.model import Column, Describe, QueryData
 from repo.queries import QueryDef
 from repo.runtime import _unasync
 
@@ -122,11 +123,10 @@ def _query(sql: str, cardinality: str = "many", params: tuple[str, ...] = ()) ->
 
 
 def _meta(q: QueryDef, columns: list[tuple[str, Any]], nullable: list[bool | None],
-          params: list[Any] | None = None) -> dict[str, dict[str, Any]]:
-    cols = [{"ordinal": i, "name": n, "type_info": t} for i, (n, t) in enumerate(columns)]
-    describe = {"columns": cols, "parameters": {"Left": params or []}, "nullable": nullable}
-    return {q.hash: {"db_name": "PostgreSQL", "query": q.sql, "describe": describe,
-                     "hash": q.hash}}
+          params: list[Any] | None = None) -> dict[str, QueryData]:
+    cols = tuple(Column(i, n, t) for i, (n, t) in enumerate(columns))
+    return {q.hash: QueryData(q.sql, Describe(cols, tuple(params or ()), tuple(nullable)),
+                              q.hash)}
 
 
 def test_overrides_and_unknown_nullability() -> None:

@@ -146,8 +146,8 @@ def test_two_columns_of_one_name_are_kept_apart(
     assert any("two result columns are named `id`" in w and "`id_2`" in w
                for w in generate(project).warnings)
     # .sqlx keeps both labels exactly as PostgreSQL (and SQLx) report them.
-    described = [d for d in load_all(project.sqlx_dir).values() if "JOIN" in d["query"]]
-    assert [c["name"] for c in described[0]["describe"]["columns"]] == [
+    described = [d for d in load_all(project.sqlx_dir).values() if "JOIN" in d.query]
+    assert [c.name for c in described[0].describe.columns] == [
         "id", "author_id", "title", "id", "name"]
 
 
@@ -174,12 +174,12 @@ def test_every_field_of_every_model_receives_its_own_column(
         package: str, gen: ModuleType, project: Settings) -> None:
     queries = importlib.import_module(f"{package}._queries")
     sqlx = ROOT / ".sqlx" if package == "repo.generated" else project.sqlx_dir
-    by_sql = {d["query"]: d for d in load_all(sqlx).values()}
+    by_sql = {d.query: d for d in load_all(sqlx).values()}
     checked = 0
     for const, query in vars(queries).items():
         if not isinstance(query, Query) or (model := _model_of(query, queries, const)) is None:
             continue
-        labels = [c["name"] for c in by_sql[query.sql.decode()]["describe"]["columns"]]
+        labels = [c.name for c in by_sql[query.sql.decode()].describe.columns]
         idents = [parse_column(label).ident for label in labels]  # type: ignore[union-attr]
         fields = list(model.model_fields.items())
         assert len(fields) == len(idents), const

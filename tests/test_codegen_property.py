@@ -30,6 +30,7 @@ from repo.codegen import render_plan
 from repo.codegen.nullability import Uncertain
 from repo.codegen.plan import build_plan
 from repo.errors import RepoError
+from repo.metadata.model import QueryData
 from repo.queries import QueryDef
 from repo.runtime import row_maker
 
@@ -68,8 +69,8 @@ def _inputs(project: dict[str, Any], n: int) -> tuple[QueryDef, dict[str, Any], 
             for i, (name, t) in enumerate(project["columns"])]
     describe = {"columns": cols, "parameters": {"Left": [t for _, t in project["params"]]},
                 "nullable": [True] * len(cols)}
-    sqlx = {q.hash: {"db_name": "PostgreSQL", "query": sql, "describe": describe,
-                     "hash": q.hash}}
+    sqlx = {q.hash: QueryData.from_json({"db_name": "PostgreSQL", "query": sql,
+                                         "describe": describe, "hash": q.hash})}
     meta = {"tables": {table: [{"name": c, "type_info": t, "not_null": nn, "has_default": False}
                                for c, t, nn in columns]
                        for table, columns in project["tables"].items()}}

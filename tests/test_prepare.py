@@ -174,10 +174,9 @@ def test_sqlx_09_adds_origin(project: Path, pg_url: str) -> None:
     meta = store.load_meta(project / "meta09")
     assert meta is not None
     data = store.load_all(project / "meta09")[meta["queries"]["posts/count"]["hash"]]
-    assert data["describe"]["columns"][0]["origin"] == "Expression"
+    assert data.describe.columns[0].origin == "Expression"
     data = store.load_all(project / "meta09")[meta["queries"]["authors/get"]["hash"]]
-    assert data["describe"]["columns"][0]["origin"] == {"Table": {"table": "authors",
-                                                                  "name": "id"}}
+    assert data.describe.columns[0].origin == {"Table": {"table": "authors", "name": "id"}}
 
 
 def test_paths_from_options(project: Path, pg_url: str) -> None:

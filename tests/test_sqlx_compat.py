@@ -22,6 +22,7 @@ from repo.codegen.nullability import Uncertain
 from repo.codegen.plan import build_plan
 from repo.config import Settings, load_settings
 from repo.errors import ConfigError
+from repo.metadata.model import Describe, QueryData
 from repo.migrate import Migrator, connect, resolve
 from repo.prepare import prepare
 from repo.queries import QueryDef, load_query_file
@@ -149,8 +150,9 @@ def _plan(columns: list[tuple[str, Any]], types: dict[str, str],
           sql: str = "SELECT 1") -> tuple[dict[str, str], list[str]]:
     q = QueryDef("things", "get", Path("queries/things/get.sql"), sql, sql, (), False, "many")
     cols = [{"ordinal": i, "name": n, "type_info": t} for i, (n, t) in enumerate(columns)]
-    meta = {q.hash: {"db_name": "PostgreSQL", "query": sql, "hash": q.hash, "describe": {
-        "columns": cols, "parameters": {"Left": []}, "nullable": [False] * len(cols)}}}
+    meta = {q.hash: QueryData.from_json({"db_name": "PostgreSQL", "query": sql, "hash": q.hash,
+                                         "describe": {"columns": cols, "parameters": {"Left": []},
+                                                      "nullable": [False] * len(cols)}})}
     plan = build_plan([q], meta, None, Uncertain(), types=types)
     return {f.name: f.annotation for f in plan.models[0].fields}, plan.warnings
 
@@ -186,7 +188,6 @@ def test_a_types_value_that_is_no_type_is_a_config_error(tmp_path: Path) -> None
 def test_defaulted_cardinality_follows_postgresql_not_the_keyword_table() -> None:
     sql = "ALTER TABLE t DROP COLUMN email"
     q = QueryDef("things", "drop", Path("queries/things/drop.sql"), sql, sql, (), False, "many")
-    meta = {q.hash: {"db_name": "PostgreSQL", "query": sql, "hash": q.hash, "describe": {
-        "columns": [], "parameters": {"Left": []}, "nullable": []}}}
+    meta = {q.hash: QueryData(sql, Describe(), q.hash)}
     plan = build_plan([q], meta, None, Uncertain())
     assert plan.repos[0].methods[0].returns == "None"

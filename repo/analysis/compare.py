@@ -7,11 +7,14 @@ reported with a code (V007 names, V008 column types, V009 parameter types, V010 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .catalog import Catalog
 from .model import Analysis, Val
 from .pgtypes import type_info_name
+
+if TYPE_CHECKING:
+    from ..metadata.model import Describe
 
 
 @dataclass
@@ -29,18 +32,18 @@ class Comparison:
     params_verified: int = 0
 
 
-def compare(result: Analysis, describe: dict[str, Any], catalog: Catalog) -> Comparison:
-    """Check ``result`` against a SQLx ``describe`` object (columns, parameters, nullable)."""
+def compare(result: Analysis, describe: Describe, catalog: Catalog) -> Comparison:
+    """Check ``result`` against a query's SQLx ``describe`` (columns, parameters, nullable)."""
     out = Comparison()
     _columns(result, describe, catalog, out)
     _params(result, describe, catalog, out)
     return out
 
 
-def _columns(result: Analysis, describe: dict[str, Any], catalog: Catalog,
+def _columns(result: Analysis, describe: Describe, catalog: Catalog,
              out: Comparison) -> None:
-    meta_cols = describe.get("columns") or []
-    nullable = describe.get("nullable") or []
+    meta_cols = describe.columns
+    nullable = describe.nullable
     out.columns_total = len(meta_cols)
     if not result.columns_known:
         return
@@ -51,16 +54,16 @@ def _columns(result: Analysis, describe: dict[str, Any], catalog: Catalog,
                 f"has {len(meta_cols)}"))
         return
     for i, (col, meta) in enumerate(zip(result.columns, meta_cols, strict=True)):
-        name = meta.get("name")
+        name = meta.name
         if col.name_certain and col.name != name:
             out.mismatches.append(Mismatch(
                 "V007", f"column {i + 1} is named {col.name!r} but the metadata says {name!r}"))
             continue
         info = catalog.type_info(col.val.type) if col.val.type else None
-        if info is not None and info != meta.get("type_info"):
+        if info is not None and info != meta.type_info:
             out.mismatches.append(Mismatch(
                 "V008", f"column {name!r} has type {type_info_name(info)} in the schema but "
-                f"{type_info_name(meta.get('type_info'))} in the metadata"))
+                f"{type_info_name(meta.type_info)} in the metadata"))
             continue
         meta_null = nullable[i] if i < len(nullable) else None
         if _authoritative(col.val, result) and meta_null is not None \
@@ -82,12 +85,9 @@ def _authoritative(val: Val, result: Analysis) -> bool:
     return val.reason.startswith(f"{table}.{column} is ")
 
 
-def _params(result: Analysis, describe: dict[str, Any], catalog: Catalog,
+def _params(result: Analysis, describe: Describe, catalog: Catalog,
             out: Comparison) -> None:
-    params = describe.get("parameters") or {}
-    meta = params.get("Left") if isinstance(params, dict) else None
-    if not isinstance(meta, list):
-        return
+    meta = describe.parameters
     out.params_total = len(meta)
     if not result.params_known:
         return

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import CodegenError, MetadataMissing, MetadataStale, NameClash
 from ..identifiers import Kind, Refusal, Safe, identifier, is_ascii_identifier
+from ..metadata.model import Column, QueryData
 from ..queries import QueryDef
 from . import names, rusttypes, typemap
 from .nullability import Refiner, final
@@ -102,7 +103,7 @@ class Plan:
     extensions_module: str = "extensions"
 
 
-def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, Mapping[str, Any]],
+def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, QueryData],
                meta: Mapping[str, Any] | None, refiner: Refiner,
                extensions: frozenset[str] = frozenset(),
                types: Mapping[str, str] | None = None) -> Plan:
@@ -170,25 +171,24 @@ def _repo_names(queries: Sequence[QueryDef]) -> dict[str, str]:
     return out
 
 
-def _metadata(q: QueryDef, sqlx: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any]:
+def _metadata(q: QueryDef, sqlx: Mapping[str, QueryData]) -> QueryData:
     data = sqlx.get(q.hash)
     if data is None:
         raise MetadataMissing(f"no .sqlx metadata for {q.key} (query-{q.hash}.json)",
                               path=q.path, hint=PREPARE_HINT)
-    if data.get("query") != q.sql:
+    if data.query != q.sql:
         raise MetadataStale(f"the .sqlx metadata of {q.key} is for another query text",
                             path=q.path, hint=PREPARE_HINT)
     return data
 
 
-def _enums(described: Sequence[tuple[QueryDef, Mapping[str, Any]]],
+def _enums(described: Sequence[tuple[QueryDef, QueryData]],
            tables: Mapping[str, Any], classes: set[str]) -> tuple[dict[str, str], list[EnumSpec]]:
     found: dict[str, tuple[str, ...]] = {}
     infos: list[Any] = [c.get("type_info") for cols in tables.values() for c in cols]
     for _, data in described:
-        describe = data.get("describe", {})
-        infos += [c.get("type_info") for c in describe.get("columns", [])]
-        infos += list((describe.get("parameters") or {}).get("Left", []))
+        infos += [c.type_info for c in data.describe.columns]
+        infos += data.describe.parameters
     for info in infos:
         for name, labels in typemap.enums_in(info):
             found.setdefault(name, labels)
@@ -269,7 +269,7 @@ class _Planner:
             self.warnings.append(f"{where}: {t.warning}")
         return t
 
-    def add(self, q: QueryDef, data: Mapping[str, Any], name: str,
+    def add(self, q: QueryDef, data: QueryData, name: str,
             extensions: frozenset[str]) -> None:
         gate(q.method, Kind.METHOD, set(), "query file", q)
         repo = self.repo_specs.get(q.repo)
@@ -279,15 +279,15 @@ class _Planner:
         if q.defaulted:
             # No marker: PostgreSQL's answer decides, as in prepare (`ALTER TABLE ...` has
             # no rows although the text guess saw the keyword TABLE).
-            rows = bool(data["describe"].get("columns"))
+            rows = bool(data.describe.columns)
             q = dataclasses.replace(q, cardinality="many" if rows else "exec")
         params = self._params(q, data)
         model = self._result_model(q, data)
         const = _unique(f"{q.repo}_{q.method}".upper(), self.consts)
         repo.methods.append(MethodSpec(q, const, params, model))
 
-    def _params(self, q: QueryDef, data: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
-        types = list((data["describe"].get("parameters") or {}).get("Left", []))
+    def _params(self, q: QueryDef, data: QueryData) -> tuple[ParamSpec, ...]:
+        types = list(data.describe.parameters)
         if len(types) != len(q.params):
             raise MetadataStale(f"{q.key} has {len(q.params)} parameters but its metadata "
                                 f"has {len(types)}", path=q.path, hint=PREPARE_HINT)
@@ -298,16 +298,15 @@ class _Planner:
                                final(i, q.param_nullable.get(name), facts, False))
                      for i, (name, info) in enumerate(zip(q.params, types, strict=True)))
 
-    def _result_model(self, q: QueryDef, data: Mapping[str, Any]) -> str | None:
-        describe = data["describe"]
-        columns = describe.get("columns", [])
+    def _result_model(self, q: QueryDef, data: QueryData) -> str | None:
+        columns = data.describe.columns
         if q.cardinality not in ROW_CARDINALITIES:
             return None
         if not columns:
             raise CodegenError(f"`:{q.cardinality}` needs a statement that returns rows, but "
                                f"{q.key} returns none", path=q.path, line=q.marker_line,
                                hint="add RETURNING ..., or use `:exec` / `:execrows`")
-        fields = self._fields(q, columns, describe.get("nullable", []))
+        fields = self._fields(q, columns, data.describe.nullable)
         table = self._matching_table(q, fields)
         if table is not None:
             return table.name
@@ -319,16 +318,16 @@ class _Planner:
         self.query_models.append(model)
         return model.name
 
-    def _fields(self, q: QueryDef, columns: Sequence[Mapping[str, Any]],
+    def _fields(self, q: QueryDef, columns: Sequence[Column],
                 nullable: Sequence[bool | None]) -> tuple[FieldSpec, ...]:
         facts = self.refiner.columns(q)
         fields: list[FieldSpec] = []
         scope = _Scope(self.annotation_names())
         for i, col in enumerate(columns):
-            parsed = self._parse_column(q, i, str(col["name"]))
+            parsed = self._parse_column(q, i, col.name)
             sqlx_nullable = nullable[i] if i < len(nullable) else None
             is_null = final(i, parsed.nullable, facts, sqlx_nullable is not False)
-            t = self._column_type(q, parsed, col["type_info"])
+            t = self._column_type(q, parsed, col.type_info)
             fields.append(self._field(parsed.ident, scope, q.key, t, is_null))
         return tuple(fields)
 

@@ -18,9 +18,10 @@ import psycopg
 from psycopg import pq
 
 from ..errors import DescribeError
+from ..metadata.model import Column, Describe, Json, QueryData, TypeInfo
 from ..queries.model import QueryDef
 from .nullability import Nullable, explain, explain_patch, fetch_attnullable, merge, pass1
-from .typeinfo import TypeInfo, TypeResolver
+from .typeinfo import TypeResolver
 
 STATEMENT_PREFIX = "sqlx_s_"
 _ORIGINS = (
@@ -53,7 +54,7 @@ class Described:
     param_oids: list[int]
     columns: list[RawColumn]
     patch: list[Nullable] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
+    data: QueryData | None = None  # set once described
     origins: list[tuple[str, str] | None] = field(default_factory=list)
 
 
@@ -149,24 +150,13 @@ class Describer:
             cur.execute(_ORIGINS, ([r for r, _ in wanted], [a for _, a in wanted]))
             return {(int(r), int(a)): (str(t), str(n)) for r, a, t, n in cur.fetchall()}
 
-    def _render(self, d: Described, nullable: list[Nullable]) -> dict[str, Any]:
-        columns = []
-        for i, (c, origin) in enumerate(zip(d.columns, d.origins, strict=True)):
-            col: dict[str, Any] = {"ordinal": i, "name": c.name,
-                                   "type_info": self.type_info(c.type_oid, d.query)}
-            if self.version == "0.9":
-                col["origin"] = _origin_json(c, origin)
-            columns.append(col)
-        return {
-            "db_name": "PostgreSQL",
-            "query": d.query.sql,
-            "describe": {
-                "columns": columns,
-                "parameters": {"Left": [self.type_info(o, d.query) for o in d.param_oids]},
-                "nullable": nullable,
-            },
-            "hash": d.query.hash,
-        }
+    def _render(self, d: Described, nullable: list[Nullable]) -> QueryData:
+        columns = tuple(
+            Column(i, c.name, self.type_info(c.type_oid, d.query),
+                   _origin_json(c, origin) if self.version == "0.9" else None)
+            for i, (c, origin) in enumerate(zip(d.columns, d.origins, strict=True)))
+        params = tuple(self.type_info(o, d.query) for o in d.param_oids)
+        return QueryData(d.query.sql, Describe(columns, params, tuple(nullable)), d.query.hash)
 
     def type_info(self, oid: int, q: QueryDef) -> TypeInfo:
         try:
@@ -175,7 +165,7 @@ class Describer:
             raise DescribeError(str(exc), path=q.path, hint="run prepare again") from None
 
 
-def _origin_json(c: RawColumn, origin: tuple[str, str] | None) -> Any:
+def _origin_json(c: RawColumn, origin: tuple[str, str] | None) -> Json:
     """SQLx 0.9's ``origin``: Table when the catalog knows the column, else Expression/Unknown."""
     if not (c.table_oid and c.attnum):
         return "Expression"

@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-TypeInfo = Any  # str | dict[str, Any]: exactly the JSON value SQLx writes
+from ..metadata.model import TypeInfo  # exactly the JSON value SQLx writes
 
 # OID -> SQLx PgType variant name (sqlx-postgres/src/type_info.rs `try_from_oid`).
 BUILTIN: dict[int, str] = {

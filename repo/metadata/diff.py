@@ -10,53 +10,53 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .model import Column, QueryData
 from .store import META_FILE, query_file_name
 
 
-def describe_diff(label: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """Field-level differences between two SQLx query objects.
+def describe_diff(label: str, old: QueryData | None, new: QueryData) -> list[str]:
+    """Field-level differences between two SQLx query files (``old`` None: unreadable).
 
-    >>> old = {"describe": {"columns": [{"name": "a", "type_info": "Int4"}],
-    ...        "parameters": {"Left": []}, "nullable": [False]}}
-    >>> new = {"describe": {"columns": [{"name": "a", "type_info": "Int8"}],
-    ...        "parameters": {"Left": ["Text"]}, "nullable": [True]}}
+    >>> from .model import Column, Describe
+    >>> old = QueryData("q", Describe((Column(0, "a", "Int4"),), (), (False,)), "h")
+    >>> new = QueryData("q", Describe((Column(0, "a", "Int8"),), ("Text",), (True,)), "h")
     >>> for line in describe_diff("q.sql", old, new): print(line)
     q.sql: column 0 (a): type Int4 -> Int8
     q.sql: column 0 (a): nullable false -> true
     q.sql: parameter count 0 -> 1
     """
+    if old is None:
+        return [f"{label}: the committed metadata is not a readable SQLx query file"]
     out: list[str] = []
-    od, nd = old.get("describe", {}), new.get("describe", {})
-    ocols, ncols = od.get("columns", []), nd.get("columns", [])
+    od, nd = old.describe, new.describe
+    ocols, ncols = od.columns, nd.columns
     if len(ocols) != len(ncols):
         out.append(f"{label}: column count {len(ocols)} -> {len(ncols)}")
-    onull, nnull = od.get("nullable", []), nd.get("nullable", [])
+    onull, nnull = od.nullable, nd.nullable
     for i, (oc, nc) in enumerate(zip(ocols, ncols, strict=False)):
-        out += _column_diff(f"{label}: column {i} ({nc.get('name')})", oc, nc)
+        out += _column_diff(f"{label}: column {i} ({nc.name})", oc, nc)
         if i < len(onull) and i < len(nnull) and onull[i] != nnull[i]:
-            out.append(f"{label}: column {i} ({nc.get('name')}): nullable "
+            out.append(f"{label}: column {i} ({nc.name}): nullable "
                        f"{_js(onull[i])} -> {_js(nnull[i])}")
-    oparams = (od.get("parameters") or {}).get("Left", [])
-    nparams = (nd.get("parameters") or {}).get("Left", [])
+    oparams, nparams = od.parameters, nd.parameters
     if len(oparams) != len(nparams):
         out.append(f"{label}: parameter count {len(oparams)} -> {len(nparams)}")
     for i, (op, np_) in enumerate(zip(oparams, nparams, strict=False)):
         if op != np_:
             out.append(f"{label}: parameter {i + 1} type {_type(op)} -> {_type(np_)}")
-    if not out and dict(old) != dict(new):
+    if not out and old != new:
         out.append(f"{label}: metadata differs (other fields)")
     return out
 
 
-def _column_diff(label: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+def _column_diff(label: str, old: Column, new: Column) -> list[str]:
     out = []
-    if old.get("name") != new.get("name"):
-        out.append(f"{label}: name {old.get('name')!r} -> {new.get('name')!r}")
-    if old.get("type_info") != new.get("type_info"):
-        out.append(f"{label}: type {_type(old.get('type_info'))} -> "
-                   f"{_type(new.get('type_info'))}")
-    if old.get("origin") != new.get("origin"):
-        out.append(f"{label}: origin {_js(old.get('origin'))} -> {_js(new.get('origin'))}")
+    if old.name != new.name:
+        out.append(f"{label}: name {old.name!r} -> {new.name!r}")
+    if old.type_info != new.type_info:
+        out.append(f"{label}: type {_type(old.type_info)} -> {_type(new.type_info)}")
+    if old.origin != new.origin:
+        out.append(f"{label}: origin {_js(old.origin)} -> {_js(new.origin)}")
     return out
 
 
@@ -74,18 +74,20 @@ def _js(v: Any) -> str:
 def compare(
     queries: Sequence[tuple[str, str, str | None]],
     new_files: Mapping[str, str],
-    new_parsed: Mapping[str, Any],
+    new_parsed: Mapping[str, QueryData],
     old_files: Mapping[str, str],
-    old_parsed: Mapping[str, Any],
+    old_parsed: Mapping[str, QueryData | None],
     sqlx_dir: str,
+    metas: tuple[Any, Mapping[str, Any]] = (None, {}),
 ) -> list[str]:
     """Every difference, one line each, grouped per query file.
 
     Args:
         queries: ``(file label, new hash, previously recorded hash or None)`` per query file.
         new_files / old_files: file name -> text (query files and the extras file).
-        new_parsed / old_parsed: file name -> parsed JSON.
+        new_parsed / old_parsed: query file name -> parsed file (old: None if unreadable).
         sqlx_dir: the directory as shown to the user.
+        metas: the old (None if missing or unreadable) and new parsed extras file.
     """
     out: list[str] = []
     for label, new_hash, old_hash in queries:
@@ -104,7 +106,7 @@ def compare(
     for name in sorted(set(old_files) - expected):
         out.append(f"{sqlx_dir}/{name}: metadata without a query file (stale)")
     if META_FILE in new_files and old_files.get(META_FILE) != new_files[META_FILE]:
-        out += _meta_diff(sqlx_dir, old_parsed.get(META_FILE), new_parsed[META_FILE])
+        out += _meta_diff(sqlx_dir, metas[0], metas[1])
     return out
 
 

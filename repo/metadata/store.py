@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import dirswap
 from ..errors import MetadataError
+from .model import QueryData
 
 # The SQLx .sqlx formats `prepare` can write (0.9 adds `origin` and explains generic plans).
 SQLX_VERSIONS = ("0.8", "0.9")
@@ -32,12 +33,14 @@ META_FORMAT = 1
 _QUERY_FILE = re.compile(r"^query-[0-9a-f]{64}\.json$")
 
 
-def render(obj: Any) -> str:
+def render(obj: QueryData | Any) -> str:
     """SQLx's exact bytes for a query file (as text).
 
     >>> render({"a": [], "b": {"Left": ["Int4"]}, "c": "é"})
     '{\\n  "a": [],\\n  "b": {\\n    "Left": [\\n      "Int4"\\n    ]\\n  },\\n  "c": "é"\\n}\\n'
     """
+    if isinstance(obj, QueryData):
+        return obj.render()
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -64,18 +67,16 @@ def _read_json(path: Path) -> Any:
                             hint="run `python -m repo prepare` to regenerate .sqlx/") from None
 
 
-def load_all(sqlx_dir: Path) -> dict[str, dict[str, Any]]:
-    """Every ``query-*.json`` in ``sqlx_dir``, keyed by hash (empty when the dir is missing)."""
+def load_all(sqlx_dir: Path) -> dict[str, QueryData]:
+    """Every ``query-*.json`` in ``sqlx_dir``, parsed, keyed by the hash in its file name
+    (empty when the dir is missing). A file of the wrong shape is a `MetadataError`."""
     sqlx_dir = dirswap.readable(sqlx_dir)
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, QueryData] = {}
     if not sqlx_dir.is_dir():
         return out
     for path in sorted(sqlx_dir.glob("query-*.json")):
-        data = _read_json(path)
-        if not isinstance(data, dict) or not {"db_name", "query", "describe", "hash"} <= set(data):
-            raise MetadataError("not a SQLx query file (needs db_name, query, describe, hash)",
-                                path=path, hint="delete it and run `python -m repo prepare`")
-        out[path.name[len("query-"):-len(".json")]] = data
+        out[path.name[len("query-"):-len(".json")]] = QueryData.from_json(_read_json(path),
+                                                                          path)
     return out
 
 
