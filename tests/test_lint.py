@@ -212,3 +212,13 @@ def test_drop_column_users_star_insert_target_alias_and_not_other_tables(tmp_pat
     assert sorted(str(q) for q in f.queries) == [
         "queries/q/alias.sql:2:9", "queries/q/insert.sql:1:20", "queries/q/star.sql:1:15",
         "queries/q/unqualified.sql:1:24"]
+
+
+def test_cli_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(project(_case("L005_dangerous"), tmp_path))
+    (tmp_path / "notes.txt").write_text("x")
+    assert main(["lint", "missing_1.sql"]) == 1
+    assert "error: missing_1.sql: no such migration file" in capsys.readouterr().err
+    assert main(["lint", "notes.txt"]) == 1
+    assert "error: notes.txt: not a migration file" in capsys.readouterr().err

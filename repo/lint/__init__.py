@@ -103,7 +103,11 @@ def lint(settings: Settings, files: Sequence[str | Path] = ()) -> LintReport:
 def _load(path: Path) -> Migration:
     from ..errors import MigrationSourceError
 
-    m = load_migration(path) if path.is_file() else None
+    if not path.is_file():
+        raise MigrationSourceError("no such migration file", path=path,
+                                   hint="pass existing migration files, or no FILE to lint "
+                                   "the migrations directory")
+    m = load_migration(path)
     if m is None:
         raise MigrationSourceError("not a migration file (expected <version>_<name>.sql)",
                                    path=path, hint="pass migration files, e.g. "
