@@ -15,6 +15,7 @@ Tables hold rows. Three measurements, none of them timing-based:
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,19 +26,32 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from repo.server import create_database, drop_database
+
 BASE = Path(__file__).resolve().parent / "fixtures" / "lint" / "base" / "1_base.sql"
 ROWS = 2000
 
 
+@pytest.fixture(scope="module")
+def lock_db(pg_url: str) -> Iterator[str]:
+    """One database for the module; each test starts from a fresh schema in it (cheaper
+    than a database per test)."""
+    name = f"repo_locks_{os.getpid()}"
+    yield create_database(pg_url, name)
+    drop_database(pg_url, name)
+
+
 @pytest.fixture
-def url(empty_db_url: str) -> str:
-    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+def url(lock_db: str) -> str:
+    with psycopg.connect(lock_db, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
         conn.execute(BASE.read_text())
         conn.execute("INSERT INTO accounts SELECT g, 'a' || g || '@x', 'n' || g, NULL, g "
                      "FROM generate_series(1, %s) g", [ROWS])
         conn.execute("INSERT INTO orders SELECT g, g, 'note', g FROM generate_series(1, %s) g",
                      [ROWS])
-    return empty_db_url
+    return lock_db
 
 
 def debug1(url: str, *statements: str) -> list[str]:
