@@ -182,7 +182,8 @@ def main() -> None:
         # compare it: the cost of a first run after upgrading the tool.
         from repo.config import load_settings
         from repo.drift import STAMP_FILE
-        (load_settings(gen).generated_dir / STAMP_FILE).unlink(missing_ok=True)
+        stamp = gen / load_settings(gen).generated_dir / STAMP_FILE  # paths are root-relative
+        stamp.unlink()  # prepare wrote it: a missing stamp here would be a bug
         rows.append((label, "python -m repo verify (no stamp)",
                      timed(lambda: run_verify(py + ["verify"], gen), args.repeat)))
         sg = Path(tmp) / "sqlc-generated"

@@ -36,7 +36,6 @@ from .queries.loader import load_queries
 from .queries.model import QueryDef
 from .server import scratch_server, temporary_database
 
-_ROW_CARDINALITIES = ("one", "optional", "many")
 _TABLES = """
 SELECT c.oid::regclass::text, a.attname, a.atttypid, a.attnotnull, a.atthasdef
 FROM pg_catalog.pg_class AS c
@@ -168,7 +167,7 @@ def cardinality(d: Described) -> str:
 
 def _cardinality_error(d: Described) -> DescribeError | None:
     q = d.query
-    if q.defaulted or d.columns or q.cardinality not in _ROW_CARDINALITIES:
+    if q.defaulted or d.columns or not q.cardinality.returns_rows:
         return None
     return DescribeError(
         f"marker :{q.cardinality} expects rows, but the statement returns no columns",

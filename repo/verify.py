@@ -2,20 +2,8 @@
 query still fits the schema replayed from the migrations. No server, no network, no driver
 connection (design.md "Offline verification").
 
-Finding codes:
-
-* V001 query file has no metadata         * V002 metadata file is corrupt or tampered
-* V003 metadata without a query file      * V004 metadata made from other migrations
-* V005 generated code differs             * V006 unknown table/column (static)
-* V007 result columns disagree (names)    * V008 column type disagrees
-* V009 parameter types disagree           * V010 NOT NULL disagrees with the schema
-* V011 query file cannot be loaded
-* W001 migration statement not modelled   * W002 (unused)
-* W003 unknown name, but the replay is incomplete   * W004 query not analysed
-* W005 a V006-V010 finding downgraded: the query depends on a relation or type the replay
-  could not model exactly (W001, or `prepare` found it different from the database)
-* W006 migration lint skipped (pglast missing)
-* L000-L014 migration lint (``repo.lint``): its errors are errors here; its warnings and
+Finding codes, with their meaning and fix: `repo.findings.CODES` (V… errors, W… warnings).
+L000-L014 migration lint (``repo.lint``): its errors are errors here; its warnings and
   acknowledged findings are warnings; its notes are left to ``python -m repo lint``
 """
 
@@ -33,12 +21,12 @@ from .analysis.compare import compare
 from .analysis.pgtypes import type_info_name
 from .config import Settings
 from .errors import RepoError
+from .findings import PREPARE, fix_for
 
 if TYPE_CHECKING:
     from .metadata.model import QueryData
     from .queries.model import QueryDef
 
-PREPARE = "run `python -m repo prepare`"
 T = TypeVar("T")
 
 
@@ -141,7 +129,7 @@ def _safe(fn: Callable[[], T], settings: Settings, report: Report) -> T | None:
         return fn()
     except RepoError as exc:
         report.errors.append(Finding("V002", _rel(exc.path or settings.sqlx_dir, settings.root),
-                                     exc.line or 1, exc.col or 1, exc.message, PREPARE))
+                                     exc.line or 1, exc.col or 1, exc.message, fix_for("V002")))
         return None
 
 
@@ -172,18 +160,18 @@ def _check_consistency(queries: list[QueryDef], metadata: dict[str, QueryData],
             report.errors.append(Finding(
                 "V001", _rel(q.path, root), line, col,
                 f"query {q.key} has no metadata for its current text (edited without "
-                "`prepare`?)", PREPARE))
+                "`prepare`?)", fix_for("V001")))
     for h, data in sorted(metadata.items()):
         path = _rel(settings.sqlx_dir / f"query-{h}.json", root)
         actual = hashlib.sha256(data.query.encode("utf-8")).hexdigest()
         if data.hash != h or actual != h:
             report.errors.append(Finding(
                 "V002", path, 1, 1, "metadata was modified: its hash does not match its "
-                "query text", PREPARE))
+                "query text", fix_for("V002")))
         elif h not in known:
             report.errors.append(Finding(
                 "V003", path, 1, 1, "metadata for a query that no query file has (stale or "
-                "left over)", PREPARE))
+                "left over)", fix_for("V003")))
 
 
 def _first_code(sql: str) -> int:
@@ -199,10 +187,11 @@ def _check_fingerprint(meta: dict[str, Any] | None, current: str, settings: Sett
     path = _rel(settings.sqlx_dir / "repo-meta.json", settings.root)
     if meta is None:
         report.errors.append(Finding("V004", path, 1, 1, "no repo-meta.json: cannot tell "
-                                     "which migrations the metadata was made from", PREPARE))
+                                     "which migrations the metadata was made from",
+                                     fix_for("V004")))
     elif meta.get("migrations_fingerprint") != current:
         report.errors.append(Finding("V004", path, 1, 1, "metadata was made from other "
-                                     "migrations (fingerprint differs)", PREPARE))
+                                     "migrations (fingerprint differs)", fix_for("V004")))
 
 
 def _check_generated(settings: Settings, report: Report) -> None:
@@ -235,7 +224,7 @@ def _compare_generated(expected: dict[Path, str], settings: Settings, report: Re
                 line, what = broken[0], f"does not compile ({broken[1]}) and {what}"
             report.errors.append(Finding("V005", _rel(full, root), line, 1,
                                          f"generated code {what} (hand-edited or stale)",
-                                         "run `python -m repo generate` (or `prepare`)"))
+                                         fix_for("V005")))
     gen = settings.generated_dir
     wanted = {(p if p.is_absolute() else root / p).resolve() for p in expected}
     if gen.is_dir():
@@ -243,7 +232,7 @@ def _compare_generated(expected: dict[Path, str], settings: Settings, report: Re
             if f.resolve() not in wanted and "__pycache__" not in f.parts:
                 report.errors.append(Finding("V005", _rel(f, root), 1, 1,
                                              "generated file that codegen no longer produces",
-                                             "run `python -m repo generate` (or `prepare`)"))
+                                             fix_for("V005")))
 
 
 def _check_lint(settings: Settings, report: Report) -> None:
@@ -251,7 +240,7 @@ def _check_lint(settings: Settings, report: Report) -> None:
         from .lint import Severity, lint
     except ImportError as exc:  # an environment installed before pglast became a dependency
         report.warnings.append(Finding("W006", "pyproject.toml", 1, 1, f"migration lint "
-                                       f"skipped: {exc}", "pip install -e . (installs pglast)"))
+                                       f"skipped: {exc}", fix_for("W006")))
         return
     for f in lint(settings).findings:
         finding = Finding(f.code, f.file, f.line, f.col, f.message, f.fix)
@@ -297,7 +286,7 @@ def _check_query(q: QueryDef, data: QueryData | None, catalog: Catalog,
         line, col = q.line_col_of(p.offset)
         if p.certain:
             doubts.report(report, Finding("V006", file, line, col, p.message,
-                                          "fix the query, or the migration that removed it"))
+                                          fix_for("V006")))
         else:
             report.warnings.append(Finding("W003", file, line, col, p.message + " (not "
                                            "certain: the replay could not model everything)"))
@@ -308,7 +297,7 @@ def _check_query(q: QueryDef, data: QueryData | None, catalog: Catalog,
     line, col = q.line_col_of(_first_code(q.sql))
     for m in cmp.mismatches:
         doubts.report(report, Finding(m.code, file, line, col, m.message,
-                                      PREPARE + " if the schema changed, else fix the query"))
+                                      fix_for(m.code)))
     cov = report.coverage
     cov.columns_total += cmp.columns_total
     cov.columns_verified += cmp.columns_verified
@@ -343,4 +332,4 @@ class _Doubts:
             "W005", finding.file, finding.line, finding.col,
             f"{finding.code} not certain: {finding.message} (the query uses "
             f"{', '.join(names)}, which the replay could not model exactly)",
-            "see the W001 warnings, or the differences `prepare` printed"))
+            fix_for("W005")))

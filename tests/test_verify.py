@@ -222,3 +222,22 @@ def test_incomplete_replay_downgrades_unknown_table_to_warning(
     assert ("W001", "migrations/20990101000000_dynamic.sql") in warnings
     assert ("W003", "queries/scripts/audit.sql") in warnings
     assert code == 1  # still failing: the new query has no metadata (V001)
+
+
+def test_every_code_verify_reports_is_in_the_registry(project: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """One table of finding codes: each code found has a meaning, and its standard fix."""
+    from repo.findings import CODES
+
+    (project / "queries/scripts/broken.sql").write_text("-- :many\nSELECT colour FROM scripts\n")
+    (project / "migrations/20990101000000_x.sql").write_text("DO $$ BEGIN IF true THEN "
+                                                              "ALTER TABLE users ADD x INT; "
+                                                              "END IF; END $$;\n")
+    code, report = run_verify(capsys)
+    found = report["errors"] + report["warnings"]
+    assert code == 1 and {"V001", "V004", "V006", "W001"} <= {f["code"] for f in found}
+    for f in found:
+        if f["code"][0] in "VW":
+            assert f["code"] in CODES, f
+            # V011 carries the loader's own hint; V005 "cannot render" asks for prepare.
+            assert f["fix"] == CODES[f["code"]].fix or f["code"] in ("V011", "V005"), f

@@ -14,12 +14,11 @@ from typing import Any
 from ..errors import CodegenError, MetadataMissing, MetadataStale, NameClash
 from ..identifiers import Kind, Refusal, Safe, identifier, is_ascii_identifier
 from ..metadata.model import Column, QueryData
-from ..queries import QueryDef
+from ..queries import Cardinality, QueryDef
 from . import names, rusttypes, typemap
 from .nullability import Refiner, final
 from .typemap import PyType
 
-ROW_CARDINALITIES = ("one", "optional", "many")
 PREPARE_HINT = "run `python -m repo prepare` to describe the queries again"
 
 
@@ -280,7 +279,7 @@ class _Planner:
             # No marker: PostgreSQL's answer decides, as in prepare (`ALTER TABLE ...` has
             # no rows although the text guess saw the keyword TABLE).
             rows = bool(data.describe.columns)
-            q = dataclasses.replace(q, cardinality="many" if rows else "exec")
+            q = dataclasses.replace(q, cardinality=Cardinality.MANY if rows else Cardinality.EXEC)
         params = self._params(q, data)
         model = self._result_model(q, data)
         const = _unique(f"{q.repo}_{q.method}".upper(), self.consts)
@@ -300,7 +299,7 @@ class _Planner:
 
     def _result_model(self, q: QueryDef, data: QueryData) -> str | None:
         columns = data.describe.columns
-        if q.cardinality not in ROW_CARDINALITIES:
+        if not q.cardinality.returns_rows:
             return None
         if not columns:
             raise CodegenError(f"`:{q.cardinality}` needs a statement that returns rows, but "

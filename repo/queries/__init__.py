@@ -1,6 +1,6 @@
 """Query files: ``queries/<repo>/<method>.sql`` -> `QueryDef`."""
 
 from .loader import load_queries, load_query_file
-from .model import CARDINALITIES, QueryDef
+from .model import CARDINALITIES, Cardinality, QueryDef
 
-__all__ = ["CARDINALITIES", "QueryDef", "load_queries", "load_query_file"]
+__all__ = ["CARDINALITIES", "Cardinality", "QueryDef", "load_queries", "load_query_file"]

@@ -26,7 +26,7 @@ from ..identifiers import Kind, Refusal, identifier
 from ..links import check_inside
 from ..sqltext import LexError, Token, line_col, split_tokens, tokens
 from .copyfrom import copy_target
-from .model import CARDINALITIES, QueryDef
+from .model import CARDINALITIES, Cardinality, QueryDef
 
 _MARKER = re.compile(r"^\s*--\s*:([A-Za-z_]\w*)\s*$")
 _DIRECTIVE = re.compile(r"^\s*--\s*@([A-Za-z_]\w*)\b(.*)$")
@@ -168,7 +168,8 @@ def load_query_file(path: Path, repo: str) -> QueryDef:
                 f"directive names {name!r}, which is not a parameter of this query",
                 path=path, line=header.directive_lines[name],
                 hint=f"parameters are: {', '.join(params) or '(none)'}")
-    cardinality = header.cardinality or ("many" if returns_rows(text, toks) else "exec")
+    cardinality = Cardinality(header.cardinality) if header.cardinality else (
+        Cardinality.MANY if returns_rows(text, toks) else Cardinality.EXEC)
     if cardinality == "copyfrom":
         copy_target(sql, path)  # the INSERT must have COPY's shape (repo/queries/copyfrom.py)
     return QueryDef(repo=repo, method=method, path=path, text=text, sql=sql,

@@ -6,13 +6,31 @@ import hashlib
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 
 from ..sqltext import line_col
 
-# The cardinality markers a query file may carry (`-- :one` on a line of its own).
-CARDINALITIES = ("one", "optional", "many", "exec", "execrows", "copyfrom")
+
+class Cardinality(StrEnum):
+    """What a query's method returns: the marker a query file may carry (``-- :one`` on a line
+    of its own). A `StrEnum`: each member equals its marker text."""
+
+    ONE = "one"  # exactly one row
+    OPTIONAL = "optional"  # one row or None
+    MANY = "many"  # a list of rows
+    EXEC = "exec"  # nothing
+    EXECROWS = "execrows"  # the number of rows affected
+    COPYFROM = "copyfrom"  # rows sent with COPY FROM STDIN
+
+    @property
+    def returns_rows(self) -> bool:
+        return self in ROW_CARDINALITIES
+
+
+CARDINALITIES = tuple(c.value for c in Cardinality)
+ROW_CARDINALITIES = frozenset({Cardinality.ONE, Cardinality.OPTIONAL, Cardinality.MANY})
 
 
 @dataclass(frozen=True)
@@ -45,7 +63,7 @@ class QueryDef:
     sql: str
     params: tuple[str, ...]
     positional: bool
-    cardinality: str
+    cardinality: Cardinality
     doc: str = ""
     param_nullable: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
     marker_line: int | None = None
@@ -56,6 +74,10 @@ class QueryDef:
     def hash(self) -> str:
         """SHA-256 (lowercase hex) of the UTF-8 bytes of `sql`: the ``.sqlx`` file key."""
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+    def __post_init__(self) -> None:
+        # Accept the marker text too (`QueryDef(..., "many")`): always hold the enum member.
+        object.__setattr__(self, "cardinality", Cardinality(self.cardinality))
 
     @property
     def key(self) -> str:
