@@ -136,7 +136,7 @@ def processes(fn: Callable[[], object]) -> tuple[float, float]:
 
 def real_projects(binary: str, folders: list[Path]) -> None:
     """Findings and time of both tools on real migration folders, one process per folder."""
-    print(f"\n{'migrations folder':<58}{'files':>6}  {'repo lint':<34}{'squawk (SQLx-tuned)':<30}")
+    print(f"\n{'migrations folder':<58}{'files':>6}  {'repo lint':<42}squawk (SQLx-tuned)")
     for folder in folders:
         files = sorted(p for p in folder.glob("*.sql") if not p.name.endswith(".down.sql"))
         start = time.perf_counter()
@@ -151,8 +151,8 @@ def real_projects(binary: str, folders: list[Path]) -> None:
         t_squawk = time.perf_counter() - start
         theirs = len(json.loads(out or "[]"))
         mine = f"{ours['error']} err, {ours['warning']} warn, {ours['note']} note"
-        print(f"{folder.name[:57]:<58}{len(files):>6}  {mine + f' ({t_ours:.2f} s)':<34}"
-              f"{f'{theirs} findings ({t_squawk:.2f} s)':<30}")
+        print(f"{folder.name[:57]:<58}{len(files):>6}  {mine + f' ({t_ours:.2f} s)':<42}"
+              f"{theirs} findings ({t_squawk:.2f} s)")
 
 
 def main() -> None:
