@@ -29,6 +29,8 @@ _TOOL = Path(__file__).resolve().parent  # the installed `repo` package
 
 
 def _files(folder: Path, pattern: str) -> list[Path]:
+    if folder.is_file():
+        return [folder]  # sqlc's `schema: schema.sql` / `queries: query.sql`
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.rglob(pattern) if p.is_file()
@@ -37,7 +39,8 @@ def _files(folder: Path, pattern: str) -> list[Path]:
 
 def _feed(h: Any, label: str, paths: Iterable[Path], base: Path) -> None:
     for p in paths:
-        h.update(f"\0{label}\0{p.relative_to(base).as_posix()}\0".encode())
+        rel = p.name if p == base else p.relative_to(base).as_posix()
+        h.update(f"\0{label}\0{rel}\0".encode())
         h.update(p.read_bytes())
 
 

@@ -3,16 +3,18 @@ query file, next to its ``.sqlx`` metadata (the command lives in :mod:`repo.cli.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from .analysis import Val, analyze, load_catalog
+from .analysis import Catalog, Val, analyze, load_catalog
 from .analysis.pgtypes import type_info_name
 from .codegen.readonly import routing
 from .config import Settings
 from .errors import QueryFileError
-from .metadata.model import Describe
+from .metadata.model import Describe, QueryData
 from .metadata.store import load_all
-from .queries.loader import load_query_file
+from .queries.loader import load_file
+from .queries.model import QueryDef
 
 
 def explain(path: Path, settings: Settings) -> str:
@@ -20,17 +22,28 @@ def explain(path: Path, settings: Settings) -> str:
     if not path.is_file():
         raise QueryFileError("no such query file", path=path,
                              hint="pass a file such as queries/<repo>/<method>.sql")
-    query = load_query_file(path, path.resolve().parent.name)
+    root = settings.queries_dir.resolve()
+    if not (root.is_file() or path.resolve().is_relative_to(root)):
+        root = path.resolve().parent.parent
+    queries = load_file(path.resolve(), root)
     catalog = load_catalog(settings.migrations_dir)
+    metas = load_all(settings.sqlx_dir)
+    # A sqlc-style file holds several queries: each is explained, with its file lines.
+    return "\n".join(_explain_one(path, q, catalog, metas) for q in queries)
+
+
+def _explain_one(path: Path, query: QueryDef, catalog: Catalog,
+                 metas: Mapping[str, QueryData]) -> str:
     try:
         result = analyze(query.sql, catalog, query.line_col_of)
     except RecursionError:
         from .analysis import too_deep
 
         result = too_deep()
-    meta = load_all(settings.sqlx_dir).get(query.hash)
+    meta = metas.get(query.hash)
     describe = meta.describe if meta is not None else Describe()
-    lines = [f"{path}  ({query.key}, :{query.cardinality})",
+    where = f"{path}:{query.marker_line} {query.sqlc_name}" if query.sqlc_name else str(path)
+    lines = [f"{where}  ({query.key}, :{query.cardinality})",
              "metadata: " + ("present" if meta else "MISSING (run `python -m repo prepare`)")]
     lines.append("parameters:" if result.params else "parameters: none")
     meta_params = describe.parameters

@@ -94,7 +94,6 @@ def test_default_cardinality_from_text(tmp_path: Path, sql: str, expected: str) 
     ("-- optional", "-- :optional"),
     ("--  Optional.", "-- :optional"),
     ("-- : one", "-- :one"),
-    ("-- name: GetThing :one", "-- :one"),
     ("-- nullable note", "-- @nullable note"),
 ])
 def test_marker_like_comments_are_warned_about(tmp_path: Path, comment: str,

@@ -96,7 +96,7 @@ def _repo(repo: RepoSpec, flavor: _Flavor) -> list[str]:
 
 def _method(m: MethodSpec, flavor: _Flavor) -> list[str]:
     q = m.query
-    doc = (q.doc.strip() + "\n\n" if q.doc.strip() else "") + f"Query file: ``{q.key}.sql``."
+    doc = (q.doc.strip() + "\n\n" if q.doc.strip() else "") + f"Query file: ``{q.source}``."
     if q.cardinality == "copyfrom":
         return _copy_method(m, flavor, doc)
     lines = _emit.call(f"{flavor.define} {q.method}", _signature(m), "    ", f" -> {m.returns}:")
@@ -120,7 +120,11 @@ def _copy_method(m: MethodSpec, flavor: _Flavor, doc: str) -> list[str]:
 
 
 def _signature(m: MethodSpec) -> list[str]:
-    params = [f"{p.name}: {p.annotation}" for p in m.params]
+    # sqlc.narg parameters default to None (keyword-only, so their order does not matter).
+    optional = {p for p, src in zip(m.params, m.query.params, strict=False)
+                if src in m.query.param_defaults}
+    params = [f"{p.name}: {p.annotation}" + (" = None" if p in optional else "")
+              for p in m.params]
     if not params:
         return ["self"]
     if m.query.positional:

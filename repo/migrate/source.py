@@ -133,7 +133,15 @@ def load_migration(path: Path) -> Migration | None:
 
 
 def resolve(source: Path) -> list[Migration]:
-    """All migrations in ``source`` (not recursive), sorted by version, up before down."""
+    """All migrations in ``source`` (not recursive), sorted by version, up before down.
+
+    A sqlc schema (one file, or a folder sqlc reads but SQLx would not) is read by sqlc's
+    rules instead: `repo.migrate.sqlc_schema`.
+    """
+    from .sqlc_schema import is_sqlc_schema, resolve_schema
+
+    if source.exists() and is_sqlc_schema(source):
+        return resolve_schema(source)
     if not source.is_dir():
         raise MigrationSourceError(
             f"while resolving migrations: directory {source} does not exist",

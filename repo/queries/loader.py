@@ -11,6 +11,9 @@ lines that are instructions rather than prose:
 lexer in `repo.sqltext` so literals, quoted identifiers, comments, dollar bodies and ``::``
 casts are never touched. A file written with ``$n`` is sent byte for byte (SQLx's
 ``query_file!`` rule). Every problem is a `QueryFileError` naming ``file:line:col``.
+
+A file with sqlc headers (``-- name: GetAuthor :one``) holds several queries and may sit
+anywhere under the queries directory: see `repo.queries.sqlc`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from ..errors import QueryFileError, QueryFileErrors
 from ..identifiers import Kind, Refusal, identifier
 from ..links import check_inside
 from ..sqltext import LexError, Token, line_col, split_tokens, tokens
+from . import sqlc
 from .copyfrom import copy_target
 from .model import CARDINALITIES, Cardinality, QueryDef
 
@@ -42,23 +46,27 @@ def load_queries(queries_dir: Path) -> list[QueryDef]:
     """Every query under ``queries_dir``, sorted by (repo, method).
 
     Args:
-        queries_dir: the folder holding one sub-folder per repository.
+        queries_dir: the folder holding one sub-folder per repository, and/or sqlc-style
+            files (`repo.queries.sqlc`); or one sqlc-style file (sqlc's ``queries:``).
 
     Raises:
         QueryFileError: a malformed file, naming file:line:col and the fix
             (`QueryFileErrors`, listing each, when several are malformed).
     """
-    if not queries_dir.is_dir():
+    if queries_dir.is_file():
+        files = [queries_dir]
+    elif not queries_dir.is_dir():
         raise QueryFileError(f"query directory {queries_dir} does not exist", path=queries_dir,
                              hint="create queries/<repo>/<method>.sql files, or pass --queries")
-    files = _query_files(queries_dir)
+    else:
+        files = _query_files(queries_dir)
     # verify, codegen and lint each load the queries in one run: lex and check them once
     # while no file changed (same paths, same bytes; reading is cheap, lexing is not).
     key = tuple((str(p), p.read_bytes()) for p in files)
     cached = _LOADED.get(queries_dir.resolve())
     if cached is not None and cached[0] == key:
         return list(cached[1])
-    defs = _load_files(files)
+    defs = _load_files(files, queries_dir)
     _LOADED[queries_dir.resolve()] = (key, defs)
     return list(defs)
 
@@ -71,12 +79,12 @@ def forget_loaded() -> None:
     _LOADED.clear()
 
 
-def _load_files(files: list[Path]) -> list[QueryDef]:
+def _load_files(files: list[Path], queries_dir: Path) -> list[QueryDef]:
     defs: list[QueryDef] = []
     errors: list[QueryFileError] = []
     for path in files:
         try:
-            defs.append(load_query_file(path, path.parent.name))
+            defs.extend(load_file(path, queries_dir))
         except QueryFileError as exc:
             errors.append(exc)  # keep going: report every malformed file in one run
     if len(errors) == 1:
@@ -95,12 +103,28 @@ def _query_files(queries_dir: Path) -> list[Path]:
         if any(part.startswith(".") for part in path.relative_to(queries_dir).parts):
             continue  # editor lock/backup files and hidden folders are not queries
         check_inside(path, queries_dir, "query file", QueryFileError)
-        if path.parent.parent != queries_dir:
-            raise QueryFileError(
-                "query files must be queries/<repo>/<method>.sql", path=path,
-                hint=f"move it into a repository folder directly under {queries_dir}")
         found.append(path)
     return found
+
+
+def load_file(path: Path, queries_dir: Path) -> list[QueryDef]:
+    """The queries of one file: one, or several for a sqlc-style file (`repo.queries.sqlc`).
+
+    A one-query file must sit at ``queries/<repo>/<method>.sql``; a sqlc-style file may sit
+    anywhere under the queries directory (its repository is named by `sqlc.repo_for`).
+    """
+    text, toks = _read_checked(path)
+    found = sqlc.headers(text, toks)
+    if found:
+        repo = sqlc.repo_for(path, queries_dir)
+        _check_name(repo, Kind.FOLDER, path)
+        return sqlc.load_sqlc(path, text, toks, found, repo)
+    if queries_dir.is_file() or path.parent.parent != queries_dir:
+        raise QueryFileError(
+            "query files must be queries/<repo>/<method>.sql (or sqlc-style files with "
+            "`-- name: Name :one` headers)", path=path,
+            hint=f"move it into a repository folder directly under {queries_dir}")
+    return [_single(path, path.parent.name, text, toks)]
 
 
 def _check_duplicates(defs: Iterable[QueryDef]) -> None:
@@ -114,9 +138,11 @@ def _check_duplicates(defs: Iterable[QueryDef]) -> None:
                                  path=q.path, hint="rename one of the folders")
         first = seen.setdefault((q.repo.lower(), q.method.lower()), q)
         if first is not q:
+            also = f"{first.path}:{first.marker_line}" if first.sqlc_name else str(first.path)
             raise QueryFileError(
-                f"duplicate method name {q.method!r} in {q.repo!r} (also {first.path})",
-                path=q.path, line=1, hint="rename one of the files; method names are unique")
+                f"duplicate method name {q.method!r} in {q.repo!r} (also {also})",
+                path=q.path, line=q.marker_line if q.sqlc_name else 1,
+                hint="rename one of the files or queries; method names are unique")
 
 
 def _check_name(name: str, kind: Kind, path: Path) -> None:
@@ -141,10 +167,12 @@ def read_text(path: Path) -> str:
 
 
 def load_query_file(path: Path, repo: str) -> QueryDef:
-    """Parse one query file of repository ``repo``."""
-    _check_name(repo, Kind.FOLDER, path)
-    method = path.name[: -len(".sql")]
-    _check_name(method, Kind.METHOD, path)
+    """Parse one one-query file of repository ``repo``."""
+    text, toks = _read_checked(path)
+    return _single(path, repo, text, toks)
+
+
+def _read_checked(path: Path) -> tuple[str, list[Token]]:
     text = read_text(path)
     if text.startswith("\ufeff"):
         raise QueryFileError(
@@ -157,7 +185,13 @@ def load_query_file(path: Path, repo: str) -> QueryDef:
                              path=path, line=line, col=col,
                              hint="remove it (a file saved in UTF-16 looks like this: "
                              "re-save it as UTF-8)")
-    toks = _lex(text, path)
+    return text, _lex(text, path)
+
+
+def _single(path: Path, repo: str, text: str, toks: list[Token]) -> QueryDef:
+    _check_name(repo, Kind.FOLDER, path)
+    method = path.name[: -len(".sql")]
+    _check_name(method, Kind.METHOD, path)
     _check_single_statement(text, toks, path)
     header = parse_header(text, path)
     _check_late_markers(text, toks, path)
@@ -258,11 +292,11 @@ def parse_header(text: str, path: Path) -> Header:
 
 
 # Comment lines that are almost a marker or a directive: `-- optional`, `-- : one`,
-# `-- name: GetUser :one` (sqlc's header), `-- nullable x`. Taken as docstring text, they would
-# silently change the method (`:many` instead of `:optional`), so they are warned about.
+# `-- nullable x`. Taken as docstring text, they would silently change the method (`:many`
+# instead of `:optional`), so they are warned about. (sqlc's `-- name: GetUser :one` is a
+# real header: repo/queries/sqlc.py.)
 _NEAR_MARKER = re.compile(r"^\s*--\s*:?\s*(?P<word>[A-Za-z]+)\s*[.!]?\s*$")
 _NEAR_SPACED = re.compile(r"^\s*--\s*:\s+(?P<word>[A-Za-z]+)\b")
-_SQLC_NAME = re.compile(r"^\s*--\s*name:\s*\w+\s+:(?P<word>[A-Za-z]+)\s*$", re.IGNORECASE)
 _NEAR_DIRECTIVE = re.compile(r"^\s*--\s*(?P<word>nullable|notnull)\s+[A-Za-z_]\w*(\s*,\s*"
                              r"[A-Za-z_]\w*)*\s*$", re.IGNORECASE)
 
@@ -273,7 +307,7 @@ def near_miss(line: str) -> str | None:
     >>> near_miss("-- optional"), near_miss("-- : one"), near_miss("-- Find a script.")
     ('-- :optional', '-- :one', None)
     """
-    for pattern in (_SQLC_NAME, _NEAR_SPACED, _NEAR_MARKER):
+    for pattern in (_NEAR_SPACED, _NEAR_MARKER):
         found = pattern.match(line)
         if found and found["word"].lower() in CARDINALITIES:
             return f"-- :{found['word'].lower()}"

@@ -54,6 +54,11 @@ class QueryDef:
             positions PostgreSQL reports in `sql` map back to the file.
         warnings: ``file:line: ...`` notes on the file that do not stop it from loading
             (a comment that looks like a marker but is not one).
+        sqlc_name: the name in a sqlc header (``GetAuthor``), None for a one-query file;
+            several queries then share `path` and `text` (`repo.queries.sqlc`).
+        param_defaults: parameters that default to None (``sqlc.narg``).
+        param_lists: parameters that take a list (``sqlc.slice``, bound as an array).
+        embeds: tables whose ``*`` a ``sqlc.embed(t)`` put in the result, in order.
     """
 
     repo: str
@@ -69,6 +74,10 @@ class QueryDef:
     marker_line: int | None = None
     offsets: tuple[tuple[int, int], ...] = ()
     warnings: tuple[str, ...] = ()
+    sqlc_name: str | None = None
+    param_defaults: frozenset[str] = frozenset()
+    param_lists: frozenset[str] = frozenset()
+    embeds: tuple[str, ...] = ()
 
     @property
     def hash(self) -> str:
@@ -83,6 +92,13 @@ class QueryDef:
     def key(self) -> str:
         """``<repo>/<method>``, the name used in messages and in ``repo-meta.json``."""
         return f"{self.repo}/{self.method}"
+
+    @property
+    def source(self) -> str:
+        """Where the query is written: ``authors/get.sql``, or ``query.sql:12`` in a sqlc file."""
+        if self.sqlc_name is not None:
+            return f"{self.path.name}:{self.marker_line} ({self.sqlc_name})"
+        return f"{self.key}.sql"
 
     @property
     def defaulted(self) -> bool:
