@@ -20,19 +20,12 @@ from repo.errors import CodegenError, MetadataMissing, MetadataStale
 from repo.metadata.model import Column, Describe, QueryData
 from repo.queries import QueryDef
 from repo.runtime import _unasync
+from repo.typetable import TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
-# The 92 type_info strings SQLx writes for built-in types (sqlx-compat.md §2.1).
-SQLX_BUILTINS = """Bool Bytea Char Name Int8 Int2 Int4 Text Oid Json JsonArray Point Lseg Path Box
-Polygon Line LineArray Cidr CidrArray Float4 Float8 Unknown Circle CircleArray Macaddr8
-Macaddr8Array Money MoneyArray Macaddr Inet BoolArray ByteaArray CharArray NameArray Int2Array
-Int4Array TextArray BpcharArray VarcharArray Int8Array PointArray LsegArray PathArray BoxArray
-Float4Array Float8Array PolygonArray OidArray MacaddrArray InetArray Bpchar Varchar Date Time
-Timestamp TimestampArray DateArray TimeArray Timestamptz TimestamptzArray Interval
-IntervalArray NumericArray Timetz TimetzArray Bit BitArray Varbit VarbitArray Numeric Record
-Void RecordArray Uuid UuidArray Jsonb JsonbArray Int4Range Int4RangeArray NumRange
-NumRangeArray TsRange TsRangeArray TstzRange TstzRangeArray DateRange DateRangeArray Int8Range
-Int8RangeArray Jsonpath JsonpathArray""".split()
+# The 92 type_info strings SQLx writes for built-in types (sqlx-compat.md §2.1), from the one
+# type table (checked against PostgreSQL's pg_type in tests/test_typetable.py).
+SQLX_BUILTINS = [t.sqlx for t in TYPES]
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlglot import exp
 
+from ..typetable import TYPES
+
 # sqlglot DType name -> typname. Serial pseudo-types map to their storage type; the replay adds
 # NOT NULL and a default for them.
 _DTYPE_NAMES = {
@@ -28,34 +30,7 @@ _DTYPE_NAMES = {
 SERIALS = {"SERIAL", "BIGSERIAL", "SMALLSERIAL"}
 
 # typname -> SQLx PgType variant (sqlx-compat.md §2.1); array types are spelled "_elem".
-_SQLX_NAMES = {
-    "bool": "Bool", "bytea": "Bytea", "char": "Char", "name": "Name", "int8": "Int8",
-    "int2": "Int2", "int4": "Int4", "text": "Text", "oid": "Oid", "json": "Json",
-    "_json": "JsonArray", "point": "Point", "lseg": "Lseg", "path": "Path", "box": "Box",
-    "polygon": "Polygon", "line": "Line", "_line": "LineArray", "cidr": "Cidr",
-    "_cidr": "CidrArray", "float4": "Float4", "float8": "Float8", "unknown": "Unknown",
-    "circle": "Circle", "_circle": "CircleArray", "macaddr8": "Macaddr8",
-    "_macaddr8": "Macaddr8Array", "money": "Money", "_money": "MoneyArray",
-    "macaddr": "Macaddr", "inet": "Inet", "_bool": "BoolArray", "_bytea": "ByteaArray",
-    "_char": "CharArray", "_name": "NameArray", "_int2": "Int2Array", "_int4": "Int4Array",
-    "_text": "TextArray", "_bpchar": "BpcharArray", "_varchar": "VarcharArray",
-    "_int8": "Int8Array", "_point": "PointArray", "_lseg": "LsegArray", "_path": "PathArray",
-    "_box": "BoxArray", "_float4": "Float4Array", "_float8": "Float8Array",
-    "_polygon": "PolygonArray", "_oid": "OidArray", "_macaddr": "MacaddrArray",
-    "_inet": "InetArray", "bpchar": "Bpchar", "varchar": "Varchar", "date": "Date",
-    "time": "Time", "timestamp": "Timestamp", "_timestamp": "TimestampArray",
-    "_date": "DateArray", "_time": "TimeArray", "timestamptz": "Timestamptz",
-    "_timestamptz": "TimestamptzArray", "interval": "Interval", "_interval": "IntervalArray",
-    "_numeric": "NumericArray", "timetz": "Timetz", "_timetz": "TimetzArray", "bit": "Bit",
-    "_bit": "BitArray", "varbit": "Varbit", "_varbit": "VarbitArray", "numeric": "Numeric",
-    "record": "Record", "void": "Void", "_record": "RecordArray", "uuid": "Uuid",
-    "_uuid": "UuidArray", "jsonb": "Jsonb", "_jsonb": "JsonbArray", "int4range": "Int4Range",
-    "_int4range": "Int4RangeArray", "numrange": "NumRange", "_numrange": "NumRangeArray",
-    "tsrange": "TsRange", "_tsrange": "TsRangeArray", "tstzrange": "TstzRange",
-    "_tstzrange": "TstzRangeArray", "daterange": "DateRange", "_daterange": "DateRangeArray",
-    "int8range": "Int8Range", "_int8range": "Int8RangeArray", "jsonpath": "Jsonpath",
-    "_jsonpath": "JsonpathArray",
-}
+_SQLX_NAMES = {t.typname: t.sqlx for t in TYPES}
 # Spellings sqlglot leaves as USERDEFINED that are really built-ins.
 _ALIASES = {"varbit": "varbit", "bit varying": "varbit", "jsonpath": "jsonpath",
             "cidr": "cidr", "macaddr": "macaddr", "macaddr8": "macaddr8", "record": "record",

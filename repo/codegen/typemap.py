@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..typetable import TYPES
+
 # Import lines used by annotations: key -> (module, name); name None means `import module`.
 IMPORTS: dict[str, tuple[str, str | None]] = {
     "datetime": ("datetime", None),
@@ -40,56 +42,10 @@ IMPORTS: dict[str, tuple[str, str | None]] = {
 }
 
 
-# SQLx variant -> (row annotation, parameter annotation or None for "same", param kind)
+# SQLx variant -> (row annotation, parameter annotation or None for "same", param kind):
+# the scalar rows of the one type table (`repo.typetable`).
 SCALARS: dict[str, tuple[str, str | None, str]] = {
-    "Bool": ("bool", None, "bool"),
-    "Bytea": ("bytes", None, "bytea"),
-    "Char": ("str", None, "text"),
-    "Name": ("str", None, "text"),
-    "Int8": ("int", None, "int8"),
-    "Int2": ("int", None, "int2"),
-    "Int4": ("int", None, "int4"),
-    "Text": ("str", None, "text"),
-    "Oid": ("int", None, "int8"),
-    "Json": ("JsonValue", None, "json"),
-    "Jsonb": ("JsonValue", None, "jsonb"),
-    "Point": ("str", None, "text"),
-    "Lseg": ("str", None, "text"),
-    "Path": ("str", None, "text"),
-    "Box": ("str", None, "text"),
-    "Polygon": ("str", None, "text"),
-    "Line": ("str", None, "text"),
-    "Circle": ("str", None, "text"),
-    "Cidr": ("IPNetwork", None, "inet"),
-    "Inet": ("IPAddress", None, "inet"),
-    "Float4": ("float", None, "float"),
-    "Float8": ("float", None, "float"),
-    "Unknown": ("str", None, "text"),
-    "Macaddr8": ("str", None, "text"),
-    "Macaddr": ("str", None, "text"),
-    "Money": ("str", None, "text"),
-    "Bpchar": ("str", None, "text"),
-    "Varchar": ("str", None, "text"),
-    "Date": ("datetime.date", None, "date"),
-    "Time": ("datetime.time", None, "time"),
-    "Timestamp": ("NaiveDatetime", "datetime.datetime", "timestamp"),
-    "Timestamptz": ("AwareDatetime", "datetime.datetime", "timestamptz"),
-    "Interval": ("datetime.timedelta", None, "interval"),
-    "Timetz": ("datetime.time", None, "time"),
-    "Bit": ("str", None, "text"),
-    "Varbit": ("str", None, "text"),
-    "Numeric": ("Decimal", None, "numeric"),
-    "Record": ("tuple[str | None, ...]", None, "any"),
-    "Void": ("None", None, "any"),
-    "Uuid": ("uuid.UUID", None, "uuid"),
-    "Int4Range": ("Range[int]", None, "range"),
-    "NumRange": ("Range[Decimal]", None, "range"),
-    "TsRange": ("Range[datetime.datetime]", None, "range"),
-    "TstzRange": ("Range[datetime.datetime]", None, "range"),
-    "DateRange": ("Range[datetime.date]", None, "range"),
-    "Int8Range": ("Range[int]", None, "range"),
-    "Jsonpath": ("str", None, "text"),
-}
+    t.sqlx: (t.annotation, t.param, t.kind or "any") for t in TYPES if t.annotation is not None}
 
 # Built-in types SQLx reports as Custom/Simple (not among its 92 variants), by regtype name.
 NAMED_SIMPLE: dict[str, tuple[str, str]] = {
@@ -109,11 +65,7 @@ NAMED_SIMPLE: dict[str, tuple[str, str]] = {
 # Types psycopg reads in the binary result format into the same Python values as in text
 # (binary is faster to parse: see benchmarks/bench_repos.py). A type missing here, or any
 # custom type, makes its query use text results: psycopg returns unknown binary data as bytes.
-BINARY_SAFE = frozenset({
-    "Bool", "Bytea", "Int2", "Int4", "Int8", "Text", "Varchar", "Bpchar", "Name", "Json",
-    "Jsonb", "Float4", "Float8", "Numeric", "Date", "Time", "Timestamp", "Timestamptz",
-    "Interval", "Uuid",
-})
+BINARY_SAFE = frozenset(t.sqlx for t in TYPES if t.binary)
 
 # The element variant of each built-in array variant is its name minus "Array".
 ARRAY_SUFFIX = "Array"

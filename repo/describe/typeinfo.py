@@ -12,31 +12,11 @@ from typing import Any
 
 import psycopg
 
-from ..metadata.model import TypeInfo  # exactly the JSON value SQLx writes
+from ..metadata.model import TypeInfo
+from ..typetable import TYPES  # exactly the JSON value SQLx writes
 
 # OID -> SQLx PgType variant name (sqlx-postgres/src/type_info.rs `try_from_oid`).
-BUILTIN: dict[int, str] = {
-    16: "Bool", 17: "Bytea", 18: "Char", 19: "Name", 20: "Int8", 21: "Int2", 23: "Int4",
-    25: "Text", 26: "Oid", 114: "Json", 199: "JsonArray", 600: "Point", 601: "Lseg",
-    602: "Path", 603: "Box", 604: "Polygon", 628: "Line", 629: "LineArray", 650: "Cidr",
-    651: "CidrArray", 700: "Float4", 701: "Float8", 705: "Unknown", 718: "Circle",
-    719: "CircleArray", 774: "Macaddr8", 775: "Macaddr8Array", 790: "Money",
-    791: "MoneyArray", 829: "Macaddr", 869: "Inet", 1000: "BoolArray", 1001: "ByteaArray",
-    1002: "CharArray", 1003: "NameArray", 1005: "Int2Array", 1007: "Int4Array",
-    1009: "TextArray", 1014: "BpcharArray", 1015: "VarcharArray", 1016: "Int8Array",
-    1017: "PointArray", 1018: "LsegArray", 1019: "PathArray", 1020: "BoxArray",
-    1021: "Float4Array", 1022: "Float8Array", 1027: "PolygonArray", 1028: "OidArray",
-    1040: "MacaddrArray", 1041: "InetArray", 1042: "Bpchar", 1043: "Varchar", 1082: "Date",
-    1083: "Time", 1114: "Timestamp", 1115: "TimestampArray", 1182: "DateArray",
-    1183: "TimeArray", 1184: "Timestamptz", 1185: "TimestamptzArray", 1186: "Interval",
-    1187: "IntervalArray", 1231: "NumericArray", 1266: "Timetz", 1270: "TimetzArray",
-    1560: "Bit", 1561: "BitArray", 1562: "Varbit", 1563: "VarbitArray", 1700: "Numeric",
-    2249: "Record", 2278: "Void", 2287: "RecordArray", 2950: "Uuid", 2951: "UuidArray",
-    3802: "Jsonb", 3807: "JsonbArray", 3904: "Int4Range", 3905: "Int4RangeArray",
-    3906: "NumRange", 3907: "NumRangeArray", 3908: "TsRange", 3909: "TsRangeArray",
-    3910: "TstzRange", 3911: "TstzRangeArray", 3912: "DateRange", 3913: "DateRangeArray",
-    3926: "Int8Range", 3927: "Int8RangeArray", 4072: "Jsonpath", 4073: "JsonpathArray",
-}
+BUILTIN: dict[int, str] = {t.oid: t.sqlx for t in TYPES}
 
 _TYPE = (
     "SELECT oid::regtype::text, typtype, typcategory, typrelid, typelem, typbasetype "
