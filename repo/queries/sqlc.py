@@ -34,7 +34,7 @@ from ..errors import QueryFileError
 from ..identifiers import Kind, Refusal, identifier
 from ..sqltext import Token, line_col, split_tokens
 from .copyfrom import copy_target
-from .model import QueryDef
+from .model import Cardinality, QueryDef
 
 _LINE_HEADER = re.compile(r"--\s*name:\s*(?P<name>\S+)\s*(?::(?P<marker>\S+))?\s*$")
 _BLOCK_HEADER = re.compile(r"/\*\s*name:\s*(?P<name>\S+)\s*(?::(?P<marker>\S+))?\s*\*/$",
@@ -193,7 +193,7 @@ def _query(path: Path, text: str, toks: list[Token], head: Header, repo: str) ->
         copy_target(sql, path)
     return QueryDef(
         repo=repo, method=method, path=path, text=text, sql=sql, params=compiled.params,
-        positional=compiled.positional, cardinality=cardinality, doc=doc,
+        positional=compiled.positional, cardinality=Cardinality(cardinality), doc=doc,
         param_nullable=MappingProxyType({n: True for n in compiled.nullable}),
         marker_line=head.line, offsets=tuple(compiled.offsets), sqlc_name=head.name,
         param_defaults=frozenset(compiled.nullable), param_lists=frozenset(compiled.lists),
