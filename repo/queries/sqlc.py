@@ -43,10 +43,11 @@ _BLOCK_HEADER = re.compile(r"/\*\s*name:\s*(?P<name>\S+)\s*(?::(?P<marker>\S+))?
 # sqlc marker -> ours. `:execresult` is Go's sql.Result / pgconn.CommandTag; in Python the
 # part a caller uses is the affected-row count, which is what `:execrows` returns.
 MARKERS = MappingProxyType({
-    "one": "one", "many": "many", "exec": "exec", "execrows": "execrows",
-    "execresult": "execrows", "copyfrom": "copyfrom",
+    "one": Cardinality.ONE, "many": Cardinality.MANY, "exec": Cardinality.EXEC,
+    "execrows": Cardinality.EXECROWS, "execresult": Cardinality.EXECROWS,
+    "copyfrom": Cardinality.COPYFROM,
     # Ours, accepted in sqlc headers too.
-    "optional": "optional",
+    "optional": Cardinality.OPTIONAL,
 })
 # sqlc markers with no equivalent yet: refused with the reason, never silently mapped.
 REFUSED = MappingProxyType({
@@ -148,7 +149,7 @@ def _check_prelude(path: Path, text: str, toks: list[Token], first: Header) -> N
                                  hint="give it a header (`-- name: DoThing :exec`) or remove it")
 
 
-def _marker(path: Path, head: Header) -> str:
+def _marker(path: Path, head: Header) -> Cardinality:
     if head.marker is None:
         raise QueryFileError(f"query {head.name!r} has no marker", path=path, line=head.line,
                              col=1, hint=f"write `-- name: {head.name} :many` (or :one, :exec, "
