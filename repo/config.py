@@ -255,8 +255,8 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
                           hint='this tool targets PostgreSQL: set database_type = "postgresql"')
     return Settings(
         root=root,
-        migrations_dir=Path(str(paths.get("migrations", "migrations"))),
-        queries_dir=Path(str(paths.get("queries", "queries"))),
+        migrations_dir=_path(paths, "migrations", root),
+        queries_dir=_path(paths, "queries", root),
         sqlx_dir=Path(str(paths.get("sqlx", ".sqlx"))),
         generated_dir=generated,
         generated_package=str(paths.get("generated_package", module_name(generated, root))),
@@ -275,6 +275,20 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         or expand_vars(str(repository.get("direct_url", "")), merged) or None,
         replica_urls=_replicas(repository.get("replica_urls", []), merged, root),
     )
+
+
+def _path(paths: Mapping[str, object], key: str, root: Path) -> Path:
+    """``[paths] migrations`` / ``queries``; unset, a sqlc project's ``schema`` / ``queries``
+    from its sqlc.yaml or sqlc.json (repo/sqlc_config.py), else the default folder."""
+    if key in paths:
+        return Path(str(paths[key]))
+    from . import sqlc_config
+
+    found = sqlc_config.find(root)
+    if found is None:
+        return Path(key)
+    sqlc = sqlc_config.read(found)
+    return sqlc.schema if key == "migrations" else sqlc.queries
 
 
 _PY_TYPE = re.compile(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?")

@@ -46,18 +46,31 @@ def baseline(settings: Settings) -> int | None:
     try:
         with path.open("rb") as fh:
             doc = tomllib.load(fh)
-    except (FileNotFoundError, tomllib.TOMLDecodeError):
+    except FileNotFoundError:
+        doc = {}
+    except tomllib.TOMLDecodeError:
         return None  # a broken config.toml is reported by load_settings itself
     section = doc.get("lint", {})
     since = section.get("since") if isinstance(section, dict) else None
     if since is None:
-        return None
+        return _sqlc_baseline(settings, doc)
     if isinstance(since, bool) or not isinstance(since, int | str) \
             or not str(since).lstrip("-").isdigit():
         raise ConfigError(f"[lint] since = {since!r} is not a migration version", path=path,
                           hint="write the version of the last migration already deployed, "
                           "e.g. since = 20241024000005, or remove the key to lint all")
     return int(since)
+
+
+def _sqlc_baseline(settings: Settings, doc: dict[str, object]) -> int | None:
+    # A schema taken from sqlc.yaml is the schema as deployed, not a plan of deploy steps:
+    # its files are all taken as deployed (set [lint] since = 0 to lint them all).
+    from ..sqlc_config import find
+
+    paths = doc.get("paths")
+    if (isinstance(paths, dict) and "migrations" in paths) or find(settings.root) is None:
+        return None
+    return max((m.version for m in resolve(settings.migrations_dir)), default=None)
 
 
 def _query_index(settings: Settings) -> QueryIndex | None:

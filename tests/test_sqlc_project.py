@@ -1,0 +1,146 @@
+"""A sqlc project with no config of ours: sqlc.yaml/sqlc.json, prepare, generated code, verify."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from repo.cli import main
+from repo.config import load_settings
+from repo.errors import ConfigError
+
+SCHEMA = """\
+-- +goose Up
+CREATE TABLE authors (id bigserial PRIMARY KEY, name text NOT NULL, bio text);
+CREATE TABLE books (id bigserial PRIMARY KEY, author_id bigint NOT NULL REFERENCES authors,
+                    title text NOT NULL);
+-- +goose Down
+DROP TABLE books;
+DROP TABLE authors;
+"""
+
+QUERIES = """\
+-- name: GetAuthor :one
+SELECT * FROM authors WHERE id = $1;
+-- name: CreateAuthor :one
+INSERT INTO authors (name, bio) VALUES (@name, sqlc.narg(bio)) RETURNING *;
+
+-- name: UpdateAuthor :execrows
+UPDATE authors SET name = coalesce(sqlc.narg('name'), name), bio = coalesce(sqlc.narg(bio), bio)
+WHERE id = sqlc.arg(id);
+
+-- name: ListByIds :many
+SELECT * FROM authors WHERE id IN (sqlc.slice(ids)) ORDER BY id;
+
+/* name: BooksOf :many */
+SELECT sqlc.embed(books), authors.name FROM books JOIN authors ON authors.id = books.author_id
+WHERE authors.id = @author_id;
+
+-- name: DeleteAuthor :execresult
+DELETE FROM authors WHERE id = $1;
+"""
+
+SQLC_YAML = """\
+version: "2"
+sql:
+  - engine: mysql
+    schema: elsewhere.sql
+    queries: elsewhere.sql
+  - engine: postgresql
+    schema: sql/schema
+    queries: sql/query.sql
+    gen:
+      go: {package: authors, out: db}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # `sql/query.sql` has generic names: the repository is named after the project folder.
+    tmp_path = tmp_path / "authors"
+    (tmp_path / "sql" / "schema").mkdir(parents=True)
+    (tmp_path / "sql" / "schema" / "001_init.sql").write_text(SCHEMA)
+    (tmp_path / "sql" / "query.sql").write_text(QUERIES)
+    (tmp_path / "sqlc.yaml").write_text(SQLC_YAML)
+    for var in ("DATABASE_URL", "APP_REPOSITORY__DATABASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_sqlc_yaml_gives_the_paths(project: Path) -> None:
+    settings = load_settings(project)
+    assert (settings.migrations_dir, settings.queries_dir) == (Path("sql/schema"),
+                                                               Path("sql/query.sql"))
+
+
+def test_sqlc_json_version_1(tmp_path: Path) -> None:
+    (tmp_path / "sqlc.json").write_text(json.dumps({"version": "1", "packages": [
+        {"name": "ondeck", "path": "pg", "schema": ["pg/schema"], "queries": "pg/query",
+         "engine": "postgresql"}]}))
+    settings = load_settings(tmp_path)
+    assert (settings.migrations_dir, settings.queries_dir) == (Path("pg/schema"),
+                                                               Path("pg/query"))
+
+
+def test_config_toml_paths_win_and_bad_sqlc_files_are_errors(tmp_path: Path) -> None:
+    (tmp_path / "sqlc.json").write_text('{"version": "2", "sql": [{"engine": "mysql"}]}')
+    with pytest.raises(ConfigError, match="no `engine: postgresql` entry"):
+        load_settings(tmp_path)
+    (tmp_path / "config.toml").write_text('[paths]\nmigrations = "m"\nqueries = "q"\n')
+    settings = load_settings(tmp_path)
+    assert (settings.migrations_dir, settings.queries_dir) == (Path("m"), Path("q"))
+    (tmp_path / "config.toml").unlink()
+    (tmp_path / "sqlc.json").write_text('{"version": "2", "sql": [{"engine": "postgresql", '
+                                        '"schema": ["a.sql", "b.sql"], "queries": "q"}]}')
+    with pytest.raises(ConfigError, match="`schema` must be one path"):
+        load_settings(tmp_path)
+
+
+def test_prepare_generate_verify_and_run(project: Path, pg_url: str, empty_db_url: str,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prepare", "-D", pg_url]) == 0
+    repos = project / "db" / "repos.py"
+    text = repos.read_text()
+    assert "def get_author(self, p1: int, /) -> Author:" in text
+    assert "bio: str | None = None" in text  # sqlc.narg
+    assert "def update_author(self, *, name: str | None = None, bio: str | None = None, " \
+        "id: int) -> int:" in " ".join(text.split()).replace("( ", "(").replace(", )", ")")
+    assert "ids: list[int]" in text  # sqlc.slice: an int8[] parameter
+    assert "def delete_author(self, p1: int, /) -> int:" in text  # :execresult
+    assert main(["verify"]) == 0
+    capsys.readouterr()
+    assert main(["migrate", "run", "-D", empty_db_url]) == 0
+    script = (
+        "import psycopg\n"
+        "from db import AuthorRepo\n"
+        f"with psycopg.connect({empty_db_url!r}, autocommit=True) as conn:\n"
+        "    r = AuthorRepo(conn)\n"
+        "    a = r.create_author(name='Ann')\n"
+        "    b = r.create_author(name='Bob', bio='x')\n"
+        "    assert a.bio is None and b.bio == 'x'\n"
+        "    assert r.update_author(id=a.id, bio='new') == 1\n"
+        "    assert r.get_author(a.id).name == 'Ann' and r.get_author(a.id).bio == 'new'\n"
+        "    assert [x.name for x in r.list_by_ids(ids=[b.id, a.id])] == ['Ann', 'Bob']\n"
+        "    assert r.list_by_ids(ids=[]) == []\n"
+        "    assert r.delete_author(b.id) == 1\n"
+        "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True,
+                         text=True)
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_postgres_errors_point_into_the_multi_query_file(
+        project: Path, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = QUERIES.replace("ORDER BY id;", "ORDER BY nope;")
+    (project / "sql" / "query.sql").write_text(bad)
+    assert main(["prepare", "-D", pg_url]) == 1
+    line = next(i for i, t in enumerate(bad.split("\n"), 1) if "nope" in t)
+    col = bad.split("\n")[line - 1].index("nope") + 1
+    err = capsys.readouterr().err
+    assert f"query.sql:{line}:{col}" in err and 'column "nope" does not exist' in err
+    assert not (project / ".sqlx").exists()  # nothing written by the failed run
