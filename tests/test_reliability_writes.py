@@ -312,3 +312,18 @@ def test_written_files_follow_the_umask(umask: int, tmp_path: Path,
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(0o666 & ~umask)}
     dirs = [project / ".sqlx", project / "gen" / "pkg"]
     assert {oct(p.stat().st_mode & 0o777) for p in dirs} == {oct(0o777 & ~umask)}
+
+
+def test_other_commands_name_the_path_they_cannot_write(tiny_fs: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    """Any command's unwritable file is one error line with the path (``migrate add`` here)."""
+    monkeypatch.chdir(tmp_path)
+    (tiny_fs / "migrations").mkdir()
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], check=True)
+    code, text = _run(capsys, "migrate", "add", "create users", "--source",
+                      str(tiny_fs / "migrations"))
+    assert code == 1, text
+    assert f"error: {tiny_fs}/migrations/" in text and "Read-only file system" in text, text
+    assert "Traceback" not in text

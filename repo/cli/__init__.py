@@ -94,6 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RepoError as exc:
         print(f"error: {scrub(str(exc))}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # A file the command could not read or write (disk full, read-only, permissions) that
+        # no library function translated: the path and the reason, not a traceback.
+        print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        print("  hint: check free disk space and the permissions of that path", file=sys.stderr)
+        return 1
     except Exception as exc:
         if not _is_driver_error(exc):
             raise
