@@ -288,6 +288,9 @@ FORMS = {
     "query-sslpassword": ("postgresql://app@127.0.0.1:{port}/app?sslpassword={pw}", NEEDLE),
 }
 FORM_SOURCES = ["flag", "env", "dotenv", "config"]
+# The commands that read the URL (offline ones never look at it: the first test covers them).
+URL_COMMANDS = [["migrate", "run"], ["migrate", "info"], ["prepare"], ["prepare", "--check"],
+                ["db", "status"]]
 
 
 def _place_form(source: str, template: str, password: str, port: int, project: Path,
@@ -316,7 +319,7 @@ def test_no_url_form_leaks_from_any_source(form: str, source: str, tmp_path: Pat
     template, password = FORMS[form]
     extra = _place_form(source, template, password, 1, project, monkeypatch)
     caplog.set_level(logging.DEBUG)
-    for command in [*COMMANDS, ["verify", "--no-such-flag", *extra]]:
+    for command in [*URL_COMMANDS, ["verify", "--no-such-flag", *extra]]:
         code, text = _run([*command, *extra], capsys, caplog)
         assert NEEDLE not in text, f"{command} with the {form} URL from {source} printed:\n{text}"
         assert code != "crash", f"{command} crashed:\n{text}"
