@@ -52,7 +52,7 @@ def test_several_queries_with_and_without_blank_lines(tmp_path: Path) -> None:
     assert sorted(qs) == ["create_author", "delete_author", "get_author", "list_authors"]
     get = qs["get_author"]
     assert (get.repo, get.cardinality, get.params, get.positional) == (
-        "authors", "one", ("p1",), True)
+        "authors", "one", ("id",), True)
     assert get.sql == "SELECT * FROM authors\nWHERE id = $1 LIMIT 1"  # sqlc drops the `;`
     assert qs["list_authors"].sql == "SELECT * FROM authors\nORDER BY name"
     assert qs["create_author"].doc == "Create an author.\nThe name is required."
@@ -81,7 +81,7 @@ def test_markers_map_to_ours(tmp_path: Path, marker: str, ours: str) -> None:
 def test_copyfrom_marker(tmp_path: Path) -> None:
     (q,) = load(tmp_path, "-- name: CreateAuthors :copyfrom\n"
                 "INSERT INTO authors (name, bio) VALUES ($1, $2);\n").values()
-    assert q.cardinality == "copyfrom" and q.params == ("p1", "p2")
+    assert q.cardinality == "copyfrom" and q.params == ("name", "bio")  # named as sqlc does
 
 
 @pytest.mark.parametrize("marker", ["batchexec", "batchmany", "batchone", "execlastid"])
@@ -220,3 +220,18 @@ def test_one_query_files_keep_their_rules_beside_sqlc_files(tmp_path: Path) -> N
     write(tmp_path, "loose.sql", "SELECT 1\n")
     with pytest.raises(QueryFileError, match="queries/<repo>/<method>.sql"):
         load_queries(tmp_path)
+
+
+@pytest.mark.parametrize(("sql", "names"), [
+    ("SELECT * FROM authors WHERE id = $1 LIMIT 1", ("id",)),
+    ("INSERT INTO authors (name, bio) VALUES ($1, $2) RETURNING *", ("name", "bio")),
+    ("UPDATE books SET title = $1, isbn = $3 WHERE book_id = $2", ("title", "book_id", "isbn")),
+    ("SELECT * FROM t WHERE b.tags && $1::varchar[] AND $2 = t.slug", ("tags", "slug")),
+    ("SELECT * FROM t WHERE a NOT LIKE $1 LIMIT $2 OFFSET $3", ("a", "limit", "offset")),
+    ("SELECT * FROM t WHERE id = $1 OR id = $2", ("id", "id_2")),
+    ("SELECT * FROM say_hello($1)", ("p1",)),  # no context: sqlc's `dollar_1`, ours `p1`
+])
+def test_positional_parameters_are_named_from_context(tmp_path: Path, sql: str,
+                                                      names: tuple[str, ...]) -> None:
+    (q,) = load(tmp_path, f"-- name: Q :many\n{sql};\n").values()
+    assert q.params == names and q.positional and q.sql == sql

@@ -106,12 +106,12 @@ def test_prepare_generate_verify_and_run(project: Path, pg_url: str, empty_db_ur
     assert main(["prepare", "-D", pg_url]) == 0
     repos = project / "db" / "repos.py"
     text = repos.read_text()
-    assert "def get_author(self, p1: int, /) -> Author:" in text
+    assert "def get_author(self, id: int, /) -> Author:" in text
     assert "bio: str | None = None" in text  # sqlc.narg
     assert "def update_author(self, *, name: str | None = None, bio: str | None = None, " \
         "id: int) -> int:" in " ".join(text.split()).replace("( ", "(").replace(", )", ")")
     assert "ids: list[int]" in text  # sqlc.slice: an int8[] parameter
-    assert "def delete_author(self, p1: int, /) -> int:" in text  # :execresult
+    assert "def delete_author(self, id: int, /) -> int:" in text  # :execresult
     assert main(["verify"]) == 0
     capsys.readouterr()
     assert main(["migrate", "run", "-D", empty_db_url]) == 0

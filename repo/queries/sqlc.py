@@ -7,7 +7,8 @@ not one. Each query runs from its header to the next one; blank lines between qu
 optional. The ``--`` lines right after a header are the docstring (as sqlc-gen-go's comment).
 
 Markers map onto ours (`MARKERS`); those with no equivalent are refused by name (`REFUSED`).
-Parameters are sqlc's: ``$1..$n`` (sent byte for byte, positional), or named with
+Parameters are sqlc's: ``$1..$n`` (sent byte for byte, positional, named from their context
+by `repo.queries.sqlc_names`), or named with
 ``sqlc.arg(name)`` / ``@name``, ``sqlc.narg(name)`` (nullable, defaults to None) and
 ``sqlc.slice(name)`` (a list: ``IN (sqlc.slice(ids))`` is compiled to ``= ANY($1)`` so the
 statement stays one prepared statement). ``sqlc.embed(t)`` is compiled to ``t.*`` and
@@ -35,6 +36,7 @@ from ..identifiers import Kind, Refusal, identifier
 from ..sqltext import Token, line_col, split_tokens
 from .copyfrom import copy_target
 from .model import Cardinality, QueryDef
+from .sqlc_names import positional_names
 
 _LINE_HEADER = re.compile(r"--\s*name:\s*(?P<name>\S+)\s*(?::(?P<marker>\S+))?\s*$")
 _BLOCK_HEADER = re.compile(r"/\*\s*name:\s*(?P<name>\S+)\s*(?::(?P<marker>\S+))?\s*\*/$",
@@ -260,11 +262,12 @@ def _compile(path: Path, text: str, span: list[Token]) -> _Compiled:
         raise QueryFileError("query mixes $n with named parameters (sqlc.arg/@name)",
                              path=path, line=line, col=col,
                              hint="use named parameters throughout (or $n throughout)")
-    out = _Compiled(positional=bool(positional))
+    out = _render(path, text, (start, end), [u for u in uses if u.kind != "positional"],
+                  _Compiled(positional=bool(positional)))
     if positional:
-        count = max(int(u.name) for u in positional)
-        out.params = tuple(f"p{i}" for i in range(1, count + 1))
-    return _render(path, text, (start, end), [u for u in uses if u.kind != "positional"], out)
+        # Named from context (`id = $1` -> id), as sqlc does; still passed by position.
+        out.params = positional_names(out.sql, max(int(u.name) for u in positional))
+    return out
 
 
 def _render(path: Path, text: str, bounds: tuple[int, int], uses: list[_Use],
