@@ -13,6 +13,7 @@ such a link is found, so loading needs no settings object.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import RepoError
@@ -24,10 +25,17 @@ CONFIG_KEY = "allow_outside_links"
 def outside_target(path: Path, base: Path) -> Path | None:
     """The real path of ``path`` if it is outside ``base`` and the project root, else None."""
     target = path.resolve()
-    for root in (base.resolve(), Path.cwd().resolve()):
+    for root in _roots(str(base), str(Path.cwd())):
         if target.is_relative_to(root):
             return None
     return target
+
+
+@lru_cache(maxsize=64)
+def _roots(base: str, cwd: str) -> tuple[Path, Path]:
+    # Resolved once per (directory, working directory), not once per file: loading 1,000
+    # query files would otherwise resolve the same two directories 2,000 times.
+    return Path(base).resolve(), Path(cwd).resolve()
 
 
 def check_inside(path: Path, base: Path, what: str, error: type[RepoError]) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .analysis import Analysis, Catalog, cached_analysis, load_catalog
 from .analysis.catalog import identifiers
-from .analysis.compare import compare
+from .analysis.compare import Comparison, compare
 from .analysis.pgtypes import type_info_name
 from .config import Settings
 from .errors import RepoError
@@ -276,6 +276,10 @@ def _check_query(q: QueryDef, data: QueryData | None, catalog: Catalog,
     # Shared with codegen's nullability refinement (same catalog object, same text); the
     # "line N" in reasons is the same in the compiled text as in the file.
     result: Analysis = cached_analysis(q.sql, catalog)
+    cmp = compare(result, data.describe, catalog) if data is not None else None
+    if not (result.failure or result.problems or (cmp is not None and cmp.mismatches)):
+        _count(report, q, cmp)  # the common case: nothing to report, no path to resolve
+        return
     file = _rel(q.path, settings.root)
     if result.failure:
         line, col = q.line_col_of(_first_code(q.sql))
@@ -290,15 +294,19 @@ def _check_query(q: QueryDef, data: QueryData | None, catalog: Catalog,
         else:
             report.warnings.append(Finding("W003", file, line, col, p.message + " (not "
                                            "certain: the replay could not model everything)"))
-    if data is None:
-        report.coverage.params_total += len(q.params)
-        return
-    cmp = compare(result, data.describe, catalog)
-    line, col = q.line_col_of(_first_code(q.sql))
-    for m in cmp.mismatches:
-        doubts.report(report, Finding(m.code, file, line, col, m.message,
-                                      fix_for(m.code)))
+    if cmp is not None:
+        line, col = q.line_col_of(_first_code(q.sql))
+        for m in cmp.mismatches:
+            doubts.report(report, Finding(m.code, file, line, col, m.message,
+                                          fix_for(m.code)))
+    _count(report, q, cmp)
+
+
+def _count(report: Report, q: QueryDef, cmp: Comparison | None) -> None:
     cov = report.coverage
+    if cmp is None:  # no metadata (V001): its parameters count as unverified
+        cov.params_total += len(q.params)
+        return
     cov.columns_total += cmp.columns_total
     cov.columns_verified += cmp.columns_verified
     cov.params_total += cmp.params_total
