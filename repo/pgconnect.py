@@ -69,12 +69,11 @@ def connect_timeout(url: str, default: int) -> int:
 def connect(url: str, **kwargs: Any) -> psycopg.Connection[tuple[Any, ...]]:
     """`psycopg.connect` raising `connection_error`.
 
-    A ``connect_timeout`` in the URL is kept; only a URL without one gets 10 s (not libpq's
-    default of waiting forever).
+    A ``connect_timeout`` in the URL (or ``PGCONNECT_TIMEOUT``) is kept; only without one
+    does the attempt get 10 s (not libpq's default of waiting forever).
     """
-    params = remember(url)
-    if params is not None and "connect_timeout" not in params:
-        kwargs.setdefault("connect_timeout", 10)
+    remember(url)
+    kwargs.setdefault("connect_timeout", connect_timeout(url, 10))
     try:
         return psycopg.connect(url, **kwargs)
     except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
