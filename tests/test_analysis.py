@@ -94,6 +94,12 @@ def test_dml_returning_and_params(catalog: Catalog) -> None:
     ("SELECT id FROM logs WHERE created_at > now() - $1::interval", ["interval"]),
     ("SELECT $1", ["text"]),  # an untyped output column is text (PostgreSQL)
     ("SELECT $1 UNION SELECT 1", [None]),
+    # PostgreSQL's operator resolution (pg_operator data), not "the other operand's type":
+    ("SELECT id FROM logs WHERE created_at > now() - $1 * interval '1 second'", ["float8"]),
+    ("SELECT id FROM logs WHERE created_at + $1 > now()", ["interval"]),
+    ("SELECT id FROM logs WHERE now() - created_at > $1", ["interval"]),
+    # PostgreSQL itself refuses this one: "operator is not unique: date + unknown".
+    ("SELECT id FROM logs WHERE created_at::date + $1 > now()", [None]),
 ])
 def test_parameter_types(catalog: Catalog, sql: str, types: list[str | None]) -> None:
     assert [p.type for p in analyze(sql, catalog).params] == types
