@@ -65,10 +65,29 @@ def _explain_one(path: Path, query: QueryDef, catalog: Catalog,
         kind = "error" if prob.certain else "warning"
         lines.append(f"{kind}: {path}:{line}:{col}: {prob.message}")
     lines.extend(f"note: {n}" for n in result.notes)
+    lines += _variant_lines(query, metas)
     route = routing(query.sql)
     lines.append(f"routing: {'read-only, may run on a replica' if route.read_only else 'primary'}"
                  f" ({route.reason})")
     return "\n".join(lines) + "\n"
+
+
+def _variant_lines(query: QueryDef, metas: Mapping[str, QueryData]) -> list[str]:
+    """One line per text of a query with optional filters (`repo.queries.variants`)."""
+    from .queries.variants import expand
+
+    if not query.optional:
+        return []
+    every = (1 << len(query.optional)) - 1
+    lines = [f"variants: {every + 1} texts ({len(query.optional)} optional filters: "
+             f"{', '.join(query.optional)}), each described by PostgreSQL"]
+    for v in [*expand(query), query]:
+        mask = every if v.variant is None else v.variant
+        kept = [n for i, n in enumerate(query.optional) if mask >> i & 1]
+        state = "metadata present" if v.hash in metas else "metadata MISSING"
+        lines.append(f"  {mask:>3}: with {', '.join(kept) or 'no optional filter'} "
+                     f"- query-{v.hash[:12]}... ({state})")
+    return lines
 
 
 def _null(val: Val) -> str:

@@ -34,6 +34,7 @@ from .metadata.store import SQLX_VERSIONS
 from .migrate import Kind, Migrator, connect, fingerprint, resolve
 from .queries.loader import load_queries
 from .queries.model import QueryDef
+from .queries.variants import expand
 from .server import scratch_server, temporary_database
 
 _TABLES = """
@@ -104,7 +105,9 @@ def prepare(settings: Settings, *, database_url: str | None, check: bool = False
                 ups = sum(m.kind is not Kind.DOWN for m in migrations)
                 say(f"applied {ups} migration{'' if ups == 1 else 's'}")
             describer = Describer(conn, sqlx_version)
-            described = _describe(describer, queries, say)
+            # Every variant of a query with optional filters is a text of its own: described.
+            everything = [*queries, *(v for q in queries for v in expand(q))]
+            described = _describe(describer, everything, say)
             tables = fetch_tables(conn, describer.types.resolve)
             replay_check = check_replay(migrations, conn)
             warnings += replay_check.messages
@@ -148,8 +151,9 @@ def _describe(describer: Describer, queries: list[QueryDef], say: Progress) -> l
             say(f"described {i}/{n} queries")
 
     done, errors = describer.describe_all(queries, progress)
+    full = {d.query.key: d for d in done if d.query.variant is None}
     for d in done:
-        error = _cardinality_error(d)
+        error = _cardinality_error(d) or _variant_error(d, full.get(d.query.key))
         if error is not None:
             errors.append(error)
     if errors:
@@ -175,6 +179,27 @@ def _cardinality_error(d: Described) -> DescribeError | None:
         hint="add a RETURNING clause, or use :exec / :execrows")
 
 
+def _variant_error(d: Described, full: Described | None) -> DescribeError | None:
+    """A variant must return what the full text returns (the method has one result type)."""
+    q = d.query
+    if q.variant is None or full is None or d.data is None or full.data is None:
+        return None
+    mine, theirs = d.data.describe, full.data.describe
+    same = [(c.name, c.type_info) for c in mine.columns] == [
+        (c.name, c.type_info) for c in theirs.columns]
+    types = dict(zip(full.query.params, theirs.parameters, strict=False))
+    same_params = all(types.get(n) == t for n, t in zip(q.params, mine.parameters,
+                                                         strict=False))
+    if same and same_params:
+        return None
+    kept = [n for i, n in enumerate(q.optional) if q.variant >> i & 1]
+    return DescribeError(
+        f"{q.key}: the variant keeping only {kept or 'no optional filter'} has other column "
+        "or parameter types than the full query", path=q.path, line=1,
+        hint="give each parameter an explicit type (`:x::timestamptz`) so every variant "
+        "describes alike")
+
+
 def fetch_tables(conn: psycopg.Connection[Any],
                  type_info: Callable[[int], Any]) -> dict[str, list[dict[str, Any]]]:
     """Every user table of schema public (not ``_sqlx_migrations``), columns in attnum order."""
@@ -192,10 +217,14 @@ def build_files(described: list[Described], tables: dict[str, Any], migrations_f
     """The complete ``.sqlx`` contents: one SQLx file per distinct query text, plus extras."""
     files: dict[str, str] = {}
     facts: dict[str, Any] = {}
+    variants: dict[str, dict[str, str]] = {}
     for d in described:
         q = d.query
         assert d.data is not None  # every returned Described was described
         files[store.query_file_name(q.hash)] = d.data.render()
+        if q.variant is not None:
+            variants.setdefault(q.key, {})[str(q.variant)] = q.hash
+            continue
         facts[q.key] = {
             "hash": q.hash,
             "file": q.path.relative_to(queries_dir).as_posix()
@@ -203,6 +232,8 @@ def build_files(described: list[Described], tables: dict[str, Any], migrations_f
             "origins": [list(o) if o else None for o in d.origins],
             "cardinality": cardinality(d),
         }
+    for key, hashes in variants.items():
+        facts[key]["variants"] = dict(sorted(hashes.items(), key=lambda kv: int(kv[0])))
     meta = {"format": store.META_FORMAT, "migrations_fingerprint": migrations_fp,
             "tables": tables, "queries": facts}
     if replay_uncertain:

@@ -95,6 +95,7 @@ def verify(settings: Settings) -> Report:
     report = Report()
     root = settings.root
     queries = _load_queries(settings, report)
+    queries += _variants(queries, settings, report)  # each optional-filter text is a query
     metadata = _load_metadata(settings, report)
     migrations = resolve(settings.migrations_dir)
     catalog = load_catalog(settings.migrations_dir)
@@ -110,7 +111,7 @@ def verify(settings: Settings) -> Report:
     for q in queries:
         data = metadata.get(q.hash)
         _check_query(q, data, catalog, settings, report)
-    report.coverage.queries = len(queries)
+    report.coverage.queries = sum(q.variant is None for q in queries)
     return report
 
 
@@ -144,6 +145,19 @@ def _load_queries(settings: Settings, report: Report) -> list[QueryDef]:
         return []
 
 
+def _variants(queries: list[QueryDef], settings: Settings, report: Report) -> list[QueryDef]:
+    from .queries.variants import expand
+    out: list[QueryDef] = []
+    for q in queries:
+        try:
+            out += expand(q)
+        except RepoError as exc:
+            report.errors.append(Finding("V011", _rel(exc.path or q.path, settings.root),
+                                         exc.line or 1, exc.col or 1, exc.message,
+                                         exc.hint or ""))
+    return out
+
+
 def _load_metadata(settings: Settings, report: Report) -> dict[str, QueryData]:
     from .metadata.store import load_all
     result = _safe(lambda: load_all(settings.sqlx_dir), settings, report)
@@ -159,8 +173,8 @@ def _check_consistency(queries: list[QueryDef], metadata: dict[str, QueryData],
             line, col = q.line_col_of(_first_code(q.sql))
             report.errors.append(Finding(
                 "V001", _rel(q.path, root), line, col,
-                f"query {q.key} has no metadata for its current text (edited without "
-                "`prepare`?)", fix_for("V001")))
+                f"query {q.key}{_variant_label(q)} has no metadata for its current text "
+                "(edited without `prepare`?)", fix_for("V001")))
     for h, data in sorted(metadata.items()):
         path = _rel(settings.sqlx_dir / f"query-{h}.json", root)
         actual = hashlib.sha256(data.query.encode("utf-8")).hexdigest()
@@ -172,6 +186,13 @@ def _check_consistency(queries: list[QueryDef], metadata: dict[str, QueryData],
             report.errors.append(Finding(
                 "V003", path, 1, 1, "metadata for a query that no query file has (stale or "
                 "left over)", fix_for("V003")))
+
+
+def _variant_label(q: QueryDef) -> str:
+    if q.variant is None:
+        return ""
+    kept = [n for i, n in enumerate(q.optional) if q.variant >> i & 1]
+    return f" (the variant with optional {', '.join(kept) or 'none'} given)"
 
 
 def _first_code(sql: str) -> int:
@@ -286,7 +307,9 @@ def _check_query(q: QueryDef, data: QueryData | None, catalog: Catalog,
         report.warnings.append(Finding("W004", file, line, col, "not checked statically: "
                                        + result.failure))
     doubts = _Doubts(q.sql, catalog)
-    for p in result.problems:
+    # A variant's text is the file's minus some predicates: the file's own check has
+    # already reported every name it uses; its types are still compared below.
+    for p in result.problems if q.variant is None else ():
         line, col = q.line_col_of(p.offset)
         if p.certain:
             doubts.report(report, Finding("V006", file, line, col, p.message,

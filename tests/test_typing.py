@@ -20,7 +20,7 @@ SNIPPET = '''
 import datetime
 import psycopg
 from psycopg_pool import ConnectionPool
-from repo import AsyncScriptRepo, LogRepo, Repos, ScriptRepo, SessionRepo
+from repo import AsyncLogRepo, AsyncScriptRepo, LogRepo, Repos, ScriptRepo, SessionRepo
 
 
 def sync(conn: psycopg.Connection[tuple[object, ...]], pool: ConnectionPool) -> None:
@@ -37,11 +37,15 @@ def sync(conn: psycopg.Connection[tuple[object, ...]], pool: ConnectionPool) -> 
     )
     ScriptRepo(conn).mark_init_result(uri="/x", initialized=True, init_error=None)
     ScriptRepo(conn).upsert(uri="/x", code=None)  # E: none_for_code
+    reveal_type(LogRepo(conn).search())  # T: log_list
+    reveal_type(LogRepo(conn).search(script_uri="/a", since=None, limit=5))  # T: log_list
+    LogRepo(conn).search(limit=None)  # E: none_for_limit
 
 
 async def run(conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
     reveal_type(await AsyncScriptRepo(conn).get_by_uri(uri="/index.js"))  # T: script_optional
     await AsyncScriptRepo(conn).get_by_uri(uri=1)  # E: int_for_uri
+    reveal_type(await AsyncLogRepo(conn).search(contains="%"))  # T: log_list
 '''
 
 EXPECTED_TYPES = {
@@ -50,11 +54,13 @@ EXPECTED_TYPES = {
     "script": "repo.generated.models.Script",
     "session_optional": "repo.generated.models.Session | None",
     "int": "int",
+    "log_list": "list[repo.generated.models.Log]",
 }
 EXPECTED_ERRORS = {
     "int_for_uri": 'Argument "uri" to "get_by_uri" of "(Async)?ScriptRepo" has incompatible '
     'type "int"',
     "positional": "Too many positional arguments",
+    "none_for_limit": 'Argument "limit" to "search" of "LogRepo" has incompatible type "None"',
     "none_for_code": 'Argument "code" to "upsert" of "ScriptRepo" has incompatible type "None"',
 }
 

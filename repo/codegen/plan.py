@@ -15,6 +15,7 @@ from ..errors import CodegenError, MetadataMissing, MetadataStale, NameClash
 from ..identifiers import Kind, Refusal, Safe, identifier, is_ascii_identifier
 from ..metadata.model import Column, QueryData
 from ..queries import Cardinality, QueryDef
+from ..queries.variants import expand
 from . import names, rusttypes, typemap
 from .nullability import Refiner, final
 from .typemap import PyType
@@ -74,6 +75,8 @@ class MethodSpec:
     const: str
     params: tuple[ParamSpec, ...]
     model: str | None
+    # The other texts of a query with optional filters (`repo.queries.variants`), by mask.
+    variants: tuple[QueryDef, ...] = ()
 
     @property
     def returns(self) -> str:
@@ -126,6 +129,7 @@ def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, QueryData],
                                                         _ext("Async" + n, extensions)) if e}
     enum_names, enums = _enums(described, tables, taken)
     planner = _Planner(enum_names, tables, meta or {}, refiner, types or {}, taken)
+    planner.sqlx = sqlx
     for q, data in described:
         planner.warnings += q.warnings  # the query file's own (marker-like comments)
         planner.add(q, data, repo_names[q.repo], extensions)
@@ -231,6 +235,7 @@ class _Planner:
         self.query_models: list[ModelSpec] = []
         self.repo_specs: dict[str, RepoSpec] = {}
         self.consts: set[str] = set()
+        self.sqlx: Mapping[str, QueryData] = {}
 
     def _table_model(self, table: str, columns: Sequence[Mapping[str, Any]]) -> ModelSpec:
         scope = _Scope(self.annotation_names())
@@ -281,9 +286,13 @@ class _Planner:
             rows = bool(data.describe.columns)
             q = dataclasses.replace(q, cardinality=Cardinality.MANY if rows else Cardinality.EXEC)
         params = self._params(q, data)
+        _check_defaults(q, params)
         model = self._result_model(q, data)
         const = _unique(f"{q.repo}_{q.method}".upper(), self.consts)
-        repo.methods.append(MethodSpec(q, const, params, model))
+        variants = tuple(expand(q))
+        for v in variants:
+            _metadata(v, self.sqlx)  # each variant was described (prepare); else stale
+        repo.methods.append(MethodSpec(q, const, params, model, variants))
 
     def _params(self, q: QueryDef, data: QueryData) -> tuple[ParamSpec, ...]:
         types = list(data.describe.parameters)
@@ -371,6 +380,24 @@ class _Planner:
 
     def repos(self) -> list[RepoSpec]:
         return [self.repo_specs[k] for k in sorted(self.repo_specs)]
+
+
+# `-- @default name value`: the literal's Python type must fit the parameter's annotation.
+_DEFAULT_FITS = {"int": ("int",), "float": ("int", "float"), "str": ("str",),
+                 "bool": ("bool",), "decimal.Decimal": ("int",)}
+
+
+def _check_defaults(q: QueryDef, params: Sequence[ParamSpec]) -> None:
+    import ast
+    for p, source in zip(params, q.params, strict=True):
+        literal = q.param_values.get(source)
+        if literal is None:
+            continue
+        kind = type(ast.literal_eval(literal)).__name__
+        if kind not in _DEFAULT_FITS.get(p.type.param, ()):
+            raise CodegenError(f"{q.key}: @default {source} {literal} is a {kind}, but the "
+                               f"parameter is `{p.type.param}`", path=q.path,
+                               hint=f"give a {p.type.param} value, or drop the directive")
 
 
 def _ext(name: str, extensions: frozenset[str]) -> str | None:

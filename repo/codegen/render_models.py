@@ -104,6 +104,7 @@ def render_queries(plan: Plan) -> str:
     converters = " ".join(f.type.converter or "" for n in used for f in models[n].fields)
     runtime = {"Query"} | ({"Param"} if any(m.params for m in methods) else set())
     runtime |= {"CopyIn"} if any(m.query.cardinality == "copyfrom" for m in methods) else set()
+    runtime |= {"Variants"} if any(m.variants for m in methods) else set()
     runtime |= ({"row_maker"} if used else set()) | (
         {"array_of"} if "array_of(" in converters else set())
     enums = {e.name for e in plan.enums}
@@ -135,12 +136,13 @@ def _maker_args(model: ModelSpec) -> list[str]:
 
 def _query(m: MethodSpec, models: dict[str, ModelSpec]) -> list[str]:
     q = m.query
+    pad = "        " if m.variants else "    "  # nested one level in `Variants(...)`
     if q.cardinality == "copyfrom":
         return _copy_in(m)
     row_type = m.model or "None"
     args = [_emit.string(q.key), _emit.block_string(q.sql)]
     if m.params or m.model:
-        args.append(_emit.tuple_of([_param(p) for p in m.params], "    ") if m.params else "()")
+        args.append(_emit.tuple_of([_param(p) for p in m.params], pad) if m.params else "()")
     if m.model:
         args.append(f"_{_const(m.model)}")
         if models[m.model].binary:
@@ -149,7 +151,27 @@ def _query(m: MethodSpec, models: dict[str, ModelSpec]) -> list[str]:
         if len(args) == 2:
             args.append("()")
         args.append("read_only=True")  # may run on a replica (repo/codegen/readonly.py)
+    if m.variants:
+        return _variants(m, row_type, args)
     return _emit.call(f"{m.const}: Query[{row_type}] = Query", args, "")
+
+
+def _variants(m: MethodSpec, row_type: str, full: list[str]) -> list[str]:
+    """`Variants(full query, optional positions, {mask: (text, positions)})`."""
+    q = m.query
+    where = {name: i for i, name in enumerate(q.params)}
+    optional = _emit.tuple_of([str(where[n]) for n in q.optional], "    ")
+    texts = ["{"]
+    for v in m.variants:
+        positions = _emit.tuple_of([str(where[n]) for n in v.params], "        ")
+        texts.append(f"        {v.variant}: (")
+        texts.append(f"            {_emit.block_string(v.sql)},")
+        texts.append(f"            {positions},")
+        texts.append("        ),")
+    texts.append("    }")
+    query = "\n".join(_emit.call("Query", full, "    "))
+    return _emit.call(f"{m.const}: Variants[{row_type}] = Variants",
+                      [query.strip(), optional, "\n".join(texts)], "")
 
 
 def _copy_in(m: MethodSpec) -> list[str]:

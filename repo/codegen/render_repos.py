@@ -104,6 +104,11 @@ def _method(m: MethodSpec, flavor: _Flavor) -> list[str]:
     values = _emit.tuple_of([p.name for p in m.params], "            ") if m.params else "()"
     verb = "" if q.cardinality == "exec" else "return "
     head = f"{verb}{flavor.wait}self.{_METHOD[q.cardinality]}"
+    if m.variants:
+        # The text without the predicates of the optional arguments that are None.
+        lines += _emit.call(f"query, args = {QUERIES_ALIAS}.{m.const}.select",
+                            [values], "        ")
+        return lines + [f"        {head}(query, args)"]
     lines += _emit.call(head, [f"{QUERIES_ALIAS}.{m.const}", values], "        ")
     return lines
 
@@ -123,7 +128,10 @@ def _signature(m: MethodSpec) -> list[str]:
     # sqlc.narg parameters default to None (keyword-only, so their order does not matter).
     optional = {p for p, src in zip(m.params, m.query.params, strict=False)
                 if src in m.query.param_defaults}
-    params = [f"{p.name}: {p.annotation}" + (" = None" if p in optional else "")
+    values = {p: m.query.param_values.get(src) for p, src in zip(m.params, m.query.params,
+                                                                     strict=False)}
+    params = [f"{p.name}: {p.annotation}" + (" = None" if p in optional else
+                                             f" = {values[p]}" if values[p] else "")
               for p in m.params]
     if not params:
         return ["self"]

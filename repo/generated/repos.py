@@ -105,6 +105,25 @@ class LogRepo(LogRepoExtension):
         """
         return self._execrows(_sql.LOGS_PRUNE_BEFORE, (before,))
 
+    def search(
+        self,
+        *,
+        script_uri: str | None = None,
+        since: datetime.datetime | None = None,
+        until: datetime.datetime | None = None,
+        contains: str | None = None,
+        limit: int = 100,
+    ) -> list[Log]:
+        """Log lines matching every filter given, newest first, at most `limit` of them. A filter
+        left as None is dropped from the query text (not `IS NULL OR`), so each combination
+        gets a plan of its own: `script_uri` alone uses the (script_uri, created_at) index.
+        `contains` matches literally (`%` and `_` are not wildcards).
+
+        Query file: ``logs/search.sql``.
+        """
+        query, args = _sql.LOGS_SEARCH.select((script_uri, since, until, contains, limit))
+        return self._many(query, args)
+
 
 class ScriptRepo(Repo):
     """The queries in ``scripts/``."""

@@ -18,6 +18,7 @@ anywhere under the queries directory: see `repo.queries.sqlc`.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from ..errors import QueryFileError, QueryFileErrors
 from ..identifiers import Kind, Refusal, identifier
 from ..links import check_inside
 from ..sqltext import LexError, Token, line_col, split_tokens, tokens
-from . import sqlc
+from . import sqlc, variants
 from .copyfrom import copy_target
 from .model import CARDINALITIES, Cardinality, QueryDef
 
@@ -196,7 +197,7 @@ def _single(path: Path, repo: str, text: str, toks: list[Token]) -> QueryDef:
     header = parse_header(text, path)
     _check_late_markers(text, toks, path)
     sql, params, positional, offsets = compile_placeholders(text, toks, path)
-    for name in header.param_nullable:
+    for name in [*header.param_nullable, *header.optional, *header.defaults]:
         if name not in params:
             raise QueryFileError(
                 f"directive names {name!r}, which is not a parameter of this query",
@@ -206,11 +207,17 @@ def _single(path: Path, repo: str, text: str, toks: list[Token]) -> QueryDef:
         Cardinality.MANY if returns_rows(text, toks) else Cardinality.EXEC)
     if cardinality == "copyfrom":
         copy_target(sql, path)  # the INSERT must have COPY's shape (repo/queries/copyfrom.py)
+    optional = tuple(header.optional)
+    if optional:
+        variants.check_count(optional, path, header.directive_lines[optional[0]])
+        variants.predicates(text, toks, optional, path)  # each has a droppable predicate
+    nullable = dict(header.param_nullable) | dict.fromkeys(optional, True)
     return QueryDef(repo=repo, method=method, path=path, text=text, sql=sql,
                     params=params, positional=positional, cardinality=cardinality,
-                    doc=header.doc, param_nullable=MappingProxyType(dict(header.param_nullable)),
+                    doc=header.doc, param_nullable=MappingProxyType(nullable),
                     marker_line=header.marker_line, offsets=offsets,
-                    warnings=tuple(header.warnings))
+                    warnings=tuple(header.warnings), param_defaults=frozenset(optional),
+                    optional=optional, param_values=MappingProxyType(dict(header.defaults)))
 
 
 def _lex(text: str, path: Path) -> list[Token]:
@@ -264,6 +271,8 @@ class Header:
     marker_line: int | None = None
     param_nullable: dict[str, bool] = field(default_factory=dict)
     directive_lines: dict[str, int] = field(default_factory=dict)
+    optional: list[str] = field(default_factory=list)
+    defaults: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -337,18 +346,44 @@ def _directive(line: str, lineno: int, path: Path, header: Header) -> bool:
     m = _DIRECTIVE.match(line)
     if not m:
         return False
-    if m.group(1) not in _DIRECTIVES:
+    if m.group(1) == "default":
+        _default(m.group(2), lineno, path, header)
+        return True
+    if m.group(1) not in _DIRECTIVES and m.group(1) != "optional":
         raise QueryFileError(f"unknown directive '@{m.group(1)}'", path=path, line=lineno,
                              col=line.index("@") + 1,
-                             hint="use `-- @nullable name` or `-- @notnull name`")
+                             hint="use `-- @nullable name`, `-- @notnull name`, "
+                             "`-- @optional name` or `-- @default name value`")
     names = [n for n in re.split(r"[\s,]+", m.group(2).strip()) if n]
     if not names or not all(_IDENT.fullmatch(n) for n in names):
         raise QueryFileError(f"@{m.group(1)} needs parameter names", path=path, line=lineno,
                              hint=f"write `-- @{m.group(1)} param_name`")
     for name in names:
-        header.param_nullable[name] = _DIRECTIVES[m.group(1)]
+        if m.group(1) == "optional":
+            header.optional.append(name)
+        else:
+            header.param_nullable[name] = _DIRECTIVES[m.group(1)]
         header.directive_lines[name] = lineno
     return True
+
+
+def _default(rest: str, lineno: int, path: Path, header: Header) -> None:
+    """``-- @default name literal``: a number, a quoted string, true or false."""
+    found = re.fullmatch(r"\s*([A-Za-z_]\w*)\s+(.+?)\s*", rest)
+    value: object = None
+    if found:
+        literal = {"true": "True", "false": "False"}.get(found[2].lower(), found[2])
+        try:
+            value = ast.literal_eval(literal)
+        except (ValueError, SyntaxError):
+            value = None
+    if found is None or type(value) not in (int, float, str, bool):
+        raise QueryFileError("@default needs a parameter name and a literal value",
+                             path=path, line=lineno,
+                             hint="write `-- @default limit 100` (a number, 'text', true or "
+                             "false)")
+    header.defaults[found[1]] = repr(value)  # repr of a literal: safe to put in source
+    header.directive_lines[found[1]] = lineno
 
 
 def compile_placeholders(

@@ -59,6 +59,12 @@ class QueryDef:
         param_defaults: parameters that default to None (``sqlc.narg``).
         param_lists: parameters that take a list (``sqlc.slice``, bound as an array).
         embeds: tables whose ``*`` a ``sqlc.embed(t)`` put in the result, in order.
+        optional: ``-- @optional`` parameters, in directive order: their predicates drop out
+            of the text when the argument is None (`repo.queries.variants`).
+        variant: for one variant of a query with optional parameters, the mask of the
+            optional parameters it keeps (bit i: ``optional[i]``); None for the file itself
+            (the full text, every predicate kept).
+        param_values: ``-- @default name literal``: the Python literal a parameter defaults to.
     """
 
     repo: str
@@ -78,6 +84,9 @@ class QueryDef:
     param_defaults: frozenset[str] = frozenset()
     param_lists: frozenset[str] = frozenset()
     embeds: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    variant: int | None = None
+    param_values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def hash(self) -> str:

@@ -12,7 +12,7 @@ from pydantic import JsonValue as _JsonValue
 
 from ._async import AsyncRepo, AsyncRouter, AsyncSource
 from ._params import KINDS
-from ._query import CopyIn, Param, Query, translate
+from ._query import CopyIn, Param, Query, Variants, translate
 from ._rows import array_of, parse_text_array, row_maker, scalar_maker
 from ._sync import Repo, Router, Source
 
@@ -40,6 +40,7 @@ __all__ = [
     "Repo",
     "Router",
     "Source",
+    "Variants",
     "array_of",
     "parse_text_array",
     "row_maker",

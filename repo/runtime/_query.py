@@ -7,7 +7,7 @@ sync and async shells (`_sync.py`, `_async.py`) only execute and fetch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -110,6 +110,49 @@ class Query(Generic[R]):
         """The error for a ``:one`` query that returned ``count`` (> 1) rows."""
         return TooManyRows(self.name, count,
                            {p.name: a for p, a in zip(self.params, args, strict=False)})
+
+
+class Variants(Generic[R]):
+    """A query with optional filters: one `Query` per combination of the filters given.
+
+    Args:
+        full: the query with every optional predicate (all arguments given).
+        optional: the positions in ``full.params`` of the optional parameters; bit i of a
+            variant's mask says ``optional[i]`` was given (not None).
+        texts: per mask (all but the full one), the variant's SQL and the positions in
+            ``full.params`` of its own parameters, in its ``$n`` order.
+
+    Every variant was described by PostgreSQL in ``prepare`` (``.sqlx`` holds one file per
+    text) and is built here once, at import; choosing one costs a loop over the optional
+    arguments.
+    """
+
+    __slots__ = ("full", "optional", "_queries")
+
+    def __init__(self, full: Query[R], optional: Sequence[int],
+                 texts: Mapping[int, tuple[str, Sequence[int]]]) -> None:
+        self.full = full
+        self.optional = tuple(optional)
+        every = (1 << len(self.optional)) - 1
+        self._queries: dict[int, tuple[Query[R], tuple[int, ...]]] = {
+            every: (full, tuple(range(len(full.params))))}
+        for mask, (sql, positions) in texts.items():
+            variant: Query[R] = Query(full.name, sql, [full.params[i] for i in positions])
+            variant.row_factory, variant.binary = full.row_factory, full.binary
+            variant.read_only = full.read_only
+            self._queries[mask] = (variant, tuple(positions))
+
+    def __repr__(self) -> str:
+        return f"Variants({self.full.name!r}, {len(self._queries)} texts)"
+
+    def select(self, args: Sequence[object]) -> tuple[Query[R], tuple[object, ...]]:
+        """The variant for these arguments (``full``'s order) and the arguments it takes."""
+        mask = 0
+        for bit, i in enumerate(self.optional):
+            if args[i] is not None:
+                mask |= 1 << bit
+        query, positions = self._queries[mask]
+        return query, tuple(args[i] for i in positions)
 
 
 def query_comment(name: str) -> bytes:
