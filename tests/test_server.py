@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -98,3 +99,24 @@ def test_temporary_databases_of_killed_processes_are_swept(pg_url: str) -> None:
     assert left in names()  # SIGKILL ran no cleanup
     assert sweep_temporary_databases(pg_url, "repo_sweeptest") == [left]
     assert left not in names()
+
+
+def test_server_started_from_a_short_lived_thread_outlives_that_thread(tmp_path: Path) -> None:
+    # Linux's parent-death signal follows the forking *thread*: a server started from
+    # asyncio.to_thread or a worker pool used to die (SIGQUIT) as soon as that thread ended.
+    import threading
+
+    from repo.server.embedded import EmbeddedServer
+
+    server = EmbeddedServer(tmp_path / "data")
+    started = threading.Thread(target=server.start)
+    started.start()
+    started.join()
+    try:
+        assert server.process is not None
+        time.sleep(0.5)  # the signal, if any, is delivered as the thread exits
+        assert server.process.poll() is None, "the server died with the thread that started it"
+        with psycopg.connect(server.url) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        server.stop()

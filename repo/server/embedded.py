@@ -24,14 +24,17 @@ import ctypes
 import importlib.util
 import os
 import pwd
+import queue
 import shutil
 import signal
 import socket
 import stat
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,6 +142,43 @@ def _set_parent_death_signal() -> None:  # runs in the child between fork and ex
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGQUIT)
+
+
+class _Launcher:
+    """One thread that lives as long as the process and forks every throwaway server.
+
+    Linux sends the parent-death signal when the *thread* that forked the child ends, not the
+    process: a server started from ``asyncio.to_thread`` or a pool worker died with that
+    thread. Forking from this thread ties the server to the process's lifetime instead.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def popen(self, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        """Run ``start`` on the launcher thread and return its process (or raise its error)."""
+        done: Future[subprocess.Popen[bytes]] = Future()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="repo-server-launcher",
+                                                daemon=True)
+                self._thread.start()
+        self._jobs.put((start, done))
+        return done.result()
+
+    def _run(self) -> None:
+        while True:
+            start, done = self._jobs.get()
+            try:
+                done.set_result(start())
+            except BaseException as exc:  # handed back to the caller's thread
+                done.set_exception(exc)
+
+
+_Job = tuple[Callable[[], "subprocess.Popen[bytes]"], "Future[subprocess.Popen[bytes]]"]
+_LAUNCHER = _Launcher()
 
 
 def sweep_stale_scratch_dirs(base: Path | None = None) -> int:
@@ -250,12 +290,15 @@ class EmbeddedServer:
         log = self.logfile.open("ab")
         if self.user is not None:
             shutil.chown(self.logfile, user=self.user)
-        try:
-            self.process = subprocess.Popen(
+        def popen() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                 preexec_fn=None if self.persistent else _set_parent_death_signal,
                 user=uid, group=gid, extra_groups=groups,
             )
+
+        try:
+            self.process = popen() if self.persistent else _LAUNCHER.popen(popen)
         finally:
             log.close()
         self._wait_ready()
