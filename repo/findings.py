@@ -44,6 +44,11 @@ CODES: dict[str, Code] = {c.code: c for c in (
          "database)", "see the W001 warnings, or the differences `prepare` printed"),
     Code("W006", "the migration lint was skipped (pglast is missing)",
          "pip install -e . (installs pglast)"),
+    Code("W007", "migration-lint errors counted as warnings: no `[lint] since` baseline says "
+         "which migrations are already deployed",
+         "set `[lint] since = <version of the last deployed migration>` in config.toml "
+         "(`since = 0` when none is deployed yet); later migrations' lint errors then fail "
+         "verify"),
 )}
 
 

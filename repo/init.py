@@ -75,9 +75,10 @@ allow_outside_links = false
 
 [lint]
 # `python -m repo lint` (and `verify`) check only migrations with a version greater than this
-# one, e.g. the last one already deployed; unset, every migration. To accept one finding,
+# one, e.g. the last one already deployed (0: none is deployed yet). Unset, `lint` checks
+# every migration and `verify` shows lint errors as warnings only. To accept one finding,
 # write `-- lint: allow L003 <reason>` on the line before the statement.
-# since = 20240101000000
+since = 0
 '''
 
 MIGRATION_UP = """\

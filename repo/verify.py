@@ -19,7 +19,7 @@ from .analysis import Analysis, Catalog, cached_analysis, load_catalog
 from .analysis.catalog import identifiers
 from .analysis.compare import Comparison, compare
 from .analysis.pgtypes import type_info_name
-from .config import Settings
+from .config import CONFIG_FILE, Settings
 from .errors import RepoError
 from .findings import PREPARE, fix_for
 
@@ -263,12 +263,24 @@ def _check_lint(settings: Settings, report: Report) -> None:
         report.warnings.append(Finding("W006", "pyproject.toml", 1, 1, f"migration lint "
                                        f"skipped: {exc}", fix_for("W006")))
         return
+    from .lint import baseline
+
+    # Without a baseline nothing says which migrations are already deployed: a project that
+    # moves over (from SQLx, sqlc, ...) must not fail CI on day one over its history, so its
+    # lint errors are shown as warnings until `[lint] since` is set.
+    deployed_unknown = baseline(settings) is None
+    demoted = 0
     for f in lint(settings).findings:
         finding = Finding(f.code, f.file, f.line, f.col, f.message, f.fix)
-        if f.severity is Severity.ERROR:
+        if f.severity is Severity.ERROR and not deployed_unknown:
             report.errors.append(finding)
         elif f.severity is not Severity.NOTE:
+            demoted += f.severity is Severity.ERROR
             report.warnings.append(finding)
+    if demoted:
+        report.warnings.append(Finding("W007", CONFIG_FILE, 1, 1, f"{demoted} migration-lint "
+                                       "error(s) counted as warnings: config.toml has no "
+                                       "[lint] since", fix_for("W007")))
 
 
 def _syntax_error(text: str | None, path: Path) -> tuple[int, str] | None:
