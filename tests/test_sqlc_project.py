@@ -144,3 +144,42 @@ def test_postgres_errors_point_into_the_multi_query_file(
     err = capsys.readouterr().err
     assert f"query.sql:{line}:{col}" in err and 'column "nope" does not exist' in err
     assert not (project / ".sqlx").exists()  # nothing written by the failed run
+
+
+EMBED = """\
+-- name: BookWithAuthor :one
+SELECT sqlc.embed(books), sqlc.embed(a), 1 AS n
+FROM books JOIN authors a ON a.id = books.author_id WHERE books.id = @id;
+
+-- name: AuthorsWithBooks :many
+SELECT sqlc.embed(authors), sqlc.embed(books) FROM authors
+LEFT JOIN books ON books.author_id = authors.id ORDER BY authors.id, books.id;
+"""
+
+
+def test_embed_nests_the_table_models(project: Path, pg_url: str, empty_db_url: str) -> None:
+    (project / "sql" / "query.sql").write_text(EMBED)
+    assert main(["prepare", "-D", pg_url]) == 0
+    models = (project / "db" / "models.py").read_text()
+    assert "    books: Book\n    a: Author\n    n: int" in models
+    # books on the nullable side of the LEFT JOIN: None when no book matched (sqlc #2348).
+    assert "    authors: Author\n    books: Book | None" in models
+    assert main(["verify"]) == 0
+    assert main(["migrate", "run", "-D", empty_db_url]) == 0
+    script = (
+        "import psycopg\n"
+        "from db import AuthorRepo, Author, Book\n"
+        f"with psycopg.connect({empty_db_url!r}, autocommit=True) as conn:\n"
+        "    conn.execute(\"INSERT INTO authors (id, name) VALUES (1, 'Ann'), (2, 'Bob')\")\n"
+        "    conn.execute(\"INSERT INTO books (id, author_id, title) VALUES (7, 1, 'T')\")\n"
+        "    r = AuthorRepo(conn)\n"
+        "    row = r.book_with_author(id=7)\n"
+        "    assert row.books == Book(id=7, author_id=1, title='T'), row\n"
+        "    assert row.a == Author(id=1, name='Ann', bio=None) and row.n == 1, row\n"
+        "    rows = r.authors_with_books()\n"
+        "    assert [(x.authors.name, x.books and x.books.title) for x in rows] == "
+        "[('Ann', 'T'), ('Bob', None)], rows\n"
+        "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True,
+                         text=True)
+    assert out.stdout.strip() == "ok", out.stderr

@@ -32,6 +32,7 @@ class FieldSpec:
     type: PyType
     nullable: bool
     alias: str | None = None
+    nested: int = 0  # a sqlc.embed field: the number of columns its model takes (codegen/embed)
 
     @property
     def annotation(self) -> str:
@@ -315,6 +316,8 @@ class _Planner:
                                f"{q.key} returns none", path=q.path, line=q.marker_line,
                                hint="add RETURNING ..., or use `:exec` / `:execrows`")
         fields = self._fields(q, columns, data.describe.nullable)
+        if q.embeds:
+            fields = self._embed(q, fields)
         table = self._matching_table(q, fields)
         if table is not None:
             return table.name
@@ -325,6 +328,15 @@ class _Planner:
         model = ModelSpec(name, f"A row returned by ``{q.key}``.", fields)
         self.query_models.append(model)
         return model.name
+
+    def _embed(self, q: QueryDef, fields: Sequence[FieldSpec]) -> tuple[FieldSpec, ...]:
+        from .embed import nest
+
+        origins = self.meta.get("queries", {}).get(q.key, {}).get("origins") or []
+        scope = {f.name for f in fields}
+        return nest(q.embeds, fields, origins, self.table_models,
+                    lambda t: gate(t, Kind.FIELD, scope, f"{q.key} sqlc.embed({t})", q),
+                    lambda w: self.warnings.append(f"{q.key} ({q.path}): {w}"))
 
     def _fields(self, q: QueryDef, columns: Sequence[Column],
                 nullable: Sequence[bool | None]) -> tuple[FieldSpec, ...]:

@@ -101,6 +101,10 @@ def render_queries(plan: Plan) -> str:
     methods = [m for r in plan.repos for m in r.methods]
     models = {m.name: m for m in plan.models}
     used = sorted({m.model for m in methods if m.model})
+    # A sqlc.embed field's model needs its own row maker, defined before the one using it.
+    inner = sorted({f.type.annotation for n in used for f in models[n].fields if f.nested})
+    used = [n for n in inner if n not in used] + [n for n in used if n in inner] + \
+        [n for n in used if n not in inner]
     converters = " ".join(f.type.converter or "" for n in used for f in models[n].fields)
     runtime = {"Query"} | ({"Param"} if any(m.params for m in methods) else set())
     runtime |= {"CopyIn"} if any(m.query.cardinality == "copyfrom" for m in methods) else set()
@@ -131,7 +135,10 @@ def _const(model: str) -> str:
 def _maker_args(model: ModelSpec) -> list[str]:
     converters = [f"{_emit.string(f.name)}: {f.type.converter}" for f in model.fields
                   if f.type.converter]
-    return [model.name] + (["{" + ", ".join(converters) + "}"] if converters else [])
+    nested = [f"{_emit.string(f.name)}: (_{_const(f.type.annotation)}, {f.nested}, "
+              f"{f.nullable})" for f in model.fields if f.nested]
+    args = [model.name] + (["{" + ", ".join(converters) + "}"] if converters else [])
+    return args + (["nested={" + ", ".join(nested) + "}"] if nested else [])
 
 
 def _query(m: MethodSpec, models: dict[str, ModelSpec]) -> list[str]:

@@ -24,13 +24,21 @@ _SLOTS = {name: BaseModel.__dict__[name].__set__ for name in (
     "__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")}
 
 
-def row_maker(model: type[M], converters: Mapping[str, Converter] | None = None) -> RowMaker[M]:
+# A nested field (sqlc.embed): the maker of its model, how many columns it takes, and whether
+# it is None when all of them are NULL (the table on the nullable side of an outer join).
+Nested = tuple[RowMaker[Any], int, bool]
+
+
+def row_maker(model: type[M], converters: Mapping[str, Converter] | None = None,
+              nested: Mapping[str, Nested] | None = None) -> RowMaker[M]:
     """A function turning one result tuple (columns in field order) into a ``model``.
 
     Args:
         model: a generated model whose fields are the query's columns, in order.
         converters: per field, a function applied to non-NULL values (enums, arrays that
             psycopg returns as text); most fields have none.
+        nested: per field holding a nested model, its `Nested` facts; the field takes that
+            many consecutive columns.
 
     >>> from pydantic import BaseModel
     >>> class Point(BaseModel):
@@ -40,10 +48,19 @@ def row_maker(model: type[M], converters: Mapping[str, Converter] | None = None)
     Point(x=1, y=2)
     """
     converters = converters or {}
+    nested = nested or {}
     fields = tuple(model.model_fields)
     _check_every_annotation_is_a_field(model, fields)
-    items = ", ".join(f"{name!r}: {_value(i, name, converters)}" for i, name in enumerate(fields))
+    values: list[str] = []
+    i = 0
+    for name in fields:
+        code = _nested_value(i, name, nested[name]) if name in nested else \
+            _value(i, name, converters)
+        values.append(f"{name!r}: {code}")
+        i += nested[name][1] if name in nested else 1
+    items = ", ".join(values)
     env: dict[str, Any] = {f"_c_{name}": fn for name, fn in converters.items()}
+    env.update({f"_n_{name}": facts[0] for name, facts in nested.items()})
     env.update(new=object.__new__, cls=model, all_fields=set(fields),
                set_dict=_SLOTS["__dict__"], set_fields=_SLOTS["__pydantic_fields_set__"],
                set_extra=_SLOTS["__pydantic_extra__"], set_private=_SLOTS["__pydantic_private__"])
@@ -83,6 +100,13 @@ def _value(i: int, name: str, converters: Mapping[str, Converter]) -> str:
     if name not in converters:
         return f"v[{i}]"
     return f"(None if v[{i}] is None else _c_{name}(v[{i}]))"
+
+
+def _nested_value(i: int, name: str, facts: Nested) -> str:
+    part = f"v[{i}:{i + facts[1]}]"
+    if not facts[2]:
+        return f"_n_{name}({part})"
+    return f"(None if all(x is None for x in {part}) else _n_{name}({part}))"
 
 
 def scalar_maker(converter: Converter | None = None) -> RowMaker[Any]:
