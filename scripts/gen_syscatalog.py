@@ -51,15 +51,6 @@ from __future__ import annotations
 SYSTEM_RELATIONS: dict[str, tuple[tuple[str, str, bool], ...]] = {
 '''
 FOOTER = '''}
-
-# information_schema domains (their regtype text is schema-qualified).
-SYSTEM_DOMAINS: dict[str, str] = {
-    "information_schema.cardinal_number": "int4",
-    "information_schema.character_data": "varchar",
-    "information_schema.sql_identifier": "name",
-    "information_schema.time_stamp": "timestamptz",
-    "information_schema.yes_or_no": "varchar",
-}
 '''
 
 Cols = list[tuple[str, str, bool]]

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from . import pgtypes
-from .syscatalog import SYSTEM_DOMAINS, SYSTEM_RELATIONS
 
 
 @dataclass
@@ -86,11 +85,13 @@ class Catalog:
     def table(self, name: str) -> Table | None:
         """A relation by unqualified name, searched as PostgreSQL does: ``pg_catalog`` first,
         then the replayed schema (tables, views, sequences), then ``_sqlx_migrations``."""
-        system = _system_relation("pg_catalog." + name)
+        system = _system_relation("pg_catalog." + name) if name.startswith("pg_") else None
         if system is not None:
             return system
         found = self.tables.get(name) or self.sequences.get(name)
-        return found if found is not None else _system_relation("public." + name)
+        if found is None and name == "_sqlx_migrations":
+            return _system_relation("public." + name)
+        return found
 
     def relation(self, schema: str, name: str) -> Table | None:
         """A schema-qualified relation: the replayed ``public`` schema or a system schema."""
@@ -161,8 +162,8 @@ class Catalog:
         while seen < 16:
             if pg in self.domains:
                 pg = self.domains[pg].base
-            elif pg in SYSTEM_DOMAINS:
-                pg = SYSTEM_DOMAINS[pg]
+            elif pg in _SYSTEM_DOMAINS:
+                pg = _SYSTEM_DOMAINS[pg]
             else:
                 break
             seen += 1
@@ -200,8 +201,8 @@ class Catalog:
                 return None
             return {"Custom": {"name": pg, "kind": {"Composite": fields}}}
         domain = self.domains.get(pg)
-        if domain is None and pg in SYSTEM_DOMAINS:
-            domain = Domain(pg, SYSTEM_DOMAINS[pg])
+        if domain is None and pg in _SYSTEM_DOMAINS:
+            domain = Domain(pg, _SYSTEM_DOMAINS[pg])
         if domain is not None:
             base = self.type_info(domain.base)
             if base is None:
@@ -220,12 +221,25 @@ def identifiers(sql: str) -> set[str]:
             for w in _IDENT.findall(sql)}
 
 
+# information_schema's domains (their regtype text is schema-qualified); kept here, small and
+# needed for every type lookup, while the relations load on first use.
+_SYSTEM_DOMAINS: dict[str, str] = {
+    "information_schema.cardinal_number": "int4",
+    "information_schema.character_data": "varchar",
+    "information_schema.sql_identifier": "name",
+    "information_schema.time_stamp": "timestamptz",
+    "information_schema.yes_or_no": "varchar",
+}
+
+
 @cache
 def _system_relation(qualified: str) -> Table | None:
     """A system relation as a read-only `Table` of kind ``system``: like a view, its column
     types are claimed but not their nullability, and, since only the columns PostgreSQL 15 and
     18 agree on are listed, a column missing here is not proof of an error (it is not in
     `Catalog.tables`, which is what makes a missing column certain)."""
+    from .syscatalog import SYSTEM_RELATIONS  # a large table: loaded on first use
+
     columns = SYSTEM_RELATIONS.get(qualified)
     if columns is None:
         return None

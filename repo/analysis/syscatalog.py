@@ -862,12 +862,3 @@ SYSTEM_RELATIONS: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("execution_time", "int8", True),
     ),
 }
-
-# information_schema domains (their regtype text is schema-qualified).
-SYSTEM_DOMAINS: dict[str, str] = {
-    "information_schema.cardinal_number": "int4",
-    "information_schema.character_data": "varchar",
-    "information_schema.sql_identifier": "name",
-    "information_schema.time_stamp": "timestamptz",
-    "information_schema.yes_or_no": "varchar",
-}
