@@ -182,6 +182,14 @@ def _json_key(node: exp.Expr, scope: Scope, ctx: Ctx) -> None:
     typeof(key, scope, ctx, "text[]" if path else "text")
 
 
+def json_delete_path(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
+    """``jsonb #- text[]``."""
+    va = typeof(node.this, scope, ctx)
+    vb = typeof(node.expression, scope, ctx, "text[]", "the path of #- is text[]")
+    t = ctx.operand(va.type)
+    return Val("jsonb" if t == "jsonb" else None, *strict_null([va, vb], "#-"))
+
+
 def has_key(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     """``jsonb ? text``."""
     va = typeof(node.this, scope, ctx)
@@ -213,7 +221,8 @@ def within_group(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> 
     if name == "percentile_cont":
         pg = "interval" if key == "interval" else ("float8" if key else None)
     elif name in ("percentile_disc", "mode"):
-        pg = key
+        # anyelement: the key's own type (varchar stays varchar; a domain is its base).
+        pg = ctx.catalog.base_type(keys[0].type) if len(keys) == 1 and keys[0].type else None
     else:
         pg = None
     return Val(pg, True, f"{name}() over no rows is NULL")
@@ -233,4 +242,5 @@ RULES: dict[type[exp.Expr], Rule] = {
     **dict.fromkeys((exp.ArrayContainsAll, exp.ArrayContains, exp.ArrayOverlaps,
                      exp.JSONBContains), containment),
     exp.MatchAgainst: text_match, exp.WithinGroup: within_group,
+    exp.JSONBDeleteAtPath: json_delete_path,
 }

@@ -98,7 +98,7 @@ def _insert_source(src: exp.Expr | None, scope: Scope, ctx: Ctx, names: list[str
 
 def _assign(value: exp.Expr, target: Val | None, what: str, scope: Scope, ctx: Ctx) -> None:
     """A value stored in a column: an untyped parameter takes the column's type."""
-    if isinstance(value, exp.Var) and value.name.upper() == "DEFAULT":
+    if _is_default(value):
         return
     typeof(value, scope, ctx, target.type if target else None, f"stored in column {what}")
     if target is not None and target.nullable is False:
@@ -124,15 +124,27 @@ def _on_conflict(conflict: exp.Expr | None, scope: Scope, ctx: Ctx, rel: Rel) ->
 
 def _set_list(items: list[exp.Expr], scope: Scope, ctx: Ctx, rel: Rel) -> None:
     for item in items:
-        if not isinstance(item, exp.EQ) or not isinstance(item.this, exp.Column):
+        if not isinstance(item, exp.EQ):
             typeof(item, scope, ctx)
-            continue
-        name = ident_name(item.this.this)
-        target = rel.cols.get(name) if rel.cols is not None else None
-        if rel.cols is not None and target is None:
-            ctx.problem(f'column "{name}" of relation "{rel.table}" does not exist',
-                        item.this, certain=True)
-        _assign(item.expression, target, f"{rel.table}.{name}", scope, ctx)
+        elif isinstance(item.this, exp.Column):
+            _set_column(item.this, item.expression, scope, ctx, rel)
+        elif isinstance(item.this, exp.Tuple) and isinstance(item.expression, exp.Tuple) \
+                and len(item.this.expressions) == len(item.expression.expressions):
+            # SET (a, b) = (x, y): one assignment per column.
+            for col, value in zip(item.this.expressions, item.expression.expressions,
+                                  strict=True):
+                _set_column(col, value, scope, ctx, rel)
+        else:  # SET (a, b) = (SELECT ...): the subquery is checked, its types not claimed
+            typeof(item.expression, scope, ctx)
+
+
+def _set_column(col: exp.Expr, value: exp.Expr, scope: Scope, ctx: Ctx, rel: Rel) -> None:
+    name = ident_name(col.this)
+    target = rel.cols.get(name) if rel.cols is not None else None
+    if rel.cols is not None and target is None:
+        ctx.problem(f'column "{name}" of relation "{rel.table}" does not exist', col,
+                    certain=True)
+    _assign(value, target, f"{rel.table}.{name}", scope, ctx)
 
 
 def _returning(node: exp.Expr, scope: Scope, ctx: Ctx, rels: list[Rel]) -> list[OutColumn]:
@@ -142,6 +154,15 @@ def _returning(node: exp.Expr, scope: Scope, ctx: Ctx, rels: list[Rel]) -> list[
     inner = scope.child()
     inner.rels = list(rels)
     return projections(ret.expressions, inner, ctx)
+
+
+def _is_default(value: exp.Expr) -> bool:
+    """The DEFAULT keyword (sqlglot reads it as a Var, or in SET as a column named DEFAULT)."""
+    if isinstance(value, exp.Column) and not value.table:
+        value = value.this
+        return isinstance(value, exp.Identifier) and not value.quoted \
+            and value.name.upper() == "DEFAULT"
+    return isinstance(value, exp.Var) and value.name.upper() == "DEFAULT"
 
 
 STATEMENTS: dict[type[exp.Expr], Stmt] = {exp.Insert: insert, exp.Update: update,

@@ -88,7 +88,12 @@ def distinct_from(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) ->
 def pattern(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     what = type(node).__name__.upper()
     va = typeof(node.this, scope, ctx, "text", f"operand of {what} is text")
-    vb = typeof(node.expression, scope, ctx, "text", f"pattern of {what} is text")
+    right = node.expression
+    if isinstance(right, exp.Any) or _is_all(right):  # LIKE ANY (array of patterns)
+        inner = right.this if isinstance(right, exp.Any) else right.expressions[0]
+        vb = typeof(inner, scope, ctx, "text[]", f"patterns of {what} ANY are text[]")
+    else:
+        vb = typeof(right, scope, ctx, "text", f"pattern of {what} is text")
     return Val("bool", *strict_null([va, vb], "comparison"))
 
 

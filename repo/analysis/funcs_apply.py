@@ -158,8 +158,8 @@ def _polymorphic(rule: str, vals: list[Val]) -> str | None:
     t = vals[idx].type if idx < len(vals) else None
     if t is None or t == "unknown":
         return "text" if t == "unknown" and rule == "$1" else None
-    if rule.endswith("[]"):
-        return None if pgtypes.is_array(t) else pgtypes.array_of(t)
+    if rule.endswith("[]"):  # array_agg(anyarray) keeps the array type (one more dimension)
+        return pgtypes.array_of(t)
     if rule.endswith("elem"):
         return pgtypes.element(t) if pgtypes.is_array(t) else None
     return t

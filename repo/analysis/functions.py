@@ -46,7 +46,8 @@ _RETURNS.update({
     "first_value": "$1", "last_value": "$1", "nth_value": "$1", "abs": "$1",
     "coalesce": "common", "greatest": "common", "least": "common", "nullif": "$1",
     "date_trunc": "$2", "mode": "$1",
-    "width_bucket": "int4", "date_bin": "$2", "convert_from": "text", "convert_to": "bytea",
+    "bit_and": "$1", "bit_or": "$1", "width_bucket": "int4", "date_bin": "$2",
+    "convert_from": "text", "convert_to": "bytea",
     "nextval": "int8", "currval": "int8", "setval": "int8", "lastval": "int8",
     "set_config": "text", "pg_table_size": "int8", "pg_indexes_size": "int8",
     "pg_relation_size": "int8", "pg_total_relation_size": "int8", "pg_database_size": "int8",
@@ -97,7 +98,7 @@ ARG_TYPES: dict[str, tuple[str, ...]] = {
     "set_config": ("text", "text", "bool"), "current_setting": ("text",),
     "timezone": ("text",), "convert_from": ("bytea", "name"), "convert_to": ("text", "name"),
     "nextval": ("regclass",), "currval": ("regclass",), "setval": ("regclass", "int8", "bool"),
-    "date_bin": ("interval",),
+    "date_bin": ("interval",), "make_date": ("int4", "int4", "int4"),
 }
 _LOCKS = ("pg_advisory_lock pg_advisory_xact_lock pg_advisory_unlock pg_try_advisory_lock "
           "pg_try_advisory_xact_lock pg_advisory_lock_shared pg_advisory_xact_lock_shared "

@@ -126,7 +126,7 @@ def order_limit(node: exp.Expr, scope: Scope, ctx: Ctx, out: list[OutColumn]) ->
     for key in ("limit", "offset"):
         clause = node.args.get(key)
         if clause is not None:
-            value = clause.args.get("expression") or clause.this
+            value = clause.args.get("expression") or clause.args.get("count") or clause.this
             if value is not None:
                 typeof(value, scope, ctx, "int8", f"{key.upper()} takes int8")
 

@@ -729,3 +729,12 @@ SELECT name, active FROM customers UNION ALL SELECT title, NULL AS active FROM p
 -- @q fa_functions_by_name
 -- @exact
 SELECT width_bucket(score, 0, 100, 10) AS bucket, date_bin('15 minutes', created_at, '2020-01-01'::timestamptz) AS slot, convert_from(image, 'UTF8') AS img, pg_relation_size('customers') AS size FROM customers, products
+-- @q fa_update_row_assignment_and_default
+-- @exact
+UPDATE customers SET (name, score) = ($1, $2), display_name = DEFAULT WHERE id = $3 RETURNING id
+-- @q fa_mode_keeps_varchar
+-- @exact
+SELECT mode() WITHIN GROUP (ORDER BY name) AS m, array_agg(DISTINCT tags) AS t FROM customers
+-- @q fa_like_any_fetch_first
+-- @exact
+SELECT id, metadata #- '{a}' AS rm FROM customers WHERE name LIKE ANY($1) ORDER BY id FETCH FIRST $2 ROWS ONLY
