@@ -126,7 +126,10 @@ def _result_type(name: str, vals: list[Val], ctx: Ctx) -> str | None:
     return rule
 
 
-_SPECIAL = frozenset({"sum", "generate_series", "date_trunc"} | _STATISTICS | _ROUNDING)
+_FLOAT_OR_NUMERIC = frozenset({"sqrt", "cbrt", "exp", "ln", "log10"})
+_NUMBERS = frozenset({"int2", "int4", "int8", "float4", "float8", "numeric"})
+_SPECIAL = frozenset({"sum", "generate_series", "date_trunc"} | _STATISTICS | _ROUNDING
+                     | _FLOAT_OR_NUMERIC)
 
 
 def _special_result(name: str, base: str | None) -> str | None:
@@ -143,6 +146,8 @@ def _special_result(name: str, base: str | None) -> str | None:
         return base if base in ("timestamptz", "timestamp", "interval") else None
     if name in _ROUNDING:
         return base if base in ("numeric", "float8") else None
+    if name in _FLOAT_OR_NUMERIC:  # sqrt(numeric) is numeric; integers go to float8
+        return "numeric" if base == "numeric" else "float8" if base in _NUMBERS else None
     return None
 
 
@@ -172,8 +177,7 @@ def _nullability(ctx: Ctx, name: str, vals: list[Val]) -> tuple[bool | None, str
         return _aggregate_null(ctx, name, vals)
     if name in _MAYBE_NULL:
         return True, f"{name}() can return NULL"
-    if fn.returns(name) is None and name not in ("round", "ceil", "floor", "sum", "avg",
-                                                 "timezone"):
+    if fn.returns(name) is None and name not in _SPECIAL | {"timezone"}:
         return None, f"{name}() is not modelled"
     if any(v.nullable is True for v in vals):
         return True, f"{name}() of a nullable argument"

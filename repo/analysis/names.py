@@ -65,20 +65,51 @@ def written_name(node: exp.Expr, sql: str) -> str | None:
             return word.lower()
     first = min((n.meta["start"] for n in node.walk() if n is not node
                  and getattr(n, "_meta", None) and "start" in n.meta), default=None)
-    if first is not None:
-        m = _FUNC_NAME.search(sql[:first])
-        if m:
-            return m.group(1).lower()
-        calls = _CALL.findall(sql[max(0, first - 200):first])
-        if calls:
-            return str(calls[-1]).lower()
-    return None
+    if first is None:
+        return None
+    # The text before the first argument: `name(` right before it, or the last call opened
+    # before it (`count(DISTINCT x)`). Either is taken only when it names this node's
+    # function: an operator sqlglot keeps as a function (`x ^ 2`) has no name of its own.
+    m = _FUNC_NAME.search(sql[:first])
+    calls: list[str] = [m.group(1)] if m else _CALL.findall(sql[max(0, first - 200):first])[-1:]
+    name = str(calls[0]).lower() if calls else None
+    return name if name is not None and name in _spellings(type(node)) else None
+
+
+def _spellings(cls: type[exp.Expr]) -> frozenset[str]:
+    """Names a call of ``cls`` may be written with (sqlglot's names plus PostgreSQL's)."""
+    names = _SPELLINGS.get(cls)
+    if names is None:
+        names = frozenset(n.lower() for n in getattr(cls, "sql_names", list)()) \
+            | _PG_NAMES.get(cls.__name__, frozenset())
+        _SPELLINGS[cls] = names
+    return names
+
+
+def _pg(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+_SPELLINGS: dict[type[exp.Expr], frozenset[str]] = {}
+# PostgreSQL spellings that sqlglot folds into a class of another name.
+_PG_NAMES = {"GroupConcat": _pg("string_agg"), "StrPosition": _pg("position", "strpos"),
+             "Extract": _pg("date_part"), "CurrentTimestamp": _pg("now"),
+             "ArrayConcat": _pg("array_cat"), "Pow": _pg("power"),
+             "DateTrunc": _pg("date_trunc"), "TimestampTrunc": _pg("date_trunc"),
+             "ArraySize": _pg("array_length"), "Unnest": _pg("unnest")}
 
 
 def func_name(node: exp.Expr, sql: str) -> str:
     """The function name as written, else a name derived from sqlglot's class."""
-    return written_name(node, sql) or {"GroupConcat": "string_agg"}.get(
+    return written_name(node, sql) or _CLASS_NAMES.get(
         type(node).__name__, type(node).__name__.lower())
+
+
+# sqlglot classes of calls written without parentheses or renamed by sqlglot.
+_CLASS_NAMES = {"GroupConcat": "string_agg", "CurrentUser": "current_user",
+                "CurrentSchema": "current_schema", "CurrentDate": "current_date",
+                "CurrentTime": "current_time", "Localtimestamp": "localtimestamp",
+                "Localtime": "localtime", "Pow": "power"}
 
 
 # rules ------------------------------------------------------------------------------------
@@ -153,4 +184,7 @@ _NAMERS: ByClass[Namer] = ByClass({
     exp.Greatest: _fixed("greatest", 2), exp.Least: _fixed("least", 2),
     exp.Nullif: _fixed("nullif", 2), exp.Grouping: _fixed("grouping", 2),
     exp.Trim: _trim, exp.Func: _function,
+    # SQL value functions written without parentheses (no name token in sqlglot's tree).
+    **{getattr(exp, cls): _fixed(name, 2) for cls, name in _CLASS_NAMES.items()
+       if cls not in ("GroupConcat", "Pow") and hasattr(exp, cls)},
 })

@@ -116,7 +116,10 @@ def result_type(op: str, left: str | None, right: str | None) -> str | None:
 
 
 def _numeric(op: str, common: str | None) -> str | None:
-    return OPERATORS.get((op, common, common)) if common else None
+    if common is None:
+        return None
+    # int ^ int: no integer operator; float8 is the numeric category's preferred type.
+    return OPERATORS.get((op, common, common)) or OPERATORS.get((op, "float8", "float8"))
 
 
 @cache

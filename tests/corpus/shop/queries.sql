@@ -738,3 +738,8 @@ SELECT mode() WITHIN GROUP (ORDER BY name) AS m, array_agg(DISTINCT tags) AS t F
 -- @q fa_like_any_fetch_first
 -- @exact
 SELECT id, metadata #- '{a}' AS rm FROM customers WHERE name LIKE ANY($1) ORDER BY id FETCH FIRST $2 ROWS ONLY
+-- @q fa_operator_function_has_no_name
+SELECT count(*) AS c, score ^ 2, sqrt(score) AS r, 2 ^ 3 AS p FROM customers GROUP BY score
+-- @q fa_sql_value_function_names
+-- @exact
+SELECT current_user, current_schema, localtimestamp, current_date, current_time
