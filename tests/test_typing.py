@@ -40,12 +40,23 @@ def sync(conn: psycopg.Connection[tuple[object, ...]], pool: ConnectionPool) -> 
     reveal_type(LogRepo(conn).search())  # T: log_list
     reveal_type(LogRepo(conn).search(script_uri="/a", since=None, limit=5))  # T: log_list
     LogRepo(conn).search(limit=None)  # E: none_for_limit
+    found = ScriptRepo(conn).get_with_logs(uri="/a", log_limit=5)
+    reveal_type(found)  # T: script_with_logs
+    if found is not None:
+        reveal_type(found.logs)  # T: log_list
+    with_user = SessionRepo(conn).get_with_user(session_id="s")
+    if with_user is not None:
+        reveal_type(with_user.user)  # T: user
 
 
 async def run(conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
     reveal_type(await AsyncScriptRepo(conn).get_by_uri(uri="/index.js"))  # T: script_optional
     await AsyncScriptRepo(conn).get_by_uri(uri=1)  # E: int_for_uri
     reveal_type(await AsyncLogRepo(conn).search(contains="%"))  # T: log_list
+    afound = await AsyncScriptRepo(conn).get_with_logs(uri="/a", log_limit=5)
+    reveal_type(afound)  # T: script_with_logs
+    if afound is not None:
+        reveal_type(afound.logs)  # T: log_list
 '''
 
 EXPECTED_TYPES = {
@@ -55,6 +66,8 @@ EXPECTED_TYPES = {
     "session_optional": "repo.generated.models.Session | None",
     "int": "int",
     "log_list": "list[repo.generated.models.Log]",
+    "script_with_logs": "repo.generated.models.ScriptWithLogs | None",
+    "user": "repo.generated.models.User",
 }
 EXPECTED_ERRORS = {
     "int_for_uri": 'Argument "uri" to "get_by_uri" of "(Async)?ScriptRepo" has incompatible '

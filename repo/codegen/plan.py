@@ -16,10 +16,12 @@ from ..identifiers import Kind, Refusal, Safe, identifier, is_ascii_identifier
 from ..metadata.model import Column, QueryData
 from ..queries import Cardinality, QueryDef
 from ..queries.variants import expand
+from ..typetable import TYPES
 from . import names, rusttypes, typemap
 from .nullability import Refiner, final
 from .typemap import PyType
 
+_OIDS = {t.sqlx: t.oid for t in TYPES}
 PREPARE_HINT = "run `python -m repo prepare` to describe the queries again"
 
 
@@ -318,6 +320,15 @@ class _Planner:
         fields = self._fields(q, columns, data.describe.nullable)
         if q.embeds:
             fields = self._embed(q, fields)
+        if q.model_name is not None:
+            name = gate(q.model_name, Kind.CLASS, self.taken, f"@model of {q.key}", q)
+            if name != q.model_name:
+                raise CodegenError(f"@model {q.model_name} of {q.key} is not a free class "
+                                   f"name here (it would become {name})", path=q.path,
+                                   hint="choose another name")
+            self.query_models.append(ModelSpec(name, f"A row returned by ``{q.key}``.",
+                                               fields))
+            return name
         table = self._matching_table(q, fields)
         if table is not None:
             return table.name
@@ -367,7 +378,7 @@ class _Planner:
     def _column_type(self, q: QueryDef, parsed: names.ColumnName, type_info: Any) -> PyType:
         where = f"{q.key} column {parsed.ident}"
         if parsed.type_override is None:
-            return self._type(type_info, where)
+            return self.nested_type(type_info) or self._type(type_info, where)
         described = typemap.resolve(type_info, self.enum_names)
         t, warning = rusttypes.override_type(parsed.type_override, described, self.types,
                                              self.enum_names)
@@ -376,6 +387,34 @@ class _Planner:
         elif t.warning:
             self.warnings.append(f"{where}: {t.warning}")
         return t
+
+    def nested_type(self, type_info: Any) -> PyType | None:
+        """``User`` / ``list[Log]`` for a column of a table's row type (or an array of it).
+
+        PostgreSQL described the column as the row type with its fields; it nests only when
+        those fields are exactly the table's columns (name and type, in order) and every
+        field has a built-in type psycopg loads by OID (`repo.runtime._nested`).
+        """
+        custom = type_info.get("Custom") if isinstance(type_info, dict) else None
+        kind = custom.get("kind") if isinstance(custom, dict) else None
+        many = isinstance(kind, dict) and "Array" in kind
+        if many:
+            assert isinstance(kind, dict)
+            custom = kind["Array"].get("Custom") if isinstance(kind["Array"], dict) else None
+            kind = custom.get("kind") if isinstance(custom, dict) else None
+        if not (isinstance(kind, dict) and "Composite" in kind and isinstance(custom, dict)):
+            return None
+        table = str(custom.get("name"))
+        model = self.table_models.get(table)
+        columns = self.meta.get("tables", {}).get(table) or []
+        fields = [[c["name"], c["type_info"]] for c in columns]
+        oids = [_OIDS.get(info) if isinstance(info, str) else None for _, info in fields]
+        if model is None or kind["Composite"] != fields or None in oids:
+            return None
+        binary = model.binary
+        maker = f"{'rows_of' if many else 'row_of'}({model.name}, {tuple(oids)!r})"
+        annotation = f"list[{model.name}]" if many else model.name
+        return PyType(annotation, annotation, "any", maker, binary=binary)
 
     def _matching_table(self, q: QueryDef, fields: Sequence[FieldSpec]) -> ModelSpec | None:
         origins = self.meta.get("queries", {}).get(q.key, {}).get("origins") or []

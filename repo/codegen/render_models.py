@@ -111,9 +111,10 @@ def render_queries(plan: Plan) -> str:
     runtime |= {"Variants"} if any(m.variants for m in methods) else set()
     runtime |= ({"row_maker"} if used else set()) | (
         {"array_of"} if "array_of(" in converters else set())
+    runtime |= {f for f in ("row_of", "rows_of") if f"{f}(" in converters}
     enums = {e.name for e in plan.enums}
     local = set(used) | {p.type.annotation for m in methods for p in m.params if p.type.labels}
-    local |= enums & set(re.findall(r"\w+", converters))
+    local |= (enums | set(models)) & set(re.findall(r"\w+", converters))
     lines = [_emit.HEADER.rstrip("\n"),
              '"""SQL, parameters and row makers of every query, shared by sync and async."""', ""]
     apps: dict[str, set[str] | None] = {

@@ -114,6 +114,22 @@ class CountRow(BaseModel):
     count: int
 
 
+class ScriptWithLogs(BaseModel):
+    """A row returned by ``scripts/get_with_logs``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    uri: str
+    code: str
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    initialized: bool
+    init_error: str | None
+    last_init_time: AwareDatetime | None
+    logs: list[Log]
+
+
 class ListAllRow(BaseModel):
     """A row returned by ``scripts/list_all``."""
 
@@ -149,3 +165,18 @@ class GetValidWithUserRow(BaseModel):
     user_created_at: AwareDatetime
     user_updated_at: AwareDatetime
     last_login_at: AwareDatetime
+
+
+class SessionWithUser(BaseModel):
+    """A row returned by ``sessions/get_with_user``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    session_id: str
+    user_id: str
+    data: JsonValue
+    created_at: AwareDatetime
+    expires_at: AwareDatetime
+    last_accessed_at: AwareDatetime
+    user: User

@@ -17,7 +17,9 @@ from .models import (
     ListMetaRow,
     Log,
     Script,
+    ScriptWithLogs,
     Session,
+    SessionWithUser,
     TotalBytesRow,
     User,
 )
@@ -151,6 +153,14 @@ class ScriptRepo(Repo):
         """
         return self._optional(_sql.SCRIPTS_GET_BY_URI, (uri,))
 
+    def get_with_logs(self, *, log_limit: int, uri: str) -> ScriptWithLogs | None:
+        """A script with its newest `log_limit` log lines, newest first, fetched in one round
+        trip; `logs` is an empty list when the script has none.
+
+        Query file: ``scripts/get_with_logs.sql``.
+        """
+        return self._optional(_sql.SCRIPTS_GET_WITH_LOGS, (log_limit, uri))
+
     def import_many(self, rows: Iterable[tuple[str, str]], /) -> int:
         """Bulk-load scripts (uri, code) with one COPY; returns the number of rows written.
         A URI that exists already fails the whole load (UniqueViolation): nothing is written.
@@ -252,6 +262,13 @@ class SessionRepo(Repo):
         Query file: ``sessions/get_valid_with_user.sql``.
         """
         return self._optional(_sql.SESSIONS_GET_VALID_WITH_USER, (session_id,))
+
+    def get_with_user(self, *, session_id: str) -> SessionWithUser | None:
+        """Find a session that has not expired, with its user nested as `user`.
+
+        Query file: ``sessions/get_with_user.sql``.
+        """
+        return self._optional(_sql.SESSIONS_GET_WITH_USER, (session_id,))
 
     def list_for_user(self, *, user_id: str) -> list[Session]:
         """Every session of a user, newest first.

@@ -217,7 +217,8 @@ def _single(path: Path, repo: str, text: str, toks: list[Token]) -> QueryDef:
                     doc=header.doc, param_nullable=MappingProxyType(nullable),
                     marker_line=header.marker_line, offsets=offsets,
                     warnings=tuple(header.warnings), param_defaults=frozenset(optional),
-                    optional=optional, param_values=MappingProxyType(dict(header.defaults)))
+                    optional=optional, param_values=MappingProxyType(dict(header.defaults)),
+                    model_name=header.model_name)
 
 
 def _lex(text: str, path: Path) -> list[Token]:
@@ -273,6 +274,7 @@ class Header:
     directive_lines: dict[str, int] = field(default_factory=dict)
     optional: list[str] = field(default_factory=list)
     defaults: dict[str, str] = field(default_factory=dict)
+    model_name: str | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -349,11 +351,19 @@ def _directive(line: str, lineno: int, path: Path, header: Header) -> bool:
     if m.group(1) == "default":
         _default(m.group(2), lineno, path, header)
         return True
+    if m.group(1) == "model":
+        name = m.group(2).strip()
+        if not _IDENT.fullmatch(name) or not name[0].isupper():
+            raise QueryFileError("@model needs a class name", path=path, line=lineno,
+                                 hint="write `-- @model ScriptWithLogs` (CamelCase)")
+        header.model_name = name
+        return True
     if m.group(1) not in _DIRECTIVES and m.group(1) != "optional":
         raise QueryFileError(f"unknown directive '@{m.group(1)}'", path=path, line=lineno,
                              col=line.index("@") + 1,
                              hint="use `-- @nullable name`, `-- @notnull name`, "
-                             "`-- @optional name` or `-- @default name value`")
+                             "`-- @optional name`, `-- @default name value` or "
+                             "`-- @model Name`")
     names = [n for n in re.split(r"[\s,]+", m.group(2).strip()) if n]
     if not names or not all(_IDENT.fullmatch(n) for n in names):
         raise QueryFileError(f"@{m.group(1)} needs parameter names", path=path, line=lineno,

@@ -64,6 +64,7 @@ class QueryDef:
         variant: for one variant of a query with optional parameters, the mask of the
             optional parameters it keeps (bit i: ``optional[i]``); None for the file itself
             (the full text, every predicate kept).
+        model_name: ``-- @model Name``: the class name of the query's result model.
         param_values: ``-- @default name literal``: the Python literal a parameter defaults to.
     """
 
@@ -87,6 +88,7 @@ class QueryDef:
     optional: tuple[str, ...] = ()
     variant: int | None = None
     param_values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    model_name: str | None = None
 
     @property
     def hash(self) -> str:

@@ -11,6 +11,7 @@ from typing import TypeAlias
 from pydantic import JsonValue as _JsonValue
 
 from ._async import AsyncRepo, AsyncRouter, AsyncSource
+from ._nested import row_of, rows_of
 from ._params import KINDS
 from ._query import CopyIn, Param, Query, Variants, translate
 from ._rows import array_of, parse_text_array, row_maker, scalar_maker
@@ -44,6 +45,8 @@ __all__ = [
     "array_of",
     "parse_text_array",
     "row_maker",
+    "row_of",
+    "rows_of",
     "scalar_maker",
     "translate",
 ]
