@@ -56,13 +56,17 @@ def _remember_argv_secrets(argv: Sequence[str]) -> None:
         after_flag = arg == "--database-url"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given the command line, only the command it names is imported (``verify``
+    then never loads the embedded server, codegen or the migrator): startup is part of every
+    run. ``--help``, no command or an unknown one builds the full parser."""
     parser = _Parser(
         prog="python -m repo",
         description="Typed PostgreSQL data access from plain SQL files.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    first = argv[0] if argv else None  # the command comes first: there are no global options
+    for name in (first,) if first in COMMANDS else COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
@@ -81,8 +85,8 @@ def _is_driver_error(exc: Exception) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the process exit code."""
-    parser = build_parser()
     _ARGV[:] = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_ARGV)
     args = parser.parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
