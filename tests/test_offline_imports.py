@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,3 +26,27 @@ def test_offline_commands_do_not_import_psycopg(argv: list[str]) -> None:
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "DRIVER: []" in proc.stdout
+
+
+def test_verify_loads_only_what_it_runs(tmp_path: Path) -> None:
+    """Startup is part of every verify: with the generator's stamp current, verify imports
+    neither the code generator nor the embedded server, prepare or pydantic."""
+    for rel in ("migrations", "queries", ".sqlx", "config.toml", "pyproject.toml",
+                "repo/generated", "repo/extensions.py"):
+        src, dst = ROOT / rel, tmp_path / rel
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    probe = ("import sys\nfrom repo.cli import main\nrc = main(sys.argv[1:])\n"
+             "heavy = ('repo.codegen', 'repo.server', 'repo.prepare', 'pydantic', 'psycopg')\n"
+             "print('LOADED:', sorted(m for m in sys.modules if m in heavy))\nsys.exit(rc)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's `repo`, not the copy's
+    gen = subprocess.run([sys.executable, "-m", "repo", "generate"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert gen.returncode == 0, gen.stderr
+    proc = subprocess.run([sys.executable, "-c", probe, "verify"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "LOADED: []" in proc.stdout, proc.stdout
