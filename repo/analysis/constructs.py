@@ -28,7 +28,9 @@ def case(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
         vals.append(typeof(when.args["true"], scope, ctx, expect))
     default = node.args.get("default")
     if default is not None:
-        vals.append(typeof(default, scope, ctx, expect))
+        vals.insert(0, typeof(default, scope, ctx, expect))
+    # PostgreSQL puts the ELSE result first when resolving the CASE's type (varchar in a
+    # THEN and text in the ELSE give text).
     pg = common_type([v.type for v in vals])
     if default is None:
         return Val(pg, True, "CASE without ELSE is NULL when no branch matches")
@@ -49,7 +51,9 @@ def coalesce(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
 
 def nullif(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
     va, _ = pair(node.this, node.expression, scope, ctx)
-    return Val(va.type, True, "NULLIF returns NULL when its arguments are equal")
+    # NULLIF returns its first argument as the `=` operator saw it (varchar as text).
+    return Val(ctx.operand(va.type) or (va.type and "text"), True,
+               "NULLIF returns NULL when its arguments are equal")
 
 
 def greatest(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:

@@ -22,9 +22,15 @@ Namer = Callable[[exp.Expr, str], tuple[str, int]]
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FUNC_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*$")
 _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
-# sqlglot models these operators as function nodes; PostgreSQL gives them no name.
-_OPERATOR_FUNCS = frozenset({"ArrayContainsAll", "ArrayContains", "ArrayOverlaps",
-                             "RegexpLike", "RegexpILike", "JSONBContains", "Any", "All"})
+_NOW_CALL = re.compile(r"\bnow\s*\(", re.I)
+# sqlglot models these operators as function nodes; PostgreSQL gives an operator no name,
+# but some of them can also be written as a call (jsonb_extract_path(...)).
+_OPERATOR_FUNCS = frozenset({
+    "ArrayContainsAll", "ArrayContains", "ArrayOverlaps", "RegexpLike", "RegexpILike",
+    "JSONBContains", "JSONExtract", "JSONExtractScalar", "JSONBExtract", "JSONBExtractScalar",
+    "JSONBContainsTopKey", "JSONBContainsAnyTopKeys", "JSONBContainsAllTopKeys",
+    "JSONBDeleteAtPath", "Pow", "Any", "All"})
+_OPERATOR_CHARS = "-#@<>&~^?|!=+*/%"
 _TRIM = {"LEADING": "ltrim", "TRAILING": "rtrim"}
 
 
@@ -96,7 +102,8 @@ _PG_NAMES = {"GroupConcat": _pg("string_agg"), "StrPosition": _pg("position", "s
              "Extract": _pg("date_part"), "CurrentTimestamp": _pg("now"),
              "ArrayConcat": _pg("array_cat"), "Pow": _pg("power"),
              "DateTrunc": _pg("date_trunc"), "TimestampTrunc": _pg("date_trunc"),
-             "ArraySize": _pg("array_length"), "Unnest": _pg("unnest")}
+             "ArraySize": _pg("array_length"), "Unnest": _pg("unnest"),
+             "JSONArrayAgg": _pg("json_agg"), "JSONObjectAgg": _pg("json_object_agg")}
 
 
 def func_name(node: exp.Expr, sql: str) -> str:
@@ -162,10 +169,36 @@ def _trim(node: exp.Expr, sql: str) -> tuple[str, int]:
 
 
 def _function(node: exp.Expr, sql: str) -> tuple[str, int]:
-    if type(node).__name__.startswith("JSON") or type(node).__name__ in _OPERATOR_FUNCS:
+    if type(node).__name__ in _OPERATOR_FUNCS and _written_as_operator(node, sql):
         return UNNAMED, 0
     written = written_name(node, sql)
     return (written, 2) if written else (func_name(node, sql), -1)
+
+
+def _written_as_operator(node: exp.Expr, sql: str) -> bool:
+    """True when an operator symbol follows the first operand in the source text."""
+    first = node.this if isinstance(node.this, exp.Expr) else None
+    span = _span(first) if first is not None else None
+    if span is None:
+        return False
+    rest = sql[span:].lstrip().lstrip(")").lstrip()
+    return rest[:1] in _OPERATOR_CHARS and rest[:1] != ""
+
+
+def _span(node: exp.Expr) -> int | None:
+    """The source offset just after the last token recorded in ``node``'s subtree."""
+    ends = [n.meta["end"] for n in node.walk() if getattr(n, "_meta", None)
+            and "end" in n.meta]
+    return max(ends) + 1 if ends else None
+
+
+def _now(node: exp.Expr, sql: str) -> tuple[str, int]:
+    # now() keeps its name token; the CURRENT_TIMESTAMP keyword has none in sqlglot's tree.
+    written = written_name(node, sql)
+    if written:
+        return written, 2
+    keyword_only = _NOW_CALL.search(sql) is None and "current_timestamp" in sql.lower()
+    return "current_timestamp", 2 if keyword_only else -1
 
 
 def _fixed(name: str, strength: int) -> Namer:
@@ -183,7 +216,8 @@ _NAMERS: ByClass[Namer] = ByClass({
     exp.Coalesce: _fixed("coalesce", 2), exp.AtTimeZone: _fixed("timezone", 2),
     exp.Greatest: _fixed("greatest", 2), exp.Least: _fixed("least", 2),
     exp.Nullif: _fixed("nullif", 2), exp.Grouping: _fixed("grouping", 2),
-    exp.Trim: _trim, exp.Func: _function,
+    exp.Trim: _trim, exp.Func: _function, exp.Connector: _nothing,  # AND/OR are Funcs too
+    exp.CurrentTimestamp: _now,
     # SQL value functions written without parentheses (no name token in sqlglot's tree).
     **{getattr(exp, cls): _fixed(name, 2) for cls, name in _CLASS_NAMES.items()
        if cls not in ("GroupConcat", "Pow") and hasattr(exp, cls)},

@@ -743,3 +743,12 @@ SELECT count(*) AS c, score ^ 2, sqrt(score) AS r, 2 ^ 3 AS p FROM customers GRO
 -- @q fa_sql_value_function_names
 -- @exact
 SELECT current_user, current_schema, localtimestamp, current_date, current_time
+-- @q fa_case_else_type_first
+-- @exact
+SELECT CASE WHEN active THEN name ELSE display_name END AS n, nullif(name, '') AS m FROM customers
+-- @q fa_json_agg_is_a_function
+-- @exact
+SELECT json_agg(name), jsonb_agg(id), metadata -> 'a', active AND true FROM customers GROUP BY metadata, active
+-- @q fa_current_timestamp_keyword
+-- @exact
+SELECT current_timestamp, CURRENT_TIMESTAMP(3)
