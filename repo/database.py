@@ -162,8 +162,7 @@ class _Base:
     def _replica_args(self) -> dict[str, Any]:
         # The primary's pool settings; a replica may sit behind PgBouncer too.
         is_async = isinstance(self, AsyncDatabase)
-        check = AsyncConnectionPool.check_connection if is_async else \
-            ConnectionPool.check_connection
+        check = acheck_connection if is_async else check_connection
         return _with_check({"check": check, **self._pool_args},
                            (pooler.aconfigure if is_async else pooler.configure)(self.pgbouncer))
 
