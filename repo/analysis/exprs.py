@@ -23,7 +23,7 @@ from . import pgtypes
 from .context import Ctx, Rule, concrete, is_param, query, strict_null, typeof, unparen
 from .model import Val, Why
 from .names import ident_name
-from .scope import Scope
+from .scope import Rel, Scope
 
 _INT = re.compile(r"\d+")
 _SYSTEM_COLUMNS = {"xmin": "xid", "xmax": "xid", "cmin": "cid", "cmax": "cid", "ctid": "tid",
@@ -123,6 +123,12 @@ def arithmetic(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Va
 
 
 def column(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
+    if isinstance(node.this, exp.Star):  # `t.*` as a value (count(t.*)): t's whole row
+        alias = ident_name(node.args["table"]) if node.args.get("table") else ""
+        rel = scope.find_rel(alias) if alias else None
+        if alias and rel is None:
+            ctx.problem(f'missing FROM-clause entry for table "{alias}"', node, certain=True)
+        return _whole_row(rel) if rel is not None else Val(None, None, "whole row")
     name = ident_name(node.this)
     if node.args.get("table"):
         return _qualified(node, name, ident_name(node.args["table"]), scope, ctx)
@@ -136,15 +142,19 @@ def column(node: exp.Expr, scope: Scope, ctx: Ctx, expect: str | None) -> Val:
         return Val(_SYSTEM_COLUMNS[name], False, "system column")
     whole = scope.find_rel(name)
     if whole is not None:  # a whole-row reference: `to_jsonb(p)`, `SELECT b FROM b`
-        if whole.scalar and whole.values:
-            return whole.values[0]  # `SELECT x FROM jsonb_array_elements(...) x`
-        if whole.outer is not None:
-            return Val(whole.table, True, whole.outer)
-        return Val(whole.table, False, "a whole-row value is never NULL")
+        return _whole_row(whole)
     if missing:
         ctx.problem(f'column "{name}" does not exist', node, certain=True)
     # Otherwise a relation with unknown columns (view, function, other schema) may have it.
     return Val(None, None, "unknown column")
+
+
+def _whole_row(rel: Rel) -> Val:
+    if rel.scalar and rel.values:
+        return rel.values[0]  # `SELECT x FROM jsonb_array_elements(...) x`
+    if rel.outer is not None:
+        return Val(rel.table, True, rel.outer)
+    return Val(rel.table, False, "a whole-row value is never NULL")
 
 
 def _qualified(node: exp.Expr, name: str, alias: str, scope: Scope, ctx: Ctx) -> Val:

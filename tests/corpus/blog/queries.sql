@@ -136,3 +136,6 @@ SELECT handle, length(bio) AS bio_len, bio IS NULL AS no_bio FROM authors ORDER 
 SELECT post_id, count(*) AS n, min(at) AS first_like, max(at) - min(at) AS spread FROM likes GROUP BY post_id
 -- @q holdout_k14
 WITH c AS (SELECT post_id, count(*) AS n FROM comments GROUP BY post_id), l AS (SELECT post_id, count(*) AS n FROM likes GROUP BY post_id) SELECT p.id, coalesce(c.n, 0) + coalesce(l.n, 0) AS engagement FROM posts p LEFT JOIN c ON c.post_id = p.id LEFT JOIN l ON l.post_id = p.id
+-- @q fa_count_qualified_star
+-- @exact
+SELECT p.id, count(l.*) AS likes FROM posts p LEFT JOIN likes l ON l.post_id = p.id GROUP BY p.id
