@@ -103,3 +103,66 @@ def test_renamed_column_of_a_nested_table_fails_verify(
     assert code == 1
     errors = [e for e in report["errors"] if e["file"] == "queries/scripts/get_with_logs.sql"]
     assert any(e["code"] == "V008" and "logs" in e["message"] for e in errors), errors
+
+
+# -- another project: outer joins, several nestings, through prepare and verify ------------
+
+SCHEMA = """\
+CREATE TABLE authors (id bigserial PRIMARY KEY, name text NOT NULL, bio text);
+CREATE TABLE books (id bigserial PRIMARY KEY, author_id bigint REFERENCES authors,
+                    title text NOT NULL, price numeric(8, 2));
+"""
+WITH_BOOKS = """\
+-- :many
+SELECT a.*, ARRAY(SELECT b FROM books AS b WHERE b.author_id = a.id ORDER BY b.id) AS books
+FROM authors AS a ORDER BY a.id
+"""
+WITH_AUTHOR = """\
+-- :many
+SELECT b.id, a AS author FROM books AS b LEFT JOIN authors AS a ON a.id = b.author_id
+ORDER BY b.id
+"""
+
+
+def test_nesting_in_a_project_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         pg_url: str, empty_db_url: str) -> None:
+    import subprocess
+    import sys
+
+    from repo.cli import main
+
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0001_init.sql").write_text(SCHEMA)
+    for folder, name, text in (("authors", "with_books", WITH_BOOKS),
+                               ("books", "with_author", WITH_AUTHOR)):
+        (tmp_path / "queries" / folder).mkdir(parents=True)
+        (tmp_path / "queries" / folder / f"{name}.sql").write_text(text)
+    (tmp_path / "config.toml").write_text('[paths]\ngenerated = "db"\n')
+    for var in ("DATABASE_URL", "APP_REPOSITORY__DATABASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["prepare", "-D", pg_url]) == 0
+    models = (tmp_path / "db" / "models.py").read_text()
+    assert "    bio: str | None\n    books: list[Book]\n" in models
+    assert "    id: int\n    author: Author | None\n" in models  # the outer join's side
+    assert main(["verify"]) == 0
+    assert main(["migrate", "run", "-D", empty_db_url]) == 0
+    script = (
+        "import decimal, psycopg\n"
+        "from db import AuthorRepo, BookRepo, Author, Book\n"
+        f"with psycopg.connect({empty_db_url!r}, autocommit=True) as conn:\n"
+        "    conn.execute(\"INSERT INTO authors (id, name) VALUES (1, 'Ann'), (2, 'Bob')\")\n"
+        "    conn.execute(\"INSERT INTO books (id, author_id, title, price) VALUES \"\n"
+        "                 \"(7, 1, 'T', 9.50), (8, 1, 'U', NULL), (9, NULL, 'V', 1)\")\n"
+        "    rows = AuthorRepo(conn).with_books()\n"
+        "    assert [len(r.books) for r in rows] == [2, 0], rows\n"
+        "    assert rows[0].books[0] == Book(id=7, author_id=1, title='T', "
+        "price=decimal.Decimal('9.50')), rows\n"
+        "    assert rows[0].books[1].price is None\n"
+        "    got = [(r.id, r.author) for r in BookRepo(conn).with_author()]\n"
+        "    ann = Author(id=1, name='Ann', bio=None)\n"
+        "    assert got == [(7, ann), (8, ann), (9, None)], got\n"
+        "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert out.stdout.strip() == "ok", out.stderr + out.stdout

@@ -185,3 +185,14 @@ def test_rename_of_a_column_used_only_in_an_optional_filter_fails_verify(
     assert code == 1
     errors = [e for e in report["errors"] if e["file"] == "queries/logs/search.sql"]
     assert any(e["code"] == "V006" and e["line"] == 13 for e in errors), errors
+
+
+def test_explain_lists_the_variants(capsys: pytest.CaptureFixture[str]) -> None:
+    from repo.cli import main
+
+    assert main(["explain", "queries/logs/search.sql"]) == 0
+    out = capsys.readouterr().out
+    assert "variants: 16 texts (4 optional filters: script_uri, since, until, contains)" in out
+    assert "    5: with script_uri, until - query-" in out
+    assert "   15: with script_uri, since, until, contains" in out
+    assert "MISSING" not in out
