@@ -44,6 +44,10 @@ pgbouncer = "auto"
 # through a pooler (they need a session of their own); DIRECT_DATABASE_URL overrides it.
 # direct_url = "${{DIRECT_DATABASE_URL}}"
 
+# Read replicas: queries proven read-only (plain SELECT, no locks, no side effects) go to one
+# of them; writes and transactions to database_url. A replica that is down falls back.
+# replica_urls = ["${{REPLICA_URL}}"]
+
 [paths]
 # SQLx-style migrations: <version>_<description>.sql, or .up.sql + .down.sql pairs.
 migrations = "migrations"

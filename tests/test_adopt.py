@@ -78,6 +78,7 @@ def test_init_then_prepare_gives_an_importable_package(
         ".venv/", ".pgdata/"]
     config = (project / "config.toml").read_text(encoding="utf-8")
     for key in ("database_type", "database_url", "auto_migrate", "pgbouncer", "direct_url",
+                "replica_urls",
                 "migrations", "queries", "sqlx", "generated", "generated_package", "extensions",
                 "extensions_module", "allow_outside_links", "since"):
         assert f"\n{key} = " in config or f"\n# {key} = " in config, key
