@@ -161,9 +161,9 @@ def test_embed_nests_the_table_models(project: Path, pg_url: str, empty_db_url: 
     (project / "sql" / "query.sql").write_text(EMBED)
     assert main(["prepare", "-D", pg_url]) == 0
     models = (project / "db" / "models.py").read_text()
-    assert "    books: Book\n    a: Author\n    n: int" in models
+    assert "    book: Book\n    author: Author\n    n: int" in models  # sqlc-gen-go's names
     # books on the nullable side of the LEFT JOIN: None when no book matched (sqlc #2348).
-    assert "    authors: Author\n    books: Book | None" in models
+    assert "    author: Author\n    book: Book | None" in models
     assert main(["verify"]) == 0
     assert main(["migrate", "run", "-D", empty_db_url]) == 0
     script = (
@@ -174,10 +174,10 @@ def test_embed_nests_the_table_models(project: Path, pg_url: str, empty_db_url: 
         "    conn.execute(\"INSERT INTO books (id, author_id, title) VALUES (7, 1, 'T')\")\n"
         "    r = AuthorRepo(conn)\n"
         "    row = r.book_with_author(id=7)\n"
-        "    assert row.books == Book(id=7, author_id=1, title='T'), row\n"
-        "    assert row.a == Author(id=1, name='Ann', bio=None) and row.n == 1, row\n"
+        "    assert row.book == Book(id=7, author_id=1, title='T'), row\n"
+        "    assert row.author == Author(id=1, name='Ann', bio=None) and row.n == 1, row\n"
         "    rows = r.authors_with_books()\n"
-        "    assert [(x.authors.name, x.books and x.books.title) for x in rows] == "
+        "    assert [(x.author.name, x.book and x.book.title) for x in rows] == "
         "[('Ann', 'T'), ('Bob', None)], rows\n"
         "print('ok')\n")
     out = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True,

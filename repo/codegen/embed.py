@@ -1,5 +1,6 @@
 """``sqlc.embed(t)``: the run of ``t.*`` columns in a result becomes one field holding ``t``'s
-row model (sqlc's ``GetStudentAndScoreRow{Student, TestScore}``).
+row model, named after the model (sqlc's ``GetStudentAndScoreRow{Student, TestScore}`` is
+``student: Student, test_score: TestScore``).
 
 The loader compiled ``sqlc.embed(t)`` to ``t.*`` and recorded ``t`` (`QueryDef.embeds`). Here
 each embed, in order, is matched to the next run of result columns whose origins (table,
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..queries.sqlc import method_name
 from .plan import FieldSpec, ModelSpec
 from .typemap import PyType
 
@@ -36,7 +38,8 @@ def nest(embeds: Sequence[str], fields: Sequence[FieldSpec], origins: Sequence[A
         run = out[i:i + width]
         optional = any(f.nullable and not t.nullable
                        for f, t in zip(run, model.fields, strict=True))
-        out[i:i + width] = [FieldSpec(name_of(embed), embed,
+        # Named after the table's model, as sqlc-gen-go does (`Author Author`): `author`.
+        out[i:i + width] = [FieldSpec(name_of(method_name(model.name)), embed,
                                       PyType(model.name, model.name, "object",
                                              binary=model.binary), optional, nested=width)]
         folded += width - 1
