@@ -183,3 +183,17 @@ def test_embed_nests_the_table_models(project: Path, pg_url: str, empty_db_url: 
     out = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True,
                          text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_explain_lists_every_query_with_its_line(project: Path, pg_url: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prepare", "-D", pg_url]) == 0
+    capsys.readouterr()
+    assert main(["explain", "sql/query.sql"]) == 0
+    out = capsys.readouterr().out
+    heads = [line.split("  (")[0] for line in out.splitlines() if line.startswith("sql/")]
+    assert heads == ["sql/query.sql:1 GetAuthor", "sql/query.sql:3 CreateAuthor",
+                     "sql/query.sql:6 UpdateAuthor", "sql/query.sql:10 ListByIds",
+                     "sql/query.sql:13 BooksOf", "sql/query.sql:17 DeleteAuthor"]
+    assert "metadata: MISSING" not in out
+    assert "$1 ids: int8[]" in out  # the slice, compiled to = ANY($1)
