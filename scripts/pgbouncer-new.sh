@@ -16,7 +16,11 @@ command -v apt-get >/dev/null || { echo "no apt-get: PgBouncer >= 1.21 not provi
 state="$(mktemp -d)"
 trap 'rm -rf "$state"' EXIT
 mkdir -p "$state/lists/partial" "$state/debs" "$prefix/root" "$prefix/bin"
-echo "deb http://deb.debian.org/debian trixie main" > "$state/sources.list"
+# The machine's own Debian archive (from its apt sources), asked for the next release's suite.
+archive="$(awk '/^URIs:/ && !/security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)"
+[ -n "$archive" ] || archive="$(awk '$1 == "deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)"
+[ -n "$archive" ] || { echo "no Debian archive in the apt sources: PgBouncer >= 1.21 not provisioned"; exit 0; }
+echo "deb $archive trixie main" > "$state/sources.list"
 apt_opts=(-o "Dir::Etc::sourcelist=$state/sources.list" -o "Dir::Etc::sourceparts=-"
           -o "Dir::State::Lists=$state/lists" -o "APT::Sandbox::User=root" -q)
 if ! apt-get "${apt_opts[@]}" update >/dev/null 2>&1; then
