@@ -4,15 +4,18 @@ query file, next to its ``.sqlx`` metadata (the command lives in :mod:`repo.cli.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from .analysis import Catalog, Val, analyze, load_catalog
+from .analysis import Catalog, Val, analyze, load_catalog, null_tested
 from .analysis.pgtypes import type_info_name
+from .codegen.nullability import default_refiner
+from .codegen.plan import build_plan
 from .codegen.readonly import routing
 from .config import Settings
-from .errors import QueryFileError
+from .errors import QueryFileError, RepoError
 from .metadata.model import Describe, QueryData
-from .metadata.store import load_all
+from .metadata.store import load_all, load_meta
 from .queries.loader import load_file
 from .queries.model import QueryDef
 
@@ -29,11 +32,43 @@ def explain(path: Path, settings: Settings) -> str:
     catalog = load_catalog(settings.migrations_dir)
     metas = load_all(settings.sqlx_dir)
     # A sqlc-style file holds several queries: each is explained, with its file lines.
-    return "\n".join(_explain_one(path, q, catalog, metas) for q in queries)
+    return "\n".join(_explain_one(path, q, catalog, metas, _python(q, metas, settings))
+                     for q in queries)
+
+
+@dataclass(frozen=True)
+class _Python:
+    """What codegen makes of one query: its parameters' and columns' annotations."""
+
+    params: tuple[str, ...]
+    columns: tuple[str, ...]
+    returns: str
+
+
+def _python(query: QueryDef, metas: Mapping[str, QueryData], settings: Settings) -> _Python | None:
+    # The same plan `generate` builds (one query), so the annotations shown are the ones
+    # written; None when the query has no metadata yet (nothing to generate from).
+    try:
+        plan = build_plan([query], metas, load_meta(settings.sqlx_dir),
+                          default_refiner(settings.migrations_dir), types=settings.types)
+    except RepoError:
+        return None
+    m = plan.repos[0].methods[0]
+    params = tuple(p.annotation + (" = None" if p.nullable and not query.positional else "")
+                   for p in m.params)
+    if m.scalar is not None:
+        columns: tuple[str, ...] = (m.scalar.annotation + "  (a scalar result: the value itself)",)
+    else:
+        fields = next((x.fields for x in plan.models if x.name == m.model), ())
+        columns = tuple(f"{f.annotation}  (field `{f.name}` of {m.model})" for f in fields)
+    returns = m.returns
+    if query.cardinality == "iter":
+        returns += f" (async twin: {m.returns_in('AsyncIterator')})"
+    return _Python(params, columns, returns)
 
 
 def _explain_one(path: Path, query: QueryDef, catalog: Catalog,
-                 metas: Mapping[str, QueryData]) -> str:
+                 metas: Mapping[str, QueryData], python: _Python | None = None) -> str:
     try:
         result = analyze(query.sql, catalog, query.line_col_of)
     except RecursionError:
@@ -47,19 +82,30 @@ def _explain_one(path: Path, query: QueryDef, catalog: Catalog,
              "metadata: " + ("present" if meta else "MISSING (run `python -m repo prepare`)")]
     lines.append("parameters:" if result.params else "parameters: none")
     meta_params = describe.parameters
+    tested = null_tested(query.sql)
     for i, p in enumerate(result.params):
         name = query.params[i] if i < len(query.params) else f"p{i + 1}"
-        sqlx = f" [metadata: {type_info_name(meta_params[i])}]" if i < len(meta_params) else ""
+        meta_type = type_info_name(meta_params[i]) if i < len(meta_params) else None
+        sqlx = f" [metadata: {meta_type}]" if meta_type else ""
         null = "nullability not certain" if p.nullable is None else (
             "may be NULL" if p.nullable else "must not be NULL")
-        lines.append(f"  ${i + 1} {name}: {p.type or 'unknown type'}{sqlx} - {p.type_reason}")
-        lines.append(f"      {null}: {p.null_reason}")
+        null_reason = p.null_reason
+        if i + 1 in tested:
+            null, null_reason = "may be NULL", "the query tests it with IS NULL or COALESCE"
+        lines.append(f"  ${i + 1} {name}: {_type(p.type, meta_type)}{sqlx} - {p.type_reason}")
+        lines.append(f"      {null}: {null_reason}")
+        if python is not None and i < len(python.params):
+            lines.append(f"      python: {python.params[i]}")
     lines.append("columns:" if result.columns else "columns: none")
     meta_cols = describe.columns
     for i, c in enumerate(result.columns):
-        sqlx = f" [metadata: {type_info_name(meta_cols[i].type_info)}]" \
-            if i < len(meta_cols) else ""
-        lines.append(f"  {c.name}: {c.val.type or 'unknown type'}{sqlx} - {_null(c.val)}")
+        meta_type = type_info_name(meta_cols[i].type_info) if i < len(meta_cols) else None
+        sqlx = f" [metadata: {meta_type}]" if meta_type else ""
+        lines.append(f"  {c.name}: {_type(c.val.type, meta_type)}{sqlx} - {_null(c.val)}")
+        if python is not None and i < len(python.columns):
+            lines.append(f"      python: {python.columns[i]}")
+    if python is not None:
+        lines.append(f"returns: {python.returns}")
     for prob in result.problems:
         line, col = query.line_col_of(prob.offset)
         kind = "error" if prob.certain else "warning"
@@ -88,6 +134,14 @@ def _variant_lines(query: QueryDef, metas: Mapping[str, QueryData]) -> list[str]
         lines.append(f"  {mask:>3}: with {', '.join(kept) or 'no optional filter'} "
                      f"- query-{v.hash[:12]}... ({state})")
     return lines
+
+
+def _type(analysed: str | None, described: str | None) -> str:
+    # The offline analysis may not know a type PostgreSQL described (an aggregate over an
+    # expression it does not model): the described one is then shown, not "unknown type".
+    if analysed:
+        return analysed
+    return f"{described} (from the metadata)" if described else "unknown type"
 
 
 def _null(val: Val) -> str:

@@ -96,7 +96,11 @@ def test_static_analysis_refines_nullability(project: Settings) -> None:
     plain = generate(project, Uncertain()).files[project.generated_dir / "models.py"]
     # SQLx reports count(*) and coalesce(...) as unknown (nullable); the analysis knows better.
     assert "    count: int\n" in refined and "    count: int | None\n" in plain
-    assert "    total_bytes: int\n" in refined
+    repos = render_all(project)[project.generated_dir / "repos.py"]
+    plain_repos = generate(project, Uncertain()).files[project.generated_dir / "repos.py"]
+    # One-column results are returned as the value itself (scalar), refined the same way.
+    assert "def total_bytes(self) -> int:" in repos
+    assert "def total_bytes(self) -> int | None:" in plain_repos
 
 
 def test_missing_metadata_names_the_query(project: Settings) -> None:

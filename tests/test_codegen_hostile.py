@@ -103,7 +103,7 @@ def test_hostile_table_column_is_a_mapped_field(
     items = gen.ItemRepo(hconn)
     added = items.add(name="a", n="x", order_id=7, kind=gen.Source2.CLASS)
     row = items.all()[0]
-    assert (row.id, row.name, row.order_id, row.kind) == (added.id, "a", 7, gen.Source2.CLASS)
+    assert (row.id, row.name, row.order_id, row.kind) == (added, "a", 7, gen.Source2.CLASS)
     assert row.model_dump(by_alias=True)["order id"] == 7
 
 
@@ -136,8 +136,8 @@ def test_two_columns_of_one_name_are_kept_apart(
         project: Settings, gen: ModuleType,
         hconn: psycopg.Connection[tuple[object, ...]]) -> None:
     posts = gen.PostRepo(hconn)
-    first = posts.add_author(name="x").id
-    second = posts.add_author(name="Bo").id
+    first = posts.add_author(name="x")
+    second = posts.add_author(name="Bo")
     posts.add(author_id=second, title="T")
     [row] = posts.with_author()
     assert (row.id, row.author_id, row.title, row.id_2, row.name) == (1, second, "T", second,
@@ -160,7 +160,7 @@ def test_enum_and_tables_named_like_generated_names_are_kept_apart(
                                               "_x"]
     assert [m.name for m in gen.Source2] == ["A_B", "A_B_2", "EMPTY", "V_3D", "CLASS",
                                              "EMPTY_2", "HELLO", "X"]
-    assert [r.label for r in gen.LabelRepo(hconn).all()] == list(gen.Source2)
+    assert gen.LabelRepo(hconn).all() == list(gen.Source2)  # one column: the values
     assert [r.label for r in gen.LabelRepo(hconn).other()] == ["ok"]
 
 
@@ -192,7 +192,7 @@ def test_every_field_of_every_model_receives_its_own_column(
         made = row_maker(model)(values)
         assert [getattr(made, name) for name, _ in fields] == list(values), const
         checked += 1
-    assert checked >= 9
+    assert checked >= 6  # one-column queries return their value (no model to check)
 
 
 # -- names the user renames: refused with the file and the fix ------------------------------

@@ -30,7 +30,7 @@ def test_copyfrom_through_a_pool(db_url: str) -> None:
 
     with Database(db_url, auto_migrate=False) as db:
         assert db.repos.scripts.import_many([("/p.js", "x"), ("/q.js", "y")]) == 2
-        assert db.repos.scripts.count().count == 2
+        assert db.repos.scripts.count() == 2
 
 
 async def test_copyfrom_async(aconn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:

@@ -108,7 +108,7 @@ def test_eight_workers_every_write_and_count_checked(db_url: str, name: str) -> 
             errors = _run_workers(db, db_url)
             assert errors == [], f"{len(errors)} failures, first: {errors[:3]}"
             kept = {f"/w{w}/{r}" for w in range(WORKERS) for r in range(0, ROUNDS, 2)}
-            assert db.repos.scripts.count().count == len(kept)
+            assert db.repos.scripts.count() == len(kept)
         with psycopg.connect(db_url) as direct:
             rows = direct.execute("SELECT uri FROM scripts").fetchall()
         assert {u for (u,) in rows} == kept
@@ -198,7 +198,7 @@ def test_database_auto_migrate_uses_the_direct_url(empty_db_url: str,
     settings = load_settings(ROOT, env={"DIRECT_DATABASE_URL": empty_db_url})
     with Database(pooled, auto_migrate=True, settings=settings) as db:
         assert db.applied
-        assert db.repos.scripts.count().count == 0
+        assert db.repos.scripts.count() == 0
 
 
 @pytest.mark.parametrize("value", ["maybe", 3])

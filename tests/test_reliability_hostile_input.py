@@ -403,7 +403,7 @@ def test_hostile_strings_are_data_not_sql(conn: Conn, user_id: str, value: str) 
     got = repos.sessions.get_valid(session_id=value)
     assert got is not None and got.data == {value: value}
     assert repos.scripts.get_by_uri(uri=value) is not None
-    assert repos.scripts.count().count == 1  # nothing else was created or dropped
+    assert repos.scripts.count() == 1  # nothing else was created or dropped
     assert repos.sessions.delete(session_id=value) == 1
 
 

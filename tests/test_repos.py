@@ -47,10 +47,10 @@ async def test_scripts_lists_count_and_delete(api: Api) -> None:
     assert [s.uri for s in listed] == ["/a.js", "/b.js", "/c.js"]
     assert not hasattr(listed[0], "code")
     assert [s.uri for s in await api.scripts.list_uninitialized()] == ["/a.js", "/c.js"]
-    assert (await api.scripts.count()).count == 3
+    assert await api.scripts.count() == 3
     assert await api.scripts.delete_by_uri(uri="/a.js") == 1
     assert await api.scripts.delete_by_uri(uri="/a.js") == 0
-    assert (await api.scripts.count()).count == 2
+    assert await api.scripts.count() == 2
 
 
 async def test_scripts_mark_init_result(api: Api) -> None:
@@ -68,7 +68,7 @@ async def test_scripts_mark_init_result(api: Api) -> None:
 # -- assets -------------------------------------------------------------------------------
 
 async def test_assets_bytea_round_trip_and_meta(api: Api) -> None:
-    assert (await api.assets.total_bytes()).total_bytes == 0
+    assert await api.assets.total_bytes() == 0
     content = bytes(range(256)) * 40  # every byte value, NUL included
     asset = await api.assets.upsert(public_path="/logo.png", mimetype="image/png",
                                     content=content)
@@ -80,7 +80,7 @@ async def test_assets_bytea_round_trip_and_meta(api: Api) -> None:
     await api.assets.upsert(public_path="/a.css", mimetype="text/css", content=b"body{}")
     meta = await api.assets.list_meta()
     assert [(m.public_path, m.size) for m in meta] == [("/a.css", 6), ("/logo.png", 1)]
-    assert (await api.assets.total_bytes()).total_bytes == 7
+    assert await api.assets.total_bytes() == 7
     assert await api.assets.delete_by_path(public_path="/a.css") == 1
     assert await api.assets.get_by_path(public_path="/a.css") is None
 

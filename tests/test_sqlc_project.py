@@ -110,7 +110,7 @@ def test_prepare_generate_verify_and_run(project: Path, pg_url: str, empty_db_ur
     assert "bio: str | None = None" in text  # sqlc.narg
     assert "def update_author(self, *, name: str | None = None, bio: str | None = None, " \
         "id: int) -> int:" in " ".join(text.split()).replace("( ", "(").replace(", )", ")")
-    assert "ids: list[int]" in text  # sqlc.slice: an int8[] parameter
+    assert "ids: Sequence[int]" in text  # sqlc.slice: an int8[] parameter, items checked
     assert "def delete_author(self, id: int, /) -> int:" in text  # :execresult
     assert main(["verify"]) == 0
     capsys.readouterr()

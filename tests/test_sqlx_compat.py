@@ -128,9 +128,9 @@ def test_mapped_application_types_are_built_from_rows(
     app = importlib.import_module("sqlxapp.types")
     with psycopg.connect(empty_db_url, autocommit=True) as conn:
         accounts = gen.AccountRepo(conn)
-        new = accounts.add("high")
-        row = accounts.get(new.id)
-        assert row.id == new.id and type(row.level) is app.Level and row.level is app.Level.HIGH
+        new_id = accounts.add("high")  # one column: the value itself (a scalar result)
+        row = accounts.get(new_id)
+        assert row.id == new_id and type(row.level) is app.Level and row.level is app.Level.HIGH
         assert row.power is gen.Power.ON
         assert row.column_6 == 2
         assert accounts.set_default() is None

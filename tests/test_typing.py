@@ -20,7 +20,8 @@ SNIPPET = '''
 import datetime
 import psycopg
 from psycopg_pool import ConnectionPool
-from repo import AsyncLogRepo, AsyncScriptRepo, LogRepo, Repos, ScriptRepo, SessionRepo
+from repo import AsyncAssetRepo, AsyncLogRepo, AsyncScriptRepo, AsyncUserRepo, AssetRepo
+from repo import LogRepo, Repos, ScriptRepo, SessionRepo, UserRepo
 
 
 def sync(conn: psycopg.Connection[tuple[object, ...]], pool: ConnectionPool) -> None:
@@ -47,6 +48,11 @@ def sync(conn: psycopg.Connection[tuple[object, ...]], pool: ConnectionPool) -> 
     with_user = SessionRepo(conn).get_with_user(session_id="s")
     if with_user is not None:
         reveal_type(with_user.user)  # T: user
+    reveal_type(ScriptRepo(conn).count())  # T: int
+    reveal_type(AssetRepo(conn).total_bytes())  # T: int
+    reveal_type(LogRepo(conn).iter_for_script(script_uri="/a"))  # T: log_iterator
+    reveal_type(ScriptRepo(conn).mark_init_result(uri="/x", initialized=True))  # T: script_optional
+    UserRepo(conn).upsert_login(user_id="u", email="e", provider="p")
 
 
 async def run(conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
@@ -57,6 +63,10 @@ async def run(conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
     reveal_type(afound)  # T: script_with_logs
     if afound is not None:
         reveal_type(afound.logs)  # T: log_list
+    reveal_type(await AsyncScriptRepo(conn).count())  # T: int
+    reveal_type(await AsyncAssetRepo(conn).total_bytes())  # T: int
+    reveal_type(AsyncLogRepo(conn).iter_for_script(script_uri="/a"))  # T: log_async_iterator
+    await AsyncUserRepo(conn).upsert_login(user_id="u", email="e", provider="p")
 '''
 
 EXPECTED_TYPES = {
@@ -68,6 +78,8 @@ EXPECTED_TYPES = {
     "log_list": "list[repo.generated.models.Log]",
     "script_with_logs": "repo.generated.models.ScriptWithLogs | None",
     "user": "repo.generated.models.User",
+    "log_iterator": "typing.Iterator[repo.generated.models.Log]",
+    "log_async_iterator": "typing.AsyncIterator[repo.generated.models.Log]",
 }
 EXPECTED_ERRORS = {
     "int_for_uri": 'Argument "uri" to "get_by_uri" of "(Async)?ScriptRepo" has incompatible '

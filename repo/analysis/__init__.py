@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .catalog import Catalog, Column, Domain, ReplayFinding, Table
 from .infer import analyze
 from .model import Analysis, Fact, OutColumn, Param, Problem, Val
+from .nulltests import null_tested
 from .replay import _CATALOGS, load_catalog, replay
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class HasSql(Protocol):
 
 
 _CACHE: dict[tuple[int, str], tuple[Catalog, Analysis]] = {}
+
+NULL_TESTED = "nullable: the query tests it with IS NULL or passes it to COALESCE"
 
 
 def cached_analysis(sql: str, catalog: Catalog) -> Analysis:
@@ -86,9 +89,14 @@ def column_facts(query: HasSql, catalog: Catalog) -> list[Fact | None]:
 def param_facts(query: HasSql, catalog: Catalog) -> list[Fact | None]:
     """One entry per ``$n`` parameter: a :class:`Fact` when nullability is certain."""
     result = cached_analysis(query.sql, catalog)
+    tested = null_tested(query.sql)
     out: list[Fact | None] = []
-    for p in result.params:
-        if p.nullable is None:
+    for i, p in enumerate(result.params, 1):
+        if i in tested:
+            # The query tests it for NULL itself: NULL is meant (repo/analysis/nulltests.py).
+            info = catalog.type_info(p.type) if p.type else None
+            out.append(Fact(True, NULL_TESTED, info))
+        elif p.nullable is None:
             out.append(None)
         else:
             info = catalog.type_info(p.type) if p.type else None
@@ -121,12 +129,14 @@ __all__ = [
     "Problem",
     "ReplayFinding",
     "Table",
+    "NULL_TESTED",
     "Val",
     "analyze",
     "cached_analysis",
     "clear_caches",
     "column_facts",
     "load_catalog",
+    "null_tested",
     "param_facts",
     "replay",
     "replay_differences",

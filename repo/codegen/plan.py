@@ -74,18 +74,37 @@ class ParamSpec:
 
 @dataclass(frozen=True)
 class MethodSpec:
+    """One generated method.
+
+    Args:
+        model: the row model, when the result has two or more columns (or is a table's row).
+        scalar: the one result column, when there is exactly one: the method returns its
+            value itself (``count() -> int``), as sqlc does, for every row marker.
+    """
+
     query: QueryDef
     const: str
     params: tuple[ParamSpec, ...]
     model: str | None
     # The other texts of a query with optional filters (`repo.queries.variants`), by mask.
     variants: tuple[QueryDef, ...] = ()
+    scalar: FieldSpec | None = None
+
+    @property
+    def row(self) -> str:
+        """The annotation of one row: the model, or the scalar column's value."""
+        return self.scalar.annotation if self.scalar is not None else f"{self.model}"
 
     @property
     def returns(self) -> str:
-        card = self.query.cardinality
-        return {"one": f"{self.model}", "optional": f"{self.model} | None",
-                "many": f"list[{self.model}]", "execrows": "int",
+        """The return annotation in the sync repository."""
+        return self.returns_in("Iterator")
+
+    def returns_in(self, iterator: str) -> str:
+        """The return annotation (``iterator`` is ``AsyncIterator`` in the async twin)."""
+        card, row = self.query.cardinality, self.row
+        return {"one": row, "optional": f"{row} | None", "many": f"list[{row}]",
+                "iter": f"{iterator}[{row}]", "execrows": "int",
                 "copyfrom": "int"}.get(card, "None")
 
 
@@ -290,12 +309,12 @@ class _Planner:
             q = dataclasses.replace(q, cardinality=Cardinality.MANY if rows else Cardinality.EXEC)
         params = self._params(q, data)
         _check_defaults(q, params)
-        model = self._result_model(q, data)
+        model, scalar = self._result_model(q, data)
         const = _unique(f"{q.repo}_{q.method}".upper(), self.consts)
         variants = tuple(expand(q))
         for v in variants:
             _metadata(v, self.sqlx)  # each variant was described (prepare); else stale
-        repo.methods.append(MethodSpec(q, const, params, model, variants))
+        repo.methods.append(MethodSpec(q, const, params, model, variants, scalar))
 
     def _params(self, q: QueryDef, data: QueryData) -> tuple[ParamSpec, ...]:
         types = list(data.describe.parameters)
@@ -309,10 +328,10 @@ class _Planner:
                                final(i, q.param_nullable.get(name), facts, False))
                      for i, (name, info) in enumerate(zip(q.params, types, strict=True)))
 
-    def _result_model(self, q: QueryDef, data: QueryData) -> str | None:
+    def _result_model(self, q: QueryDef, data: QueryData) -> tuple[str | None, FieldSpec | None]:
         columns = data.describe.columns
         if not q.cardinality.returns_rows:
-            return None
+            return None, None
         if not columns:
             raise CodegenError(f"`:{q.cardinality}` needs a statement that returns rows, but "
                                f"{q.key} returns none", path=q.path, line=q.marker_line,
@@ -328,17 +347,21 @@ class _Planner:
                                    hint="choose another name")
             self.query_models.append(ModelSpec(name, f"A row returned by ``{q.key}``.",
                                                fields))
-            return name
+            return name, None
+        if len(fields) == 1 and not q.embeds:
+            # One column: the method returns its value, not a one-field model (sqlc's rule;
+            # SQLx's query_scalar!). The field keeps its type, nullability and converter.
+            return None, fields[0]
         table = self._matching_table(q, fields)
         if table is not None:
-            return table.name
+            return table.name, None
         name = names.pascal(q.method) + "Row"
         if identifier(name, Kind.CLASS, self.taken) != Safe(name, name):
             name = names.pascal(names.singular(q.repo)) + name
         name = gate(name, Kind.CLASS, self.taken, f"the result of {q.key}", q)
         model = ModelSpec(name, f"A row returned by ``{q.key}``.", fields)
         self.query_models.append(model)
-        return model.name
+        return model.name, None
 
     def _embed(self, q: QueryDef, fields: Sequence[FieldSpec]) -> tuple[FieldSpec, ...]:
         from .embed import nest

@@ -108,19 +108,29 @@ def render_queries(plan: Plan) -> str:
     converters = " ".join(f.type.converter or "" for n in used for f in models[n].fields)
     runtime = {"Query"} | ({"Param"} if any(m.params for m in methods) else set())
     runtime |= {"CopyIn"} if any(m.query.cardinality == "copyfrom" for m in methods) else set()
+    scalars = [m.scalar for m in methods if m.scalar is not None]
+    converters += " " + " ".join(f.type.converter or "" for f in scalars)
     runtime |= {"Variants"} if any(m.variants for m in methods) else set()
     runtime |= ({"row_maker"} if used else set()) | (
         {"array_of"} if "array_of(" in converters else set())
     runtime |= {f for f in ("row_of", "rows_of") if f"{f}(" in converters}
+    runtime |= {"scalar_maker"} if scalars else set()
     enums = {e.name for e in plan.enums}
     local = set(used) | {p.type.annotation for m in methods for p in m.params if p.type.labels}
-    local |= (enums | set(models)) & set(re.findall(r"\w+", converters))
+    local |= (enums | set(models)) & set(re.findall(r"\w+", converters + " ".join(
+        f.annotation for f in scalars)))
     lines = [_emit.HEADER.rstrip("\n"),
              '"""SQL, parameters and row makers of every query, shared by sync and async."""', ""]
     apps: dict[str, set[str] | None] = {
         m: None for n in used for f in models[n].fields if f.type.converter for m in f.type.imports}
-    lines += _emit.imports([{"repo.runtime": runtime, **apps},
-                            {".models": local} if local else {}])
+    apps |= {m: None for f in scalars for m in f.type.imports}
+    # A scalar query's annotation (`Query[datetime.datetime]`) names its type here.
+    stdlib: Imports = {}
+    third: Imports = {}
+    first: Imports = {"repo.runtime": runtime, **apps}
+    type_imports({k for f in scalars for k in typemap.imports_for(f.annotation)},
+                 stdlib, third, first)
+    lines += _emit.imports([stdlib, third, first, {".models": local} if local else {}])
     for name in used:
         lines += _emit.call(f"_{_const(name)} = row_maker", _maker_args(models[name]), "")
     lines += [""] if used else []
@@ -147,13 +157,17 @@ def _query(m: MethodSpec, models: dict[str, ModelSpec]) -> list[str]:
     pad = "        " if m.variants else "    "  # nested one level in `Variants(...)`
     if q.cardinality == "copyfrom":
         return _copy_in(m)
-    row_type = m.model or "None"
+    row_type = m.row if m.model or m.scalar else "None"
     args = [_emit.string(q.key), _emit.block_string(q.sql)]
-    if m.params or m.model:
+    if m.params or m.model or m.scalar:
         args.append(_emit.tuple_of([_param(p) for p in m.params], pad) if m.params else "()")
     if m.model:
         args.append(f"_{_const(m.model)}")
         if models[m.model].binary:
+            args.append("binary=True")
+    elif m.scalar:
+        args.append(f"scalar_maker({m.scalar.type.converter or ''})")
+        if m.scalar.type.binary:
             args.append("binary=True")
     if routing(q.sql).read_only:
         if len(args) == 2:

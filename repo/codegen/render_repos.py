@@ -24,16 +24,18 @@ class _Flavor:
     define: str  # "def" or "async def"
     wait: str  # "" or "await "
     doc: str
+    iterator: str  # the return type of a streaming (`:iter`) method
 
 
 SYNC = _Flavor("", "Repo", "Source", "def", "",
-               "Typed repositories over a psycopg ``Connection`` or ``ConnectionPool``.")
+               "Typed repositories over a psycopg ``Connection`` or ``ConnectionPool``.",
+               "Iterator")
 ASYNC = _Flavor("Async", "AsyncRepo", "AsyncSource", "async def", "await ",
                 "Typed async repositories over a psycopg ``AsyncConnection`` or "
-                "``AsyncConnectionPool``.")
+                "``AsyncConnectionPool``.", "AsyncIterator")
 
 _METHOD = {"one": "_one", "optional": "_optional", "many": "_many", "exec": "_exec",
-           "execrows": "_execrows"}
+           "execrows": "_execrows", "iter": "_iter"}
 
 
 def render_repos(plan: Plan, flavor: _Flavor) -> str:
@@ -52,11 +54,18 @@ def _imports(plan: Plan, flavor: _Flavor) -> list[Imports]:
     first: Imports = {"repo.runtime": {flavor.source}}
     local: Imports = {".": {f"_queries as {QUERIES_ALIAS}"}}
     project: Imports = {}
-    keys = {k for r in plan.repos for m in r.methods for p in m.params
-            for k in typemap.imports_for(p.annotation)}
+    methods = [m for r in plan.repos for m in r.methods]
+    annotations = [p.annotation for m in methods for p in m.params]
+    annotations += [m.scalar.annotation for m in methods if m.scalar is not None]
+    keys = {k for a in annotations for k in typemap.imports_for(a)}
     type_imports(keys, stdlib, third, first)
-    if any(m.query.cardinality == "copyfrom" for r in plan.repos for m in r.methods):
-        stdlib["collections.abc"] = (stdlib.get("collections.abc") or set()) | {"Iterable"}
+    abc = {"Iterable"} if any(m.query.cardinality == "copyfrom" for m in methods) else set()
+    abc |= {flavor.iterator} if any(m.query.cardinality == "iter" for m in methods) else set()
+    abc |= {"Sequence"} if any("Sequence[" in a for a in annotations) else set()
+    if abc:
+        stdlib["collections.abc"] = (stdlib.get("collections.abc") or set()) | abc
+    for module in {mod for m in methods if m.scalar for mod in m.scalar.type.imports}:
+        first.setdefault(module, None)  # [types] mappings to application types
     models = {m.model for r in plan.repos for m in r.methods if m.model}
     models |= {p.type.param for r in plan.repos for m in r.methods for p in m.params
                if p.type.labels}
@@ -81,6 +90,8 @@ def _enums_in_annotations(plan: Plan) -> set[str]:
     enums = {e.name for e in plan.enums}
     words = {w for r in plan.repos for m in r.methods for p in m.params
              for w in re.findall(r"\w+", p.type.param)}
+    words |= {w for r in plan.repos for m in r.methods if m.scalar
+              for w in re.findall(r"\w+", m.scalar.annotation)}
     return enums & words
 
 
@@ -99,11 +110,16 @@ def _method(m: MethodSpec, flavor: _Flavor) -> list[str]:
     doc = (q.doc.strip() + "\n\n" if q.doc.strip() else "") + f"Query file: ``{q.source}``."
     if q.cardinality == "copyfrom":
         return _copy_method(m, flavor, doc)
-    lines = _emit.call(f"{flavor.define} {q.method}", _signature(m), "    ", f" -> {m.returns}:")
+    # A streaming method is a plain `def` in both twins: it returns the (async) iterator
+    # at once, so callers write `for row in ...` / `async for row in ...`.
+    streaming = q.cardinality == "iter"
+    define, wait = ("def", "") if streaming else (flavor.define, flavor.wait)
+    lines = _emit.call(f"{define} {q.method}", _signature(m), "    ",
+                       f" -> {m.returns_in(flavor.iterator)}:")
     lines += _emit.docstring(doc, "        ")
     values = _emit.tuple_of([p.name for p in m.params], "            ") if m.params else "()"
     verb = "" if q.cardinality == "exec" else "return "
-    head = f"{verb}{flavor.wait}self.{_METHOD[q.cardinality]}"
+    head = f"{verb}{wait}self.{_METHOD[q.cardinality]}"
     if m.variants:
         # The text without the predicates of the optional arguments that are None.
         lines += _emit.call(f"query, args = {QUERIES_ALIAS}.{m.const}.select",
@@ -125,14 +141,19 @@ def _copy_method(m: MethodSpec, flavor: _Flavor, doc: str) -> list[str]:
 
 
 def _signature(m: MethodSpec) -> list[str]:
-    # sqlc.narg parameters default to None (keyword-only, so their order does not matter).
-    optional = {p for p, src in zip(m.params, m.query.params, strict=False)
-                if src in m.query.param_defaults}
-    values = {p: m.query.param_values.get(src) for p, src in zip(m.params, m.query.params,
-                                                                     strict=False)}
-    params = [f"{p.name}: {p.annotation}" + (" = None" if p in optional else
-                                             f" = {values[p]}" if values[p] else "")
-              for p in m.params]
+    # A `-- @default` value, else None for a nullable parameter (sqlc.narg, `-- @nullable`,
+    # or found nullable by the analysis: stored in a nullable column, tested with IS NULL,
+    # passed to COALESCE). Named parameters are keyword-only, so their order does not
+    # matter; positional ones ($n files) can default only from the last required one on.
+    defaults: list[str | None] = []
+    for p, src in zip(m.params, m.query.params, strict=False):
+        value = m.query.param_values.get(src)
+        defaults.append(f" = {value}" if value else " = None" if p.nullable else None)
+    if m.query.positional:
+        defaults = [None if any(d is None for d in defaults[i:]) else d
+                    for i, d in enumerate(defaults)]
+    params = [f"{p.name}: {p.annotation}{d or ''}"
+              for p, d in zip(m.params, defaults, strict=False)]
     if not params:
         return ["self"]
     if m.query.positional:

@@ -141,12 +141,15 @@ def _builtin(variant: str) -> PyType:
 def _array(element: PyType, *, native: bool) -> PyType:
     if element.annotation == FALLBACK:
         return element
-    kind = "text[]" if element.kind == "text" else "list"
+    # Each item of an array parameter is checked as its element (`ids=["1"]` for bigint[] is
+    # an InvalidArgument); the parameter takes any sequence, rows hold lists.
+    kind = "list" if element.kind in ("any", "list") or element.kind.endswith("[]") else (
+        f"{element.kind}[]")
     converter = None
     if not native:
         # psycopg returns arrays of types it does not know as text: parse, then convert.
         converter = f"array_of({element.converter or 'str'})"
-    return PyType(f"list[{element.annotation}]", f"list[{element.param}]", kind,
+    return PyType(f"list[{element.annotation}]", f"Sequence[{element.param}]", kind,
                   converter)
 
 

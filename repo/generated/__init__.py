@@ -13,7 +13,6 @@ from .database import AsyncDatabase, Database
 from .models import (
     Asset,
     CountByScriptRow,
-    CountRow,
     GetValidWithUserRow,
     ListAllRow,
     ListMetaRow,
@@ -22,7 +21,6 @@ from .models import (
     ScriptWithLogs,
     Session,
     SessionWithUser,
-    TotalBytesRow,
     User,
 )
 from .repos import AssetRepo, LogRepo, Repos, ScriptRepo, SessionRepo, UserRepo
@@ -38,7 +36,6 @@ __all__ = [
     "AsyncSessionRepo",
     "AsyncUserRepo",
     "CountByScriptRow",
-    "CountRow",
     "Database",
     "GetValidWithUserRow",
     "ListAllRow",
@@ -52,7 +49,6 @@ __all__ = [
     "Session",
     "SessionRepo",
     "SessionWithUser",
-    "TotalBytesRow",
     "User",
     "UserRepo",
 ]

@@ -2,7 +2,8 @@
 """Typed async repositories over a psycopg ``AsyncConnection`` or ``AsyncConnectionPool``."""
 
 import datetime
-from collections.abc import Iterable
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
 
 from repo.extensions import AsyncLogRepoExtension
 from repo.runtime import AsyncRepo, AsyncSource, JsonValue
@@ -11,7 +12,6 @@ from . import _queries as _sql
 from .models import (
     Asset,
     CountByScriptRow,
-    CountRow,
     GetValidWithUserRow,
     ListAllRow,
     ListMetaRow,
@@ -20,7 +20,6 @@ from .models import (
     ScriptWithLogs,
     Session,
     SessionWithUser,
-    TotalBytesRow,
     User,
 )
 
@@ -51,7 +50,7 @@ class AsyncAssetRepo(AsyncRepo):
         """
         return await self._many(_sql.ASSETS_LIST_META, ())
 
-    async def total_bytes(self) -> TotalBytesRow:
+    async def total_bytes(self) -> int:
         """Total size in bytes of all asset contents (0 when there are none).
 
         Query file: ``assets/total_bytes.sql``.
@@ -78,12 +77,28 @@ class AsyncLogRepo(AsyncLogRepoExtension):
         """
         return await self._one(_sql.LOGS_APPEND, (script_uri, message))
 
+    async def append_batch(self, *, script_uris: Sequence[str], messages: Sequence[str]) -> int:
+        """Append a small batch of log lines in one statement: row i is (script_uris[i],
+        messages[i]). For large batches use `append_many` (COPY).
+
+        Query file: ``logs/append_batch.sql``.
+        """
+        return await self._execrows(_sql.LOGS_APPEND_BATCH, (script_uris, messages))
+
     async def count_by_script(self) -> list[CountByScriptRow]:
         """Number of log lines per script, ordered by script URI.
 
         Query file: ``logs/count_by_script.sql``.
         """
         return await self._many(_sql.LOGS_COUNT_BY_SCRIPT, ())
+
+    def iter_for_script(self, *, script_uri: str) -> AsyncIterator[Log]:
+        """Every log line of a script, oldest first, streamed from a server-side cursor
+        (for results too large to hold in memory).
+
+        Query file: ``logs/iter_for_script.sql``.
+        """
+        return self._iter(_sql.LOGS_ITER_FOR_SCRIPT, (script_uri,))
 
     async def keep_latest_per_script(self, *, keep: int) -> int:
         """Retention: keep only the newest `keep` log lines of each script, delete the rest;
@@ -92,6 +107,14 @@ class AsyncLogRepo(AsyncLogRepoExtension):
         Query file: ``logs/keep_latest_per_script.sql``.
         """
         return await self._execrows(_sql.LOGS_KEEP_LATEST_PER_SCRIPT, (keep,))
+
+    async def list_by_ids(self, *, ids: Sequence[uuid.UUID]) -> list[Log]:
+        """The log lines with these ids (an IN list: `= ANY` of one array parameter), oldest
+        first.
+
+        Query file: ``logs/list_by_ids.sql``.
+        """
+        return await self._many(_sql.LOGS_LIST_BY_IDS, (ids,))
 
     async def list_for_script(self, *, script_uri: str, limit: int) -> list[Log]:
         """The latest log lines of one script, newest first, at most `limit` of them.
@@ -132,7 +155,7 @@ class AsyncScriptRepo(AsyncRepo):
 
     __slots__ = ()
 
-    async def count(self) -> CountRow:
+    async def count(self) -> int:
         """Number of scripts.
 
         Query file: ``scripts/count.sql``.
@@ -190,7 +213,7 @@ class AsyncScriptRepo(AsyncRepo):
         self,
         *,
         initialized: bool,
-        init_error: str | None,
+        init_error: str | None = None,
         uri: str,
     ) -> Script | None:
         """Record the outcome of running a script's init function (init_error is NULL on
@@ -338,7 +361,7 @@ class AsyncUserRepo(AsyncRepo):
         *,
         user_id: str,
         email: str,
-        name: str | None,
+        name: str | None = None,
         provider: str,
     ) -> User:
         """Record a sign-in: create the user on first login, otherwise refresh its email, name

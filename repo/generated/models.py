@@ -89,28 +89,12 @@ class ListMetaRow(BaseModel):
     updated_at: AwareDatetime
 
 
-class TotalBytesRow(BaseModel):
-    """A row returned by ``assets/total_bytes``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    total_bytes: int
-
-
 class CountByScriptRow(BaseModel):
     """A row returned by ``logs/count_by_script``."""
 
     model_config = ConfigDict(frozen=True)
 
     script_uri: str
-    count: int
-
-
-class CountRow(BaseModel):
-    """A row returned by ``scripts/count``."""
-
-    model_config = ConfigDict(frozen=True)
-
     count: int
 
 

@@ -2,7 +2,8 @@
 """Typed repositories over a psycopg ``Connection`` or ``ConnectionPool``."""
 
 import datetime
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 
 from repo.extensions import LogRepoExtension
 from repo.runtime import JsonValue, Repo, Source
@@ -11,7 +12,6 @@ from . import _queries as _sql
 from .models import (
     Asset,
     CountByScriptRow,
-    CountRow,
     GetValidWithUserRow,
     ListAllRow,
     ListMetaRow,
@@ -20,7 +20,6 @@ from .models import (
     ScriptWithLogs,
     Session,
     SessionWithUser,
-    TotalBytesRow,
     User,
 )
 
@@ -51,7 +50,7 @@ class AssetRepo(Repo):
         """
         return self._many(_sql.ASSETS_LIST_META, ())
 
-    def total_bytes(self) -> TotalBytesRow:
+    def total_bytes(self) -> int:
         """Total size in bytes of all asset contents (0 when there are none).
 
         Query file: ``assets/total_bytes.sql``.
@@ -78,12 +77,28 @@ class LogRepo(LogRepoExtension):
         """
         return self._one(_sql.LOGS_APPEND, (script_uri, message))
 
+    def append_batch(self, *, script_uris: Sequence[str], messages: Sequence[str]) -> int:
+        """Append a small batch of log lines in one statement: row i is (script_uris[i],
+        messages[i]). For large batches use `append_many` (COPY).
+
+        Query file: ``logs/append_batch.sql``.
+        """
+        return self._execrows(_sql.LOGS_APPEND_BATCH, (script_uris, messages))
+
     def count_by_script(self) -> list[CountByScriptRow]:
         """Number of log lines per script, ordered by script URI.
 
         Query file: ``logs/count_by_script.sql``.
         """
         return self._many(_sql.LOGS_COUNT_BY_SCRIPT, ())
+
+    def iter_for_script(self, *, script_uri: str) -> Iterator[Log]:
+        """Every log line of a script, oldest first, streamed from a server-side cursor
+        (for results too large to hold in memory).
+
+        Query file: ``logs/iter_for_script.sql``.
+        """
+        return self._iter(_sql.LOGS_ITER_FOR_SCRIPT, (script_uri,))
 
     def keep_latest_per_script(self, *, keep: int) -> int:
         """Retention: keep only the newest `keep` log lines of each script, delete the rest;
@@ -92,6 +107,14 @@ class LogRepo(LogRepoExtension):
         Query file: ``logs/keep_latest_per_script.sql``.
         """
         return self._execrows(_sql.LOGS_KEEP_LATEST_PER_SCRIPT, (keep,))
+
+    def list_by_ids(self, *, ids: Sequence[uuid.UUID]) -> list[Log]:
+        """The log lines with these ids (an IN list: `= ANY` of one array parameter), oldest
+        first.
+
+        Query file: ``logs/list_by_ids.sql``.
+        """
+        return self._many(_sql.LOGS_LIST_BY_IDS, (ids,))
 
     def list_for_script(self, *, script_uri: str, limit: int) -> list[Log]:
         """The latest log lines of one script, newest first, at most `limit` of them.
@@ -132,7 +155,7 @@ class ScriptRepo(Repo):
 
     __slots__ = ()
 
-    def count(self) -> CountRow:
+    def count(self) -> int:
         """Number of scripts.
 
         Query file: ``scripts/count.sql``.
@@ -190,7 +213,7 @@ class ScriptRepo(Repo):
         self,
         *,
         initialized: bool,
-        init_error: str | None,
+        init_error: str | None = None,
         uri: str,
     ) -> Script | None:
         """Record the outcome of running a script's init function (init_error is NULL on
@@ -333,7 +356,14 @@ class UserRepo(Repo):
         """
         return self._optional(_sql.USERS_SET_ROLES, (is_admin, is_editor, user_id))
 
-    def upsert_login(self, *, user_id: str, email: str, name: str | None, provider: str) -> User:
+    def upsert_login(
+        self,
+        *,
+        user_id: str,
+        email: str,
+        name: str | None = None,
+        provider: str,
+    ) -> User:
         """Record a sign-in: create the user on first login, otherwise refresh its email, name
         and provider. Sets last_login_at either way; roles are never changed here.
 

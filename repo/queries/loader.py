@@ -4,7 +4,7 @@ A file is one statement. Its leading ``--`` lines are the docstring, except two 
 lines that are instructions rather than prose:
 
 * the cardinality marker, a comment line of its own: ``-- :one``, ``:optional``, ``:many``,
-  ``:exec`` or ``:execrows``;
+  ``:iter`` (streamed through a server-side cursor), ``:exec``, ``:execrows`` or ``:copyfrom``;
 * parameter nullability directives: ``-- @nullable name [, name...]`` and ``-- @notnull name``.
 
 ``:name`` placeholders are compiled to ``$1..$n`` in order of first appearance, using the

@@ -23,6 +23,7 @@ class Cardinality(StrEnum):
     EXEC = "exec"  # nothing
     EXECROWS = "execrows"  # the number of rows affected
     COPYFROM = "copyfrom"  # rows sent with COPY FROM STDIN
+    ITER = "iter"  # rows streamed through a server-side cursor (an iterator)
 
     @property
     def returns_rows(self) -> bool:
@@ -30,7 +31,8 @@ class Cardinality(StrEnum):
 
 
 CARDINALITIES = tuple(c.value for c in Cardinality)
-ROW_CARDINALITIES = frozenset({Cardinality.ONE, Cardinality.OPTIONAL, Cardinality.MANY})
+ROW_CARDINALITIES = frozenset({Cardinality.ONE, Cardinality.OPTIONAL, Cardinality.MANY,
+                               Cardinality.ITER})
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import decimal
 import ipaddress
 import json as _json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum
 
 from psycopg.types.json import Json, Jsonb
@@ -177,13 +177,26 @@ def json(value: object) -> object:
     return Json(_dump(_JSON, value).encode("ascii"), _predumped)
 
 
-def text_array(value: object) -> object:
-    """A list of str, each without NUL characters."""
-    _expect(value, (list, tuple), "list")
-    for item in value:  # type: ignore[attr-defined]
-        if item is not None:
-            text(item)
-    return value
+def array_of(element: Binder, what: str) -> Binder:
+    """A sequence (not a str or bytes) whose non-NULL items each pass ``element``; sent as a
+    list (psycopg sends a list as an array, not a tuple or a range)."""
+
+    def bind(value: object) -> object:
+        if isinstance(value, (str, bytes, bytearray, memoryview)) or not isinstance(
+                value, Sequence):
+            raise TypeError(f"expected a sequence of {what} (a list), got "
+                            f"{type(value).__name__}")
+        items = list(value)
+        for index, item in enumerate(items):
+            if item is None:
+                continue
+            try:
+                items[index] = element(item)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"item {index}: {exc}") from None
+        return items
+
+    return bind
 
 
 def anything(value: object) -> object:
@@ -236,7 +249,7 @@ KINDS: dict[str, Binder] = {
     "inet": _typed(_ADDRESS, "ipaddress object"),
     "range": _typed(Range, "psycopg Range"),
     "list": _typed((list, tuple), "list"),
-    "text[]": text_array,
+    "text[]": array_of(text, "str"),
     "any": anything,
 }
 
@@ -250,5 +263,11 @@ def binder(kind: str, *, is_nullable: bool = False,
     >>> binder("text", is_nullable=True)(None) is None
     True
     """
-    base = enum_of(labels) if labels is not None else KINDS[kind]
+    if labels is not None:
+        base = enum_of(labels)
+    elif kind.endswith("[]") and kind not in KINDS:
+        # `int8[]`: an array parameter (`= ANY(:ids)`), each item checked as its element.
+        base = array_of(KINDS[kind[:-2]], kind[:-2])
+    else:
+        base = KINDS[kind]
     return nullable(base) if is_nullable else base

@@ -6,13 +6,15 @@ that is not I/O lives in `_query.py`, shared by both.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import Connection, Cursor, RawCursor
+from psycopg import Connection, Cursor, RawCursor, RawServerCursor
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..errors import ConnectionLost, PoolExhausted
@@ -22,6 +24,11 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 _log = logging.getLogger("repo.replicas")
+
+# Rows fetched per round trip by a streaming (`:iter`) query: large enough that the round
+# trips do not dominate, small enough that a batch of wide rows stays a few MB.
+ITERSIZE = 2000
+_cursor_numbers = itertools.count(1)
 
 
 class Router:
@@ -139,6 +146,48 @@ class Repo:
 
     def _execrows(self, q: Query[Any], args: Sequence[object]) -> int:
         return self._run(q, args, _rowcount)
+
+    def _iter(self, q: Query[R], args: Sequence[object]) -> Iterator[R]:
+        """The rows of ``q`` one by one, fetched `ITERSIZE` at a time from a server-side cursor.
+
+        The arguments are checked now, at the call. The cursor lives in a transaction of its
+        own (a savepoint inside the caller's; a pooled connection is held until the end):
+        when the iteration ends, stops early or raises, the cursor is closed and that
+        transaction ends, so the connection is left as it was. Close the iterator to end it
+        early at once (leaving a ``for`` loop does so for a sync one; for an async one use
+        ``contextlib.aclosing``, else the event loop closes it a little later).
+        """
+        return self._stream(q, q.bind(args))
+
+    def _stream(self, q: Query[R], params: list[object]) -> Iterator[R]:
+        # One generator, no nested ones: closing it runs every exit below at once.
+        conn: Connection[Any] | None = self._conn
+        try:
+            with ExitStack() as stack:
+                if conn is None:
+                    assert self._pool is not None
+                    pooled: Connection[Any] = stack.enter_context(
+                        self._pool.connection())
+                    conn = pooled
+                held: Connection[Any] = conn
+                # A server-side cursor needs a transaction (behind PgBouncer's transaction
+                # mode it must not outlive one either).
+                stack.enter_context(held.transaction())
+                cur = RawServerCursor(held, f"repo_iter_{next(_cursor_numbers)}",
+                                           row_factory=q.row_factory)
+                stack.callback(cur.close)
+                cur.execute(q.sql, params, binary=q.binary)
+                while True:
+                    rows = cur.fetchmany(ITERSIZE)
+                    if not rows:
+                        break
+                    for row in rows:  # noqa: UP028 (an async generator has no `yield from`)
+                        yield row
+        except TRANSLATED as exc:
+            error = translate(exc, q.name, conn.broken) if conn is not None else exc
+            if error is exc:
+                raise
+            raise error from exc
 
     def _copy_in(self, spec: CopyIn, rows: Iterable[Sequence[object]]) -> int:
         if self._conn is not None:

@@ -30,6 +30,12 @@ _REPLACEMENTS = (
     (r"\bawait ", ""),
     (r"\bAwaitable\[(\w+)\]", r"\1"),
     (r"\bAwaitable, ", ""),
+    (r"\basync for ", "for "),
+    (r"\bAsyncIterator\b", "Iterator"),
+    (r"\bAsyncExitStack\b", "ExitStack"),
+    (r"\benter_async_context\b", "enter_context"),
+    (r"\bpush_async_callback\b", "callback"),
+    (r"\bAsyncRawServerCursor\b", "RawServerCursor"),
     (r"\bAsyncRawCursor\b", "RawCursor"),
     (r"\bAsyncCursor\b", "Cursor"),
     (r"\bAsyncConnectionPool\b", "ConnectionPool"),
@@ -37,6 +43,8 @@ _REPLACEMENTS = (
     (r"\bAsyncRepo\b", "Repo"),
     (r"\bAsyncRouter\b", "Router"),
     (r"\bAsyncSource\b", "Source"),
+    # isort order of the import line once `AsyncIterator` became `Iterator`.
+    (r"import Iterator, Callable, Iterable, ", "import Callable, Iterable, Iterator, "),
 )
 
 

@@ -24,7 +24,7 @@ def test_authors_and_posts(repo_conn: psycopg.Connection[tuple[object, ...]]) ->
     assert db.posts.publish(id=draft.id) == 0  # already published
     [row] = db.posts.list_published(limit=10)
     assert (row.id, row.title, row.author_name) == (draft.id, "Engines", "Ada")
-    assert db.posts.count_by_author(author_id=ada.id).posts == 1
+    assert db.posts.count_by_author(author_id=ada.id) == 1
     with pytest.raises(UniqueViolation) as caught:
         db.authors.create(name="Ada again", email="ada@example.org")
     assert caught.value.constraint == "authors_email_key"
@@ -36,10 +36,10 @@ def test_database_transaction_rolls_back(repo_db_url: str) -> None:
         with pytest.raises(RuntimeError), db.transaction() as tx:
             tx.posts.create(author_id=author.id, title="Compilers", body="...")
             raise RuntimeError("changed my mind")
-        assert db.repos.posts.count_by_author(author_id=author.id).posts == 0
+        assert db.repos.posts.count_by_author(author_id=author.id) == 0
         with db.transaction() as tx:
             tx.posts.create(author_id=author.id, title="Compilers", body="...")
-        assert db.repos.posts.count_by_author(author_id=author.id).posts == 1
+        assert db.repos.posts.count_by_author(author_id=author.id) == 1
 
 
 async def test_async_repos(repo_aconn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:

@@ -3,7 +3,7 @@
 
 from .async_repos import AsyncAuthorRepo, AsyncPostRepo, AsyncRepos
 from .database import AsyncDatabase, Database
-from .models import Author, CountByAuthorRow, ListPublishedRow, Post
+from .models import Author, ListPublishedRow, Post
 from .repos import AuthorRepo, PostRepo, Repos
 
 __all__ = [
@@ -13,7 +13,6 @@ __all__ = [
     "AsyncRepos",
     "Author",
     "AuthorRepo",
-    "CountByAuthorRow",
     "Database",
     "ListPublishedRow",
     "Post",

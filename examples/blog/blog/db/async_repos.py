@@ -4,7 +4,7 @@
 from repo.runtime import AsyncRepo, AsyncSource
 
 from . import _queries as _sql
-from .models import Author, CountByAuthorRow, ListPublishedRow, Post
+from .models import Author, ListPublishedRow, Post
 
 
 class AsyncAuthorRepo(AsyncRepo):
@@ -39,7 +39,7 @@ class AsyncPostRepo(AsyncRepo):
 
     __slots__ = ()
 
-    async def count_by_author(self, *, author_id: int) -> CountByAuthorRow:
+    async def count_by_author(self, *, author_id: int) -> int:
         """How many posts an author has written (drafts included).
 
         Query file: ``posts/count_by_author.sql``.

@@ -28,14 +28,6 @@ class Post(BaseModel):
     created_at: AwareDatetime
 
 
-class CountByAuthorRow(BaseModel):
-    """A row returned by ``posts/count_by_author``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    posts: int
-
-
 class ListPublishedRow(BaseModel):
     """A row returned by ``posts/list_published``."""
 
