@@ -147,6 +147,8 @@ class Settings:
     extensions_module: str | None = None
     # [types]: Rust type names used in SQLx column overrides -> Python types (codegen/rusttypes).
     types: Mapping[str, str] = field(default_factory=dict)
+    # [json]: "table.column" or "repo/method.name" -> "module:Model" (typed JSON, codegen/plan).
+    json: Mapping[str, str] = field(default_factory=dict)
     # Production keys (issue #15): see repo/pgbouncer.py and README "Production".
     pgbouncer: str = "auto"
     direct_url: str | None = field(default=None, repr=False)
@@ -270,6 +272,7 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         extensions_module=str(paths["extensions_module"]) if "extensions_module" in paths
         else None,
         types=_types(_table(doc, "types", root), root),
+        json=_json_types(_table(doc, "json", root), root),
         pgbouncer=parse_mode(repository.get("pgbouncer", "auto"), str(root / CONFIG_FILE)),
         direct_url=merged.get(DIRECT_URL_ENV)
         or expand_vars(str(repository.get("direct_url", "")), merged) or None,
@@ -301,6 +304,21 @@ def _types(table: Mapping[str, object], root: Path) -> dict[str, str]:
                 f"[types] {key!r} must name a Python type, not {value!r}",
                 path=root / CONFIG_FILE, hint='write e.g. UserId = "int" or '
                 '"Vec<HeaderPairRecord>" = "myapp.types:HeaderPairs" (module:Name)')
+    return {key: str(value) for key, value in table.items()}
+
+
+_JSON_KEY = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*|/[A-Za-z_]\w*\.[A-Za-z_]\w*)")
+_IMPORTABLE = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+
+
+def _json_types(table: Mapping[str, object], root: Path) -> dict[str, str]:
+    for key, value in table.items():
+        if not _JSON_KEY.fullmatch(key) or not isinstance(value, str) or \
+                not _IMPORTABLE.fullmatch(value):
+            raise ConfigError(
+                f"[json] {key!r} = {value!r}: expected \"table.column\" or "
+                "\"folder/method.name\" = \"module:Model\"", path=root / CONFIG_FILE,
+                hint='write e.g. "sessions.data" = "myapp.models:SessionData"')
     return {key: str(value) for key, value in table.items()}
 
 

@@ -53,6 +53,8 @@ def inputs_digest(settings: Settings) -> str:
         "python": list(sys.version_info[:2]), "sqlglot": getattr(sqlglot, "__version__", ""),
         "package": settings.generated_package, "extensions": settings.extensions_import,
         "types": sorted(settings.types.items()),
+        # Only when set: an unchanged project keeps its stamp's digest.
+        **({"json": sorted(settings.json.items())} if settings.json else {}),
     }).encode())
     _feed(h, "queries", _files(settings.queries_dir, "*.sql"), settings.queries_dir)
     _feed(h, "sqlx", _files(settings.sqlx_dir, "*.json"), settings.sqlx_dir)

@@ -50,7 +50,8 @@ def _python(query: QueryDef, metas: Mapping[str, QueryData], settings: Settings)
     # written; None when the query has no metadata yet (nothing to generate from).
     try:
         plan = build_plan([query], metas, load_meta(settings.sqlx_dir),
-                          default_refiner(settings.migrations_dir), types=settings.types)
+                          default_refiner(settings.migrations_dir), types=settings.types,
+                          json=settings.json)
     except RepoError:
         return None
     m = plan.repos[0].methods[0]

@@ -10,7 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from pydantic import BaseModel, ConfigDict
+
 from .runtime import AsyncRepo, CopyIn, Param, Repo
+
+
+class SessionData(BaseModel):
+    """The application's view of ``sessions.data``: typed JSON (config.toml ``[json]`` maps
+    ``sessions/get_data.data`` and ``sessions/set_data.data`` to it), validated when read and
+    serialised when written. Keys it does not declare are kept (``extra="allow"``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    theme: str = "light"
+    cart: list[int] = []
+    csrf_token: str | None = None
 
 
 class LogLine(Protocol):

@@ -43,8 +43,8 @@ _HEAD = string.ascii_letters + "_"
 PARAM = st.builds(str.__add__, st.sampled_from(_HEAD),
                   st.text(_HEAD + string.digits, max_size=10))
 # The only calls generated code makes outside function bodies, i.e. on import.
-MODULE_LEVEL_CALLS = frozenset({"Query", "Param", "row_maker", "array_of", "ConfigDict", "Field",
-                                "frozenset"})
+MODULE_LEVEL_CALLS = frozenset({"Query", "Param", "row_maker", "scalar_maker", "json_as",
+                                "array_of", "ConfigDict", "Field", "frozenset"})
 MYPY_PACKAGES = 2
 
 
@@ -56,7 +56,8 @@ def projects(draw: st.DrawFn) -> dict[str, Any]:
     tables = draw(st.dictionaries(
         NAME, st.lists(st.tuples(NAME, kinds, st.booleans()), min_size=1, max_size=4,
                        unique_by=lambda c: c[0]), min_size=1, max_size=3))
-    columns = draw(st.lists(st.tuples(NAME, kinds), min_size=1, max_size=5))  # repeats allowed
+    # Two or more: one column is a scalar result (no model whose fields could be checked).
+    columns = draw(st.lists(st.tuples(NAME, kinds), min_size=2, max_size=5))  # repeats allowed
     params = draw(st.lists(st.tuples(PARAM, kinds), max_size=4, unique_by=lambda p: p[0]))
     return {"enum": enum, "tables": tables, "columns": columns, "params": params}
 

@@ -49,6 +49,8 @@ def sync(conn: psycopg.Connection[tuple[object, ...]], pool: ConnectionPool) -> 
     if with_user is not None:
         reveal_type(with_user.user)  # T: user
     reveal_type(ScriptRepo(conn).count())  # T: int
+    reveal_type(SessionRepo(conn).get_data(session_id="s"))  # T: session_data_optional
+    SessionRepo(conn).set_data(session_id="s", data={"theme": 1})  # E: dict_for_model
     reveal_type(AssetRepo(conn).total_bytes())  # T: int
     reveal_type(LogRepo(conn).iter_for_script(script_uri="/a"))  # T: log_iterator
     reveal_type(ScriptRepo(conn).mark_init_result(uri="/x", initialized=True))  # T: script_optional
@@ -79,12 +81,14 @@ EXPECTED_TYPES = {
     "script_with_logs": "repo.generated.models.ScriptWithLogs | None",
     "user": "repo.generated.models.User",
     "log_iterator": "typing.Iterator[repo.generated.models.Log]",
+    "session_data_optional": "repo.extensions.SessionData | None",
     "log_async_iterator": "typing.AsyncIterator[repo.generated.models.Log]",
 }
 EXPECTED_ERRORS = {
     "int_for_uri": 'Argument "uri" to "get_by_uri" of "(Async)?ScriptRepo" has incompatible '
     'type "int"',
     "positional": "Too many positional arguments",
+    "dict_for_model": 'Argument "data" to "set_data" of "SessionRepo" has incompatible type',
     "none_for_limit": 'Argument "limit" to "search" of "LogRepo" has incompatible type "None"',
     "none_for_code": 'Argument "code" to "upsert" of "ScriptRepo" has incompatible type "None"',
 }

@@ -38,7 +38,8 @@ def generate(settings: Settings, refiner: Refiner | None = None) -> Generated:
     queries = load_queries(settings.queries_dir)
     refiner = refiner or default_refiner(settings.migrations_dir)
     plan = build_plan(queries, load_all(settings.sqlx_dir), load_meta(settings.sqlx_dir),
-                      refiner, extensions(settings.extensions_file), settings.types)
+                      refiner, extensions(settings.extensions_file), settings.types,
+                      settings.json)
     plan.extensions_module = settings.extensions_import
     files = render_plan(plan, settings.generated_dir)
     for path, text in files.items():

@@ -141,14 +141,21 @@ def tuple_of(items: Sequence[str], indent: str) -> str:
 
 
 def imports(groups: Iterable[dict[str, set[str] | None]]) -> list[str]:
-    """Import sections (each a {module: names or None for ``import module``}), isort style."""
+    """Import sections (each a {module: names or None for ``import module``}), isort style.
+
+    A name ``""`` among a module's names asks for ``import module`` as well (an annotation
+    ``repo.extensions.SessionData`` next to ``from repo.extensions import LogRepoExtension``).
+    """
     out: list[str] = []
     for group in groups:
         if not group:
             continue
-        lines = [f"import {m}" for m in sorted(group, key=str.lower) if group[m] is None]
-        for module in sorted((m for m in group if group[m] is not None), key=_module_key):
-            lines += _from_import(module, sorted(group[module] or (), key=_member_key))
+        lines = [f"import {m}" for m in sorted(group, key=str.lower)
+                 if group[m] is None or "" in (group[m] or ())]
+        for module in sorted((m for m in group if group[m] not in (None, {""})),
+                             key=_module_key):
+            names = [n for n in group[module] or () if n]
+            lines += _from_import(module, sorted(names, key=_member_key))
         out += lines + [""]
     return out
 

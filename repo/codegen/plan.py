@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from ..config import CONFIG_FILE
 from ..errors import CodegenError, MetadataMissing, MetadataStale, NameClash
 from ..identifiers import Kind, Refusal, Safe, identifier, is_ascii_identifier
 from ..metadata.model import Column, QueryData
@@ -130,7 +132,8 @@ class Plan:
 def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, QueryData],
                meta: Mapping[str, Any] | None, refiner: Refiner,
                extensions: frozenset[str] = frozenset(),
-               types: Mapping[str, str] | None = None) -> Plan:
+               types: Mapping[str, str] | None = None,
+               json: Mapping[str, str] | None = None) -> Plan:
     """Decide every class and method to generate.
 
     Args:
@@ -142,6 +145,8 @@ def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, QueryData],
             generated package; a repository whose class has one inherits from it.
         types: ``config.toml`` ``[types]``: Rust type names in column overrides -> Python
             types (see `repo.codegen.rusttypes`).
+        json: ``config.toml`` ``[json]``: ``"table.column"`` or ``"folder/method.name"`` ->
+            ``"module:Model"``, json/jsonb values typed as that model (`typemap.json_model`).
     """
     repo_names = _repo_names(queries)
     described = [(q, _metadata(q, sqlx)) for q in queries]
@@ -150,11 +155,14 @@ def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, QueryData],
     taken |= {e for n in repo_names.values() for e in (_ext(n, extensions),
                                                         _ext("Async" + n, extensions)) if e}
     enum_names, enums = _enums(described, tables, taken)
-    planner = _Planner(enum_names, tables, meta or {}, refiner, types or {}, taken)
+    planner = _Planner(enum_names, tables, meta or {}, refiner, types or {}, taken, json or {})
     planner.sqlx = sqlx
     for q, data in described:
         planner.warnings += q.warnings  # the query file's own (marker-like comments)
         planner.add(q, data, repo_names[q.repo], extensions)
+    unused = sorted(set(json or {}) - planner.json_used)
+    planner.warnings += [f"config.toml [json] {k!r} matches no json/jsonb column or parameter"
+                         for k in unused]
     return Plan(enums, planner.models(), planner.repos(), planner.warnings)
 
 
@@ -246,9 +254,11 @@ class _Scope:
 class _Planner:
     def __init__(self, enum_names: dict[str, str], tables: Mapping[str, Any],
                  meta: Mapping[str, Any], refiner: Refiner, types: Mapping[str, str],
-                 classes: set[str]) -> None:
+                 classes: set[str], json: Mapping[str, str] | None = None) -> None:
         self.enum_names = enum_names
         self.types = types
+        self.json = json or {}
+        self.json_used: set[str] = set()
         self.meta = meta
         self.refiner = refiner
         self.warnings: list[str] = []
@@ -262,15 +272,33 @@ class _Planner:
     def _table_model(self, table: str, columns: Sequence[Mapping[str, Any]]) -> ModelSpec:
         scope = _Scope(self.annotation_names())
         fields = tuple(self._field(str(c["name"]), scope, f"table {table}",
-                                   self._type(c["type_info"], f"{table}.{c['name']}"),
+                                   self._json_type(
+                                       self._type(c["type_info"], f"{table}.{c['name']}"),
+                                       [f"{table}.{c['name']}"], f"column {table}.{c['name']}"),
                                    not c.get("not_null", False)) for c in columns)
         name = gate(names.model_name(table), Kind.CLASS, self.taken, f"table {table}")
         return ModelSpec(name, f"A row of the ``{table}`` table.", fields, table)
 
     def annotation_names(self) -> set[str]:
         """Names models.py annotations use besides the fixed ones: enums, [types] modules."""
-        modules = {v.split(":")[0].split(".")[0] for v in self.types.values() if ":" in v}
+        modules = {v.split(":")[0].split(".")[0] for v in [*self.types.values(),
+                                                           *self.json.values()] if ":" in v}
         return set(self.enum_names.values()) | modules
+
+    def _json_type(self, t: PyType, keys: Sequence[str], where: str) -> PyType:
+        """``t``, or the model the first of ``keys`` found in ``[json]`` names (typed JSON)."""
+        for key in keys:
+            model = self.json.get(key)
+            if model is None:
+                continue
+            typed = typemap.json_model(t, model)
+            if typed is None:
+                raise CodegenError(f"config.toml [json] {key!r}: {where} is not json or jsonb "
+                                   f"(it is typed {t.annotation})", path=Path(CONFIG_FILE),
+                                   hint="map only json/jsonb columns and parameters")
+            self.json_used.add(key)
+            return typed
+        return t
 
     def _field(self, column: str, scope: _Scope, where: str, t: PyType,
                nullable: bool) -> FieldSpec:
@@ -322,11 +350,22 @@ class _Planner:
             raise MetadataStale(f"{q.key} has {len(q.params)} parameters but its metadata "
                                 f"has {len(types)}", path=q.path, hint=PREPARE_HINT)
         facts = self.refiner.params(q)
+        targets = self._targets(q)
         taken: set[str] = set()
         return tuple(ParamSpec(gate(name, Kind.PARAM, taken, f"{q.key} parameter", q),
-                               self._type(info, f"{q.key} parameter {name}"),
+                               self._json_type(self._type(info, f"{q.key} parameter {name}"),
+                                               [f"{q.key}.{name}", *targets.get(i + 1, [])],
+                                               f"{q.key} parameter {name}"),
                                final(i, q.param_nullable.get(name), facts, False))
                      for i, (name, info) in enumerate(zip(q.params, types, strict=True)))
+
+    def _targets(self, q: QueryDef) -> dict[int, list[str]]:
+        """Parameter number -> ``["table.column"]`` it is stored in (only with ``[json]``)."""
+        if not self.json:
+            return {}
+        from ..analysis.targets import param_targets  # sqlglot: only when it can matter
+
+        return {n: [f"{t}.{c}"] for n, (t, c) in param_targets(q.sql).items()}
 
     def _result_model(self, q: QueryDef, data: QueryData) -> tuple[str | None, FieldSpec | None]:
         columns = data.describe.columns
@@ -377,11 +416,17 @@ class _Planner:
         facts = self.refiner.columns(q)
         fields: list[FieldSpec] = []
         scope = _Scope(self.annotation_names())
+        origins = self.meta.get("queries", {}).get(q.key, {}).get("origins") or []
         for i, col in enumerate(columns):
             parsed = self._parse_column(q, i, col.name)
             sqlx_nullable = nullable[i] if i < len(nullable) else None
             is_null = final(i, parsed.nullable, facts, sqlx_nullable is not False)
             t = self._column_type(q, parsed, col.type_info)
+            if parsed.type_override is None:
+                origin = origins[i] if i < len(origins) else None
+                keys = [f"{q.key}.{parsed.ident}"] + ([f"{origin[0]}.{origin[1]}"] if origin
+                                                      else [])
+                t = self._json_type(t, keys, f"{q.key} column {parsed.ident}")
             fields.append(self._field(parsed.ident, scope, q.key, t, is_null))
         return tuple(fields)
 

@@ -115,6 +115,7 @@ def render_queries(plan: Plan) -> str:
         {"array_of"} if "array_of(" in converters else set())
     runtime |= {f for f in ("row_of", "rows_of") if f"{f}(" in converters}
     runtime |= {"scalar_maker"} if scalars else set()
+    runtime |= {"json_as"} if "json_as(" in converters else set()
     enums = {e.name for e in plan.enums}
     local = set(used) | {p.type.annotation for m in methods for p in m.params if p.type.labels}
     local |= (enums | set(models)) & set(re.findall(r"\w+", converters + " ".join(

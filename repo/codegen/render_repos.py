@@ -64,8 +64,10 @@ def _imports(plan: Plan, flavor: _Flavor) -> list[Imports]:
     abc |= {"Sequence"} if any("Sequence[" in a for a in annotations) else set()
     if abc:
         stdlib["collections.abc"] = (stdlib.get("collections.abc") or set()) | abc
-    for module in {mod for m in methods if m.scalar for mod in m.scalar.type.imports}:
-        first.setdefault(module, None)  # [types] mappings to application types
+    for module in {mod for m in methods if m.scalar for mod in m.scalar.type.imports} | {
+            mod for m in methods for p in m.params for mod in p.type.imports}:
+        # [types] / [json] application types, annotated as `module.Name`.
+        first[module] = (first.get(module) or set()) | {""}
     models = {m.model for r in plan.repos for m in r.methods if m.model}
     models |= {p.type.param for r in plan.repos for m in r.methods for p in m.params
                if p.type.labels}

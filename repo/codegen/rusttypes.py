@@ -12,10 +12,12 @@ its query files unchanged. Codegen resolves the override in this order:
    a SQLx type name (``Int8``), a built-in annotation (``int``, ``uuid.UUID``, ...), or an
    importable type ``"module.path:Name"``, which annotates the field and is called on each
    non-NULL value read (``UserId(value)``: free for a ``NewType``, builds an enum or a class);
-3. a SQLx type name (``"id: Int8"``): that type;
-4. Rust's own and its database crates' types (``i64``, ``DateTime<Utc>``, ``Vec<String>``,
+3. ``Json<T>`` on a json/jsonb column, ``T`` mapped in ``[types]`` to ``"module:Model"``: typed
+   JSON, the document validated into the model on read (as ``[json]`` in config.toml does);
+4. a SQLx type name (``"id: Int8"``): that type;
+5. Rust's own and its database crates' types (``i64``, ``DateTime<Utc>``, ``Vec<String>``,
    ``Json<BTreeMap<String, String>>``): the described type, silently;
-5. anything else (an application type): the described type, with a warning saying how to
+6. anything else (an application type): the described type, with a warning saying how to
    map it.
 
 Never an error: a Rust type name is not a mistake in a project that was written for SQLx.
@@ -40,6 +42,7 @@ BUILTIN_ANNOTATIONS = frozenset({
     "IPAddress", "IPNetwork",
 })
 _IMPORTABLE = re.compile(r"(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<name>[A-Za-z_]\w*)")
+_JSON = re.compile(r"(?:(?:sqlx::)?types::)?Json<(?P<inner>.+)>")
 _PLAIN_PATH = re.compile(r"(?:[A-Za-z_]\w*::)*(?P<last>[A-Za-z_]\w*)")
 
 
@@ -64,6 +67,16 @@ def override_type(rust: str, described: PyType, types: Mapping[str, str],
     table = {_squash(k): v for k, v in types.items()}
     plain = _PLAIN_PATH.fullmatch(key)
     mapped = table.get(key) or (table.get(plain.group("last")) if plain else None)
+    json = _JSON.fullmatch(key)
+    if mapped is None and json is not None:
+        # `Json<SessionData>` with SessionData mapped to an importable type: typed JSON, the
+        # document validated into it on read (the same as config.toml [json]).
+        inner = _PLAIN_PATH.fullmatch(json["inner"])
+        target = table.get(json["inner"]) or (table.get(inner.group("last")) if inner else None)
+        if target is not None and _IMPORTABLE.fullmatch(target):
+            typed = typemap.json_model(described, target)
+            if typed is not None:
+                return typed, None
     if mapped is not None:
         return python_type(mapped, described, enum_names), None
     sqlx = typemap.resolve(key, enum_names)

@@ -197,3 +197,26 @@ def enums_in(type_info: Any) -> list[tuple[str, tuple[str, ...]]]:
         return [(str(custom.get("name")), tuple(str(x) for x in kind["Enum"]))]
     inner = kind.get("Domain", kind.get("Array", kind.get("Range")))
     return enums_in(inner) if inner is not None else []
+
+
+JSON_KINDS = frozenset({"json", "jsonb"})
+
+
+def json_model(described: PyType, importable: str) -> PyType | None:
+    """A json/jsonb column or parameter declared to hold ``"module:Model"`` (typed JSON), or
+    None when ``described`` is not JSON (the declaration is then refused by the caller).
+
+    Rows validate the document into the model when read (`repo.runtime.json_as`); parameters
+    take the model and are serialised with ``model_dump(mode="json")`` when written.
+
+    >>> t = json_model(resolve("Jsonb", {}), "app.models:SessionData")
+    >>> t.annotation, t.converter, t.kind, t.imports
+    ('app.models.SessionData', 'json_as(app.models.SessionData)', 'jsonb', ('app.models',))
+    """
+    if described.kind not in JSON_KINDS:
+        return None
+    module, name = importable.split(":")
+    dotted = f"{module}.{name}"
+    return replace(described, annotation=dotted, param=dotted, converter=f"json_as({dotted})",
+                   warning=None, labels=None, imports=(module,))
+

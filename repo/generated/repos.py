@@ -5,6 +5,7 @@ import datetime
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 
+import repo.extensions
 from repo.extensions import LogRepoExtension
 from repo.runtime import JsonValue, Repo, Source
 
@@ -272,6 +273,14 @@ class SessionRepo(Repo):
         """
         return self._execrows(_sql.SESSIONS_DELETE_FOR_USER, (user_id,))
 
+    def get_data(self, *, session_id: str) -> repo.extensions.SessionData | None:
+        """The data of an unexpired session as the application's SessionData model
+        (typed JSON: config.toml [json]); None when there is no such session.
+
+        Query file: ``sessions/get_data.sql``.
+        """
+        return self._optional(_sql.SESSIONS_GET_DATA, (session_id,))
+
     def get_valid(self, *, session_id: str) -> Session | None:
         """Find a session that has not expired.
 
@@ -299,6 +308,14 @@ class SessionRepo(Repo):
         Query file: ``sessions/list_for_user.sql``.
         """
         return self._many(_sql.SESSIONS_LIST_FOR_USER, (user_id,))
+
+    def set_data(self, *, data: repo.extensions.SessionData, session_id: str) -> int:
+        """Replace the data of an unexpired session with a SessionData model
+        (typed JSON: config.toml [json]); returns 1, or 0 when there is no such session.
+
+        Query file: ``sessions/set_data.sql``.
+        """
+        return self._execrows(_sql.SESSIONS_SET_DATA, (data, session_id))
 
     def touch(self, *, expires_at: datetime.datetime, session_id: str) -> Session | None:
         """Extend an unexpired session to a new expiry time and record the access.

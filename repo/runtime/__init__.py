@@ -14,7 +14,7 @@ from ._async import AsyncRepo, AsyncRouter, AsyncSource
 from ._nested import row_of, rows_of
 from ._params import KINDS
 from ._query import CopyIn, Param, Query, Variants, translate
-from ._rows import array_of, parse_text_array, row_maker, scalar_maker
+from ._rows import array_of, json_as, parse_text_array, row_maker, scalar_maker
 from ._sync import Repo, Router, Source
 
 JsonValue: TypeAlias = _JsonValue
@@ -43,6 +43,7 @@ __all__ = [
     "Source",
     "Variants",
     "array_of",
+    "json_as",
     "parse_text_array",
     "row_maker",
     "row_of",

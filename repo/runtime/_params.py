@@ -22,6 +22,7 @@ from enum import Enum
 
 from psycopg.types.json import Json, Jsonb
 from psycopg.types.range import Range
+from pydantic import BaseModel
 
 Binder = Callable[[object], object]
 
@@ -116,6 +117,9 @@ _JSONB = _json.JSONEncoder(allow_nan=False, ensure_ascii=False)
 
 
 def _dump(encoder: _json.JSONEncoder, value: object) -> str:
+    if isinstance(value, BaseModel):
+        # Typed JSON ([json] in config.toml): the model as its JSON document.
+        value = value.model_dump(mode="json")
     try:
         return encoder.encode(value)
     except TypeError as exc:  # an object json cannot serialise

@@ -120,6 +120,23 @@ def _first(v: Sequence[Any]) -> Any:
     return v[0]
 
 
+def json_as(model: Any) -> Converter:
+    """Validate a JSON document psycopg decoded (dict, list, ...) into ``model`` (typed JSON:
+    ``[json]`` in config.toml, or SQLx's ``AS "data: Json<T>"``); any type pydantic can
+    validate works (a model, a TypedDict, ``list[Item]``). A document that does not fit raises
+    pydantic's ValidationError naming the field.
+
+    >>> from pydantic import BaseModel
+    >>> class Prefs(BaseModel):
+    ...     theme: str = "light"
+    >>> json_as(Prefs)({"theme": "dark"})
+    Prefs(theme='dark')
+    """
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(model).validate_python
+
+
 def array_of(element: Converter) -> Converter:
     """Convert a PostgreSQL array that psycopg returned as text (``{a,"b c",NULL}``).
 
