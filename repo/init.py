@@ -77,6 +77,12 @@ allow_outside_links = false
 # each value read). Only needed for projects coming from SQLx.
 # UserId = "int"
 
+[json]
+# Typed JSON: a json/jsonb column ("table.column": wherever it is read or written) or one
+# query's column or parameter ("folder/method.name") holds this pydantic model, validated
+# when read and serialised when written. Undeclared JSON is JsonValue.
+# "notes.meta" = "myapp.models:NoteMeta"
+
 [lint]
 # `python -m repo lint` (and `verify`) check only migrations with a version greater than this
 # one, e.g. the last one already deployed (0: none is deployed yet). Unset, `lint` checks

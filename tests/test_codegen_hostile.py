@@ -166,7 +166,10 @@ def test_enum_and_tables_named_like_generated_names_are_kept_apart(
 
 def _model_of(query: Query[typing.Any], module: ModuleType, const: str) -> type[BaseModel] | None:
     (row_type,) = typing.get_args(module.__annotations__[const])
-    return row_type if isinstance(row_type, type) and issubclass(row_type, BaseModel) else None
+    # A generated row model; a scalar result may be an application's model (typed JSON).
+    generated = row_type.__module__ == module.__name__.rsplit(".", 1)[0] + ".models" \
+        if isinstance(row_type, type) else False
+    return row_type if generated and issubclass(row_type, BaseModel) else None
 
 
 @pytest.mark.parametrize("package", ["repo.generated", "hostilepkg.generated"])
