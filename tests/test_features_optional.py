@@ -47,6 +47,18 @@ def test_variants_drop_predicates_and_renumber(tmp_path: Path) -> None:
     assert q.param_nullable == {"a": True, "b": True}
 
 
+def test_positions_in_a_variant_point_into_the_file(tmp_path: Path) -> None:
+    text = ("-- @optional a, b\nSELECT * FROM logs\nWHERE script_uri = :a\n"
+            "  AND message = :b\n  AND id IS NOT NULL\nLIMIT :n\n")
+    q = _load(tmp_path, text)
+    for v in expand(q):
+        for word in ("LIMIT", "id IS NOT", "$1"):
+            line, col = v.line_col_of(v.sql.index(word))
+            target = {"$1": ":a" if v.variant == 1 else ":b" if v.variant == 2 else ":n"}.get(
+                word, word)
+            assert text.split("\n")[line - 1][col - 1:].startswith(target), (v.variant, word)
+
+
 def test_predicate_inside_a_call_and_a_subquery(tmp_path: Path) -> None:
     q = _load(tmp_path, "-- @optional c\nSELECT * FROM scripts WHERE uri IN (SELECT script_uri "
               "FROM logs WHERE created_at > now() AND strpos(message, :c) > 0) ORDER BY uri\n")

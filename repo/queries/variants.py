@@ -25,6 +25,7 @@ loading the file fails naming the directive (split the query, or use ``:x IS NUL
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,19 +137,46 @@ def _fail(text: str, path: Path, offset: int, message: str, hint: str) -> None:
 
 def variant_text(text: str, preds: Sequence[Predicate], present: frozenset[str]) -> str:
     """``text`` with the predicates of every optional parameter not in ``present`` dropped."""
+    return _cut(text, preds, present)[0]
+
+
+def _cut(text: str, preds: Sequence[Predicate], present: frozenset[str]
+         ) -> tuple[str, list[tuple[int, int]]]:
+    """The variant text, and (variant offset, file offset) at the start of each kept piece."""
     out: list[str] = []
-    pos = 0
+    pieces = [(0, 0)]
+    pos = length = 0
     for p in preds:
         if p.name in present:
             continue
         start, end = p.start, p.end
         if not p.after_where:
             start, end = _whole_line(text, start, end)
-        out.append(text[pos:start])
-        out.append("TRUE" if p.after_where else "")
+        kept = text[pos:start] + ("TRUE" if p.after_where else "")
+        out.append(kept)
+        length += len(kept)
+        pieces.append((length, end))
         pos = end
     out.append(text[pos:])
-    return "".join(out)
+    return "".join(out), pieces
+
+
+def _through(pairs: Sequence[tuple[int, int]], x: int, key: int = 0) -> int:
+    """Map ``x`` through piecewise slope-1 ``pairs`` (from element ``key`` to the other)."""
+    i = bisect_right([p[key] for p in pairs], x) - 1
+    if i < 0:
+        return x
+    return pairs[i][1 - key] + (x - pairs[i][key])
+
+
+def _compose(offsets: Sequence[tuple[int, int]], pieces: Sequence[tuple[int, int]]
+             ) -> tuple[tuple[int, int], ...]:
+    """(sql offset, file offset) pairs: the placeholder map, then the cut map, so positions
+    PostgreSQL reports in a variant point into the query file (`QueryDef.line_col_of`)."""
+    points = {sql: _through(pieces, text) for sql, text in offsets}
+    for text, file in pieces:
+        points.setdefault(_through(offsets, text, key=1), file)
+    return tuple(sorted(points.items()))
 
 
 def _whole_line(text: str, start: int, end: int) -> tuple[int, int]:
@@ -179,9 +207,10 @@ def expand(q: QueryDef) -> list[QueryDef]:
     out: list[QueryDef] = []
     for mask in range((1 << len(q.optional)) - 1):
         present = frozenset(n for i, n in enumerate(q.optional) if mask >> i & 1)
-        text = variant_text(q.text, preds, present)
+        text, pieces = _cut(q.text, preds, present)
         sql, params, _, offsets = compile_placeholders(text, list(tokens(text)), q.path)
-        out.append(dataclasses.replace(q, sql=sql, params=params, offsets=(), variant=mask))
+        out.append(dataclasses.replace(q, sql=sql, params=params, variant=mask,
+                                       offsets=_compose(offsets, pieces)))
     return out
 
 
