@@ -194,8 +194,8 @@ def _variant_error(d: Described, full: Described | None) -> DescribeError | None
         return None
     kept = [n for i, n in enumerate(q.optional) if q.variant >> i & 1]
     return DescribeError(
-        f"{q.key}: the variant keeping only {kept or 'no optional filter'} has other column "
-        "or parameter types than the full query", path=q.path, line=1,
+        f"{q.key}: the variant with optional {', '.join(kept) or 'none'} given describes "
+        "other column or parameter types than the full query", path=q.path, line=1,
         hint="give each parameter an explicit type (`:x::timestamptz`) so every variant "
         "describes alike")
 

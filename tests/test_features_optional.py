@@ -208,3 +208,20 @@ def test_explain_lists_the_variants(capsys: pytest.CaptureFixture[str]) -> None:
     assert "    5: with script_uri, until - query-" in out
     assert "   15: with script_uri, since, until, contains" in out
     assert "MISSING" not in out
+
+
+def test_a_variant_describing_other_types_fails_prepare(
+        project: Path, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    # With the filter, PostgreSQL types :n int4 (length() > :n); without it, int8 (LIMIT :n):
+    # one method cannot have both, so prepare refuses, naming the variant; nothing written.
+    from repo.cli import main
+
+    before = sorted(p.name for p in (project / ".sqlx").iterdir())
+    (project / "queries/logs/bad.sql").write_text(
+        "-- @optional a\nSELECT * FROM logs\nWHERE TRUE\n"
+        "  AND (script_uri = :a OR length(message) > :n)\nLIMIT :n\n")
+    assert main(["prepare", "-D", pg_url]) == 1
+    err = capsys.readouterr().err
+    assert "logs/bad: the variant with optional none given describes other column or " \
+        "parameter types than the full query" in err
+    assert sorted(p.name for p in (project / ".sqlx").iterdir()) == before
