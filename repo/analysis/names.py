@@ -129,7 +129,11 @@ def _inner(node: exp.Expr, sql: str) -> tuple[str, int]:
 
 
 def _column(node: exp.Expr, sql: str) -> tuple[str, int]:
-    return ident_name(node.this), 2
+    # sqlglot drops a unary plus (`+score`), which PostgreSQL keeps as an operator.
+    starts = [m["start"] for n in node.walk() if (m := getattr(n, "_meta", None))
+              and "start" in m]
+    before = sql[:min(starts)].rstrip() if starts else ""
+    return ident_name(node.this), -1 if before.endswith("+") else 2
 
 
 def _field(node: exp.Expr, sql: str) -> tuple[str, int]:  # (row).field

@@ -752,3 +752,5 @@ SELECT json_agg(name), jsonb_agg(id), metadata -> 'a', active AND true FROM cust
 -- @q fa_current_timestamp_keyword
 -- @exact
 SELECT current_timestamp, CURRENT_TIMESTAMP(3)
+-- @q fa_unary_plus_has_no_name
+SELECT -score, +score, +c.score AS s, score FROM customers c
