@@ -108,9 +108,11 @@ def test_renamed_column_of_a_nested_table_fails_verify(
 # -- another project: outer joins, several nestings, through prepare and verify ------------
 
 SCHEMA = """\
+CREATE TYPE genre AS ENUM ('novel', 'poem');
 CREATE TABLE authors (id bigserial PRIMARY KEY, name text NOT NULL, bio text);
 CREATE TABLE books (id bigserial PRIMARY KEY, author_id bigint REFERENCES authors,
-                    title text NOT NULL, price numeric(8, 2));
+                    title text NOT NULL, price numeric(8, 2),
+                    genre genre NOT NULL DEFAULT 'novel', tags genre[]);
 """
 WITH_BOOKS = """\
 -- :many
@@ -149,16 +151,21 @@ def test_nesting_in_a_project_of_its_own(tmp_path: Path, monkeypatch: pytest.Mon
     assert main(["migrate", "run", "-D", empty_db_url]) == 0
     script = (
         "import decimal, psycopg\n"
-        "from db import AuthorRepo, BookRepo, Author, Book\n"
+        "from db import AuthorRepo, BookRepo, Author, Book, Genre\n"
         f"with psycopg.connect({empty_db_url!r}, autocommit=True) as conn:\n"
         "    conn.execute(\"INSERT INTO authors (id, name) VALUES (1, 'Ann'), (2, 'Bob')\")\n"
         "    conn.execute(\"INSERT INTO books (id, author_id, title, price) VALUES \"\n"
         "                 \"(7, 1, 'T', 9.50), (8, 1, 'U', NULL), (9, NULL, 'V', 1)\")\n"
+        "    conn.execute(\"UPDATE books SET genre = 'poem', tags = '{poem,novel}' \"\n"
+        "                 \"WHERE id = 8\")\n"
         "    rows = AuthorRepo(conn).with_books()\n"
         "    assert [len(r.books) for r in rows] == [2, 0], rows\n"
         "    assert rows[0].books[0] == Book(id=7, author_id=1, title='T', "
-        "price=decimal.Decimal('9.50')), rows\n"
-        "    assert rows[0].books[1].price is None\n"
+        "price=decimal.Decimal('9.50'), genre=Genre.NOVEL, tags=None), rows\n"
+        "    second = rows[0].books[1]\n"
+        "    assert second.price is None and second.genre is Genre.POEM, second\n"
+        "    assert second.tags == [Genre.POEM, Genre.NOVEL], second\n"
+        "    assert rows[0].books[0].genre is Genre.NOVEL and rows[0].books[0].tags is None\n"
         "    got = [(r.id, r.author) for r in BookRepo(conn).with_author()]\n"
         "    ann = Author(id=1, name='Ann', bio=None)\n"
         "    assert got == [(7, ann), (8, ann), (9, None)], got\n"

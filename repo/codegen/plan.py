@@ -24,6 +24,7 @@ from .nullability import Refiner, final
 from .typemap import PyType
 
 _OIDS = {t.sqlx: t.oid for t in TYPES}
+_TEXT_OID = 25
 PREPARE_HINT = "run `python -m repo prepare` to describe the queries again"
 
 
@@ -476,11 +477,22 @@ class _Planner:
         model = self.table_models.get(table)
         columns = self.meta.get("tables", {}).get(table) or []
         fields = [[c["name"], c["type_info"]] for c in columns]
-        oids = [_OIDS.get(info) if isinstance(info, str) else None for _, info in fields]
-        if model is None or kind["Composite"] != fields or None in oids:
+        if model is None or kind["Composite"] != fields:
+            return None
+        # A field of a custom type psycopg reads as text (an enum, an array of enums) is
+        # loaded as text and converted by the model's own converter, as at the top level.
+        oids = [_OIDS.get(info) if isinstance(info, str) else
+                (_TEXT_OID if f.type.converter else None)
+                for (_, info), f in zip(fields, model.fields, strict=True)]
+        if None in oids:
             return None
         binary = model.binary
-        maker = f"{'rows_of' if many else 'row_of'}({model.name}, {tuple(oids)!r})"
+        args = [model.name, repr(tuple(oids))]
+        converters = [f"{f.name!r}: {f.type.converter}" for f in model.fields
+                      if f.type.converter]
+        if converters:
+            args.append("{" + ", ".join(converters) + "}")
+        maker = f"{'rows_of' if many else 'row_of'}({', '.join(args)})"
         annotation = f"list[{model.name}]" if many else model.name
         return PyType(annotation, annotation, "any", maker, binary=binary)
 

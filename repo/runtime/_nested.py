@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from psycopg import pq
@@ -44,14 +44,16 @@ _TOKEN = re.compile(r'(,)|"((?:[^"]|"")*)",?|([^",)]+),?')
 _UNDOUBLE = re.compile(r'(["\\])\1')
 
 
-def row_of(model: type[BaseModel], oids: Sequence[int]) -> Converter:
+def row_of(model: type[BaseModel], oids: Sequence[int],
+           converters: Mapping[str, Converter] | None = None) -> Converter:
     """A converter of one row value of a table (a whole-row reference) into ``model``.
 
     Args:
         model: the table's generated model (fields in column order).
-        oids: the type OID of each field, for text results.
+        oids: the type OID of each field, for text results (``text`` for an enum field).
+        converters: the model's own field converters (enums), as in `row_maker`.
     """
-    make = row_maker(model)
+    make = row_maker(model, converters)
     load = _text_record(oids)
 
     def convert(value: Any) -> Any:
@@ -62,9 +64,10 @@ def row_of(model: type[BaseModel], oids: Sequence[int]) -> Converter:
     return convert
 
 
-def rows_of(model: type[BaseModel], oids: Sequence[int]) -> Converter:
+def rows_of(model: type[BaseModel], oids: Sequence[int],
+            converters: Mapping[str, Converter] | None = None) -> Converter:
     """A converter of an array of a table's row values into ``list[model]``."""
-    make = row_maker(model)
+    make = row_maker(model, converters)
     load = _text_record(oids)
 
     def convert(value: Any) -> Any:
