@@ -9,9 +9,9 @@ PostgreSQL. Prints:
   ``LogRepo.iter_for_script`` (``:iter``, a server-side cursor) and with the same rows read
   as a list (``:many``, ``list_for_script``); each in a fresh child process, so one
   measurement cannot hide inside the other's peak (target: ``:iter`` under 50 MB);
-* bulk insert of N (script_uri, message) rows: ``append_batch`` (one INSERT ... SELECT FROM
-  unnest of two arrays), ``append_many`` (COPY) and psycopg ``executemany`` of the one-row
-  ``append`` INSERT, with the time of each and its ratio to COPY.
+* bulk insert of N (script_uri, message) rows: ``append_batch`` (``-- @rows``: one
+  INSERT ... SELECT FROM unnest of two arrays), ``append_many`` (COPY) and psycopg
+  ``executemany`` of the one-row ``append`` INSERT, each time and its ratio to COPY.
 
 Not run by CI. The whole run takes about 2-3 minutes on a 2-core machine.
 """
@@ -111,10 +111,7 @@ def _strategies(url: str, append_sql: bytes, n: int) -> tuple[float, float, floa
     from repo.generated import LogRepo
 
     rows = [(URI, f"message {i}") for i in range(n)]
-    uris = [r[0] for r in rows]
-    messages = [r[1] for r in rows]
-    t_unnest = _timed(url, lambda c: LogRepo(c).append_batch(script_uris=uris,
-                                                             messages=messages))
+    t_unnest = _timed(url, lambda c: LogRepo(c).append_batch(rows))
     t_copy = _timed(url, lambda c: LogRepo(c).append_many(rows))
 
     def many(c: psycopg.Connection[tuple[object, ...]]) -> None:

@@ -45,8 +45,7 @@ async def test_nullable_parameters_default_to_none(api: Api) -> None:
 
 
 async def test_in_list_takes_any_sequence_of_the_element_type(api: Api) -> None:
-    await api.logs.append_batch(script_uris=["/a.js", "/a.js", "/b.js"],
-                                messages=["one", "two", "three"])
+    await api.logs.append_batch([("/a.js", "one"), ("/a.js", "two"), ("/b.js", "three")])
     every = await api.sql("SELECT id, message FROM logs ORDER BY message")
     ids = {message: id_ for id_, message in every}
     found = await api.logs.list_by_ids(ids=(ids["one"], ids["three"]))  # a tuple is fine
@@ -67,14 +66,18 @@ async def test_in_list_items_are_checked_before_the_server(api: Api, bad: Any,
     assert "`ids`" in str(info.value)
 
 
-async def test_unnest_batch_insert(api: Api) -> None:
-    written = await api.logs.append_batch(script_uris=("/a.js",) * 3,
-                                          messages=["x", "y", "100% _literal_"])
+async def test_unnest_batch_insert_from_row_tuples(api: Api) -> None:
+    written = await api.logs.append_batch([("/a.js", "x"), ("/a.js", "y"),
+                                           ("/a.js", "100% _literal_")])
     assert written == 3
     rows = await api.logs.list_for_script(script_uri="/a.js", limit=10)
     assert sorted(r.message for r in rows) == ["100% _literal_", "x", "y"]
+    assert await api.logs.append_batch([]) == 0
+    # Each item is checked as its column's element type, before the server sees anything.
     with pytest.raises(InvalidArgument, match=r"messages.*item 1: contains a NUL"):
-        await api.logs.append_batch(script_uris=["/a.js", "/a.js"], messages=["ok", "a\x00b"])
+        await api.logs.append_batch([("/a.js", "ok"), ("/a.js", "a\x00b")])
+    with pytest.raises(InvalidArgument, match=r"row 1 must be a tuple of 2 values, got 1"):
+        await api.logs.append_batch([("/a.js", "ok"), ("/a.js",)])
     assert len(await api.logs.list_for_script(script_uri="/a.js", limit=10)) == 3
 
 
@@ -121,3 +124,33 @@ def test_array_agg_of_an_array_keeps_its_type() -> None:
     # What the analysis cannot type is shown from the metadata, not as "unknown type".
     assert _type(None, "Int4Array") == "Int4Array (from the metadata)"
     assert _type(None, None) == "unknown type"
+
+
+def test_rows_directive_names_array_parameters(tmp_path: Path) -> None:
+    from repo.codegen.nullability import Uncertain
+    from repo.codegen.plan import build_plan
+    from repo.codegen.render_repos import SYNC, render_repos
+    from repo.errors import CodegenError, QueryFileError
+    from repo.metadata.model import QueryData
+    from repo.queries import load_query_file
+
+    path = tmp_path / "things" / "put.sql"
+    path.parent.mkdir()
+    path.write_text("-- @rows a, nope\nINSERT INTO t (a) SELECT * FROM unnest(:a::int[])\n")
+    with pytest.raises(QueryFileError, match="'nope', which is not a parameter") as info:
+        load_query_file(path, "things")
+    assert info.value.line == 1
+    path.write_text("-- :exec\n-- @rows a\nINSERT INTO t (a, b) SELECT x, :b FROM unnest(:a) x\n")
+    q = load_query_file(path, "things")
+    sqlx = {q.hash: QueryData.from_json({
+        "db_name": "PostgreSQL", "query": q.sql, "hash": q.hash,
+        "describe": {"columns": [], "parameters": {"Left": ["Int4", "Int4Array"]},
+                     "nullable": []}})}
+    text = render_repos(build_plan([q], sqlx, None, Uncertain()), SYNC)
+    assert "def put(self, rows: Iterable[tuple[int]], /, *, b: int) -> None:" in text
+    assert "(b, _columns[0])" in text  # $1 is b (first used), $2 the array
+    sqlx[q.hash] = QueryData.from_json({
+        "db_name": "PostgreSQL", "query": q.sql, "hash": q.hash,
+        "describe": {"columns": [], "parameters": {"Left": ["Int4", "Int4"]}, "nullable": []}})
+    with pytest.raises(CodegenError, match="@rows names 'a', which is not an array"):
+        render_repos(build_plan([q], sqlx, None, Uncertain()), SYNC)

@@ -1,5 +1,6 @@
--- Append a small batch of log lines in one statement: row i is (script_uris[i],
--- messages[i]). For large batches use `append_many` (COPY).
+-- Append a small batch of log lines in one statement (unnest of one array per column).
+-- For large batches use `append_many` (COPY).
 -- :execrows
+-- @rows script_uris, messages
 INSERT INTO logs (script_uri, message)
 SELECT * FROM unnest(:script_uris::text[], :messages::text[])

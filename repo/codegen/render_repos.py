@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..errors import CodegenError
 from . import _emit, typemap
 from .plan import MethodSpec, Plan, RepoSpec
 from .render_models import Imports, type_imports
@@ -59,9 +60,16 @@ def _imports(plan: Plan, flavor: _Flavor) -> list[Imports]:
     annotations += [m.scalar.annotation for m in methods if m.scalar is not None]
     keys = {k for a in annotations for k in typemap.imports_for(a)}
     type_imports(keys, stdlib, third, first)
-    abc = {"Iterable"} if any(m.query.cardinality == "copyfrom" for m in methods) else set()
+    abc = {"Iterable"} if any(m.query.cardinality == "copyfrom" or m.query.rows
+                              for m in methods) else set()
+    if any(m.query.rows for m in methods):
+        first["repo.runtime"] = (first.get("repo.runtime") or set()) | {"columns_of"}
     abc |= {flavor.iterator} if any(m.query.cardinality == "iter" for m in methods) else set()
-    abc |= {"Sequence"} if any("Sequence[" in a for a in annotations) else set()
+    # `-- @rows` parameters appear only as their element types (`Iterable[tuple[...]]`).
+    shown = [p.annotation for m in methods for p, src in zip(m.params, m.query.params,
+                                                             strict=False)
+             if src not in m.query.rows]
+    abc |= {"Sequence"} if any("Sequence[" in a for a in shown) else set()
     if abc:
         stdlib["collections.abc"] = (stdlib.get("collections.abc") or set()) | abc
     for module in {mod for m in methods if m.scalar for mod in m.scalar.type.imports} | {
@@ -116,10 +124,15 @@ def _method(m: MethodSpec, flavor: _Flavor) -> list[str]:
     # at once, so callers write `for row in ...` / `async for row in ...`.
     streaming = q.cardinality == "iter"
     define, wait = ("def", "") if streaming else (flavor.define, flavor.wait)
-    lines = _emit.call(f"{define} {q.method}", _signature(m), "    ",
+    signature, names = _signature(m), [p.name for p in m.params]
+    if q.rows:
+        signature, names, doc = _rows_form(m, signature, doc)
+    lines = _emit.call(f"{define} {q.method}", signature, "    ",
                        f" -> {m.returns_in(flavor.iterator)}:")
     lines += _emit.docstring(doc, "        ")
-    values = _emit.tuple_of([p.name for p in m.params], "            ") if m.params else "()"
+    if q.rows:
+        lines.append(f"        _columns = columns_of(rows, {len(q.rows)})")
+    values = _emit.tuple_of(names, "            ") if m.params else "()"
     verb = "" if q.cardinality == "exec" else "return "
     head = f"{verb}{wait}self.{_METHOD[q.cardinality]}"
     if m.variants:
@@ -129,6 +142,32 @@ def _method(m: MethodSpec, flavor: _Flavor) -> list[str]:
         return lines + [f"        {head}(query, args)"]
     lines += _emit.call(head, [f"{QUERIES_ALIAS}.{m.const}", values], "        ")
     return lines
+
+
+def _rows_form(m: MethodSpec, signature: list[str],
+               doc: str) -> tuple[list[str], list[str], str]:
+    """`-- @rows a, b`: the array parameters ``a``, ``b`` are taken as one ``rows`` argument,
+    a list of ``(a_i, b_i)`` tuples, turned into the arrays at the call (`columns_of`)."""
+    q = m.query
+    by_source = dict(zip(q.params, m.params, strict=True))
+    elements = []
+    for name in q.rows:
+        p = by_source[name]
+        if not p.type.param.startswith("Sequence["):
+            raise CodegenError(f"@rows names {name!r}, which is not an array parameter "
+                               f"(it is {p.type.param})", path=q.path,
+                               hint="cast it to an array: `unnest(:a::text[], :b::int[])`")
+        elements.append(p.type.param[len("Sequence["):-1])
+    rows = {by_source[n].name for n in q.rows}
+    others = [s for s, p in zip(signature[2:], m.params, strict=False)
+              if p.name not in rows] if signature[1:2] == ["*"] else []
+    row = f"tuple[{', '.join(elements)}]"
+    head = ["self", f"rows: Iterable[{row}]", "/"] + (["*", *others] if others else [])
+    names = [f"_columns[{q.rows.index(src)}]" if src in q.rows else p.name
+             for src, p in zip(q.params, m.params, strict=True)]
+    fields = ", ".join(by_source[n].name for n in q.rows)
+    doc += f"\n\nArgs:\n    rows: one tuple per row: ({fields}), sent as one array per column."
+    return head, names, doc
 
 
 def _copy_method(m: MethodSpec, flavor: _Flavor, doc: str) -> list[str]:

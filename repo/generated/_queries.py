@@ -139,9 +139,10 @@ RETURNING *
 LOGS_APPEND_BATCH: Query[None] = Query(
     "logs/append_batch",
     """\
--- Append a small batch of log lines in one statement: row i is (script_uris[i],
--- messages[i]). For large batches use `append_many` (COPY).
+-- Append a small batch of log lines in one statement (unnest of one array per column).
+-- For large batches use `append_many` (COPY).
 -- :execrows
+-- @rows script_uris, messages
 INSERT INTO logs (script_uri, message)
 SELECT * FROM unnest($1::text[], $2::text[])
 """,

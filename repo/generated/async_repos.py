@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 
 import repo.extensions
 from repo.extensions import AsyncLogRepoExtension
-from repo.runtime import AsyncRepo, AsyncSource, JsonValue
+from repo.runtime import AsyncRepo, AsyncSource, JsonValue, columns_of
 
 from . import _queries as _sql
 from .models import (
@@ -78,13 +78,17 @@ class AsyncLogRepo(AsyncLogRepoExtension):
         """
         return await self._one(_sql.LOGS_APPEND, (script_uri, message))
 
-    async def append_batch(self, *, script_uris: Sequence[str], messages: Sequence[str]) -> int:
-        """Append a small batch of log lines in one statement: row i is (script_uris[i],
-        messages[i]). For large batches use `append_many` (COPY).
+    async def append_batch(self, rows: Iterable[tuple[str, str]], /) -> int:
+        """Append a small batch of log lines in one statement (unnest of one array per column).
+        For large batches use `append_many` (COPY).
 
         Query file: ``logs/append_batch.sql``.
+
+        Args:
+            rows: one tuple per row: (script_uris, messages), sent as one array per column.
         """
-        return await self._execrows(_sql.LOGS_APPEND_BATCH, (script_uris, messages))
+        _columns = columns_of(rows, 2)
+        return await self._execrows(_sql.LOGS_APPEND_BATCH, (_columns[0], _columns[1]))
 
     async def count_by_script(self) -> list[CountByScriptRow]:
         """Number of log lines per script, ordered by script URI.

@@ -197,7 +197,7 @@ def _single(path: Path, repo: str, text: str, toks: list[Token]) -> QueryDef:
     header = parse_header(text, path)
     _check_late_markers(text, toks, path)
     sql, params, positional, offsets = compile_placeholders(text, toks, path)
-    for name in [*header.param_nullable, *header.optional, *header.defaults]:
+    for name in [*header.param_nullable, *header.optional, *header.defaults, *header.rows]:
         if name not in params:
             raise QueryFileError(
                 f"directive names {name!r}, which is not a parameter of this query",
@@ -218,7 +218,7 @@ def _single(path: Path, repo: str, text: str, toks: list[Token]) -> QueryDef:
                     marker_line=header.marker_line, offsets=offsets,
                     warnings=tuple(header.warnings), param_defaults=frozenset(optional),
                     optional=optional, param_values=MappingProxyType(dict(header.defaults)),
-                    model_name=header.model_name)
+                    model_name=header.model_name, rows=tuple(header.rows))
 
 
 def _lex(text: str, path: Path) -> list[Token]:
@@ -273,6 +273,7 @@ class Header:
     param_nullable: dict[str, bool] = field(default_factory=dict)
     directive_lines: dict[str, int] = field(default_factory=dict)
     optional: list[str] = field(default_factory=list)
+    rows: list[str] = field(default_factory=list)
     defaults: dict[str, str] = field(default_factory=dict)
     model_name: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -358,12 +359,12 @@ def _directive(line: str, lineno: int, path: Path, header: Header) -> bool:
                                  hint="write `-- @model ScriptWithLogs` (CamelCase)")
         header.model_name = name
         return True
-    if m.group(1) not in _DIRECTIVES and m.group(1) != "optional":
+    if m.group(1) not in _DIRECTIVES and m.group(1) not in ("optional", "rows"):
         raise QueryFileError(f"unknown directive '@{m.group(1)}'", path=path, line=lineno,
                              col=line.index("@") + 1,
                              hint="use `-- @nullable name`, `-- @notnull name`, "
-                             "`-- @optional name`, `-- @default name value` or "
-                             "`-- @model Name`")
+                             "`-- @optional name`, `-- @default name value`, "
+                             "`-- @rows a, b` or `-- @model Name`")
     names = [n for n in re.split(r"[\s,]+", m.group(2).strip()) if n]
     if not names or not all(_IDENT.fullmatch(n) for n in names):
         raise QueryFileError(f"@{m.group(1)} needs parameter names", path=path, line=lineno,
@@ -371,6 +372,8 @@ def _directive(line: str, lineno: int, path: Path, header: Header) -> bool:
     for name in names:
         if m.group(1) == "optional":
             header.optional.append(name)
+        elif m.group(1) == "rows":
+            header.rows.append(name)
         else:
             header.param_nullable[name] = _DIRECTIVES[m.group(1)]
         header.directive_lines[name] = lineno

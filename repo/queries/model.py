@@ -88,6 +88,8 @@ class QueryDef:
     param_lists: frozenset[str] = frozenset()
     embeds: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    # `-- @rows a, b`: array parameters the method takes as one list of row tuples (unnest).
+    rows: tuple[str, ...] = ()
     variant: int | None = None
     param_values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     model_name: str | None = None

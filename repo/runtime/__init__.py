@@ -13,7 +13,7 @@ from pydantic import JsonValue as _JsonValue
 from ._async import AsyncRepo, AsyncRouter, AsyncSource
 from ._nested import row_of, rows_of
 from ._params import KINDS
-from ._query import CopyIn, Param, Query, Variants, translate
+from ._query import CopyIn, Param, Query, Variants, columns_of, translate
 from ._rows import array_of, json_as, parse_text_array, row_maker, scalar_maker
 from ._sync import Repo, Router, Source
 
@@ -43,6 +43,7 @@ __all__ = [
     "Source",
     "Variants",
     "array_of",
+    "columns_of",
     "json_as",
     "parse_text_array",
     "row_maker",

@@ -155,6 +155,26 @@ class Variants(Generic[R]):
         return query, tuple(args[i] for i in positions)
 
 
+def columns_of(rows: Iterable[Sequence[object]], width: int) -> list[list[object]]:
+    """``width`` lists, column i holding item i of each row: the arrays an ``unnest`` insert
+    takes (``-- @rows a, b``). A row that is no tuple/list of ``width`` values is an
+    `InvalidArgument` naming it; the items are then checked by each array's binder.
+
+    >>> columns_of([("a", 1), ("b", 2)], 2)
+    [['a', 'b'], [1, 2]]
+    """
+    columns: list[list[object]] = [[] for _ in range(width)]
+    for number, row in enumerate(rows):
+        if not isinstance(row, (tuple, list)) or len(row) != width:
+            got = f"{len(row)} values" if isinstance(row, (tuple, list)) else type(row).__name__
+            raise InvalidArgument(f"rows: row {number} must be a tuple of {width} values, "
+                                  f"got {got}", hint="pass one tuple per row, in the order "
+                                  "of the method's docstring")
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    return columns
+
+
 def query_comment(name: str) -> bytes:
     """A sqlcommenter-style comment naming the query file, appended to the SQL sent.
 
