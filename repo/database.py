@@ -153,7 +153,9 @@ class _Base:
         self.applied: list[int] = []
         self._pool_args: dict[str, Any] = {"min_size": min_size, "max_size": max_size,
                                            **pool_kwargs}
-        self._pool_args["kwargs"] = {**pooler.connect_kwargs(self.pgbouncer),
+        # Autocommit: a read-only repository call is then one round trip (no BEGIN/COMMIT),
+        # writes and `transaction()` open their transaction explicitly (`repo.runtime`).
+        self._pool_args["kwargs"] = {"autocommit": True, **pooler.connect_kwargs(self.pgbouncer),
                                      **self._pool_args.get("kwargs", {})}
 
     def __repr__(self) -> str:
@@ -188,7 +190,10 @@ class Database(_Base, ABC, Generic[ReposT]):
             ``check`` defaults to `check_connection` (a connection the server has closed is
             replaced before it is handed out; costs one ``select()`` per borrow);
             ``timeout`` is how long a call waits for a free connection before
-            `PoolExhausted`.
+            `PoolExhausted`. Pool connections are in autocommit (``kwargs={"autocommit":
+            False}`` restores psycopg's default): a query proven read-only runs as one
+            statement, every write in a transaction of its own; so does ``pool.connection()``
+            of your own code unless it opens ``conn.transaction()``.
 
     Raises:
         ConfigError: the server refused the login (user, password, database) or the URL is

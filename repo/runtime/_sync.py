@@ -77,8 +77,9 @@ class Repo:
 
     Args:
         source: a connection (its transaction, if any, is the caller's: nothing here commits
-            or rolls back) or a pool (each call borrows a connection and, as psycopg_pool
-            does, commits on success).
+            or rolls back) or a pool (each call borrows a connection and runs in a
+            transaction of its own; on an autocommit connection, as `Database` configures
+            them, a read-only query runs alone, without BEGIN and COMMIT).
     """
 
     __slots__ = ("_conn", "_pool", "_router")
@@ -112,10 +113,19 @@ class Repo:
         assert self._pool is not None
         conn: Connection[Any] | None = None
         try:
-            # The pool commits when the block exits: that COMMIT can fail too (a deferred
-            # constraint, the server gone), so it is inside the translation as well.
+            # A COMMIT can fail too (a deferred constraint, the server gone), so it is inside
+            # the translation as well.
             with self._pool.connection() as conn:
-                return _execute(conn, q, params, fetch)
+                if q.read_only or not conn.autocommit:
+                    # Read-only on an autocommit connection (`Database` pools): the statement
+                    # is its own transaction, one round trip instead of BEGIN, it, COMMIT
+                    # (also behind PgBouncer: one statement, one server transaction). Not
+                    # autocommit (a pool of the caller's): psycopg begins, the pool commits.
+                    return _execute(conn, q, params, fetch)
+                # A write in a transaction of its own, so an error raised after the statement
+                # (`TooManyRows` of a `:one`) rolls it back.
+                with conn.transaction():
+                    return _execute(conn, q, params, fetch)
         except TRANSLATED as exc:
             error = _at_pool(exc, q.name, conn, self._pool)
             if error is exc:
@@ -196,7 +206,10 @@ class Repo:
         conn: Connection[Any] | None = None
         try:
             with self._pool.connection() as conn:
-                return _copy(conn, spec, rows)
+                if not conn.autocommit:
+                    return _copy(conn, spec, rows)
+                with conn.transaction():
+                    return _copy(conn, spec, rows)
         except TRANSLATED as exc:
             error = _at_pool(exc, spec.name, conn, self._pool)
             if error is exc:
