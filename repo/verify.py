@@ -94,7 +94,8 @@ def verify(settings: Settings) -> Report:
 
     report = Report()
     root = settings.root
-    queries = _load_queries(settings, report)
+    loaded = _load_queries(settings, report)
+    queries = list(loaded or [])
     queries += _variants(queries, settings, report)  # each optional-filter text is a query
     metadata = _load_metadata(settings, report)
     migrations = resolve(settings.migrations_dir)
@@ -107,7 +108,7 @@ def verify(settings: Settings) -> Report:
     _check_fingerprint(meta, fingerprint(migrations), settings, report)
     catalog = _with_prepare_doubts(catalog, meta)
     _check_generated(settings, report)
-    _check_lint(settings, report)
+    _check_lint(settings, report, loaded)
     for q in queries:
         data = metadata.get(q.hash)
         _check_query(q, data, catalog, settings, report)
@@ -134,7 +135,8 @@ def _safe(fn: Callable[[], T], settings: Settings, report: Report) -> T | None:
         return None
 
 
-def _load_queries(settings: Settings, report: Report) -> list[QueryDef]:
+def _load_queries(settings: Settings, report: Report) -> list[QueryDef] | None:
+    """The project's queries; None when a file is malformed (reported as V011)."""
     from .queries.loader import load_queries
     try:
         return list(load_queries(settings.queries_dir))
@@ -142,7 +144,7 @@ def _load_queries(settings: Settings, report: Report) -> list[QueryDef]:
         report.errors.append(Finding("V011", _rel(exc.path or settings.queries_dir,
                                                   settings.root),
                                      exc.line or 1, exc.col or 1, exc.message, exc.hint or ""))
-        return []
+        return None
 
 
 def _variants(queries: list[QueryDef], settings: Settings, report: Report) -> list[QueryDef]:
@@ -176,16 +178,20 @@ def _check_consistency(queries: list[QueryDef], metadata: dict[str, QueryData],
                 f"query {q.key}{_variant_label(q)} has no metadata for its current text "
                 "(edited without `prepare`?)", fix_for("V001")))
     for h, data in sorted(metadata.items()):
-        path = _rel(settings.sqlx_dir / f"query-{h}.json", root)
         actual = hashlib.sha256(data.query.encode("utf-8")).hexdigest()
         if data.hash != h or actual != h:
             report.errors.append(Finding(
-                "V002", path, 1, 1, "metadata was modified: its hash does not match its "
-                "query text", fix_for("V002")))
+                "V002", _sqlx_file(settings, h), 1, 1, "metadata was modified: its hash "
+                "does not match its query text", fix_for("V002")))
         elif h not in known:
             report.errors.append(Finding(
-                "V003", path, 1, 1, "metadata for a query that no query file has (stale or "
-                "left over)", fix_for("V003")))
+                "V003", _sqlx_file(settings, h), 1, 1, "metadata for a query that no query "
+                "file has (stale or left over)", fix_for("V003")))
+
+
+def _sqlx_file(settings: Settings, h: str) -> str:
+    # Resolved only for a finding: resolving is a few syscalls per file.
+    return _rel(settings.sqlx_dir / f"query-{h}.json", settings.root)
 
 
 def _variant_label(q: QueryDef) -> str:
@@ -256,7 +262,7 @@ def _compare_generated(expected: dict[Path, str], settings: Settings, report: Re
                                              fix_for("V005")))
 
 
-def _check_lint(settings: Settings, report: Report) -> None:
+def _check_lint(settings: Settings, report: Report, loaded: list[QueryDef] | None) -> None:
     try:
         from .lint import Severity, lint
     except ImportError as exc:  # an environment installed before pglast became a dependency
@@ -270,7 +276,9 @@ def _check_lint(settings: Settings, report: Report) -> None:
     # lint errors are shown as warnings until `[lint] since` is set.
     deployed_unknown = baseline(settings) is None
     demoted = 0
-    for f in lint(settings).findings:
+    # The lint names the queries a rename or drop breaks: the ones loaded above, or none
+    # known when a query file is malformed (as the lint's own loading would find).
+    for f in lint(settings, loaded=loaded if loaded is not None else []).findings:
         finding = Finding(f.code, f.file, f.line, f.col, f.message, f.fix)
         if f.severity is Severity.ERROR and not deployed_unknown:
             report.errors.append(finding)

@@ -236,3 +236,27 @@ def test_cli_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "error: missing_1.sql: no such migration file" in capsys.readouterr().err
     assert main(["lint", "notes.txt"]) == 1
     assert "error: notes.txt: not a migration file" in capsys.readouterr().err
+
+
+def test_rename_users_found_in_every_spelling_of_the_names(tmp_path: Path) -> None:
+    # Only queries whose text can name the table (and the column, or read `*`) are parsed:
+    # upper case, quoted and `*` readers must still be found, other queries not.
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "1_a.sql").write_text(
+        "CREATE TABLE orders (id int PRIMARY KEY, total int);\n")
+    (tmp_path / "migrations" / "2_b.sql").write_text(
+        "SET lock_timeout = '1s';\nALTER TABLE orders RENAME COLUMN total TO amount;\n")
+    queries = {
+        "upper": "SELECT TOTAL FROM ORDERS",
+        "quoted": 'SELECT "total" FROM "orders"',
+        "star": "SELECT * FROM Orders",
+        "other_column": "SELECT id FROM orders",
+        "quoted_other_case": 'SELECT "Total" FROM "Orders"',  # other (case-sensitive) names
+    }
+    folder = tmp_path / "queries" / "q"
+    folder.mkdir(parents=True)
+    for name, text in queries.items():
+        (folder / f"{name}.sql").write_text(text + "\n")
+    [f] = [f for f in _lint(tmp_path).findings if f.code == "L011"]
+    assert sorted(str(q) for q in f.queries) == [
+        "queries/q/quoted.sql:1:8", "queries/q/star.sql:1:15", "queries/q/upper.sql:1:8"]

@@ -31,6 +31,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import CONFIG_FILE, Settings
 from ..errors import ConfigError, RepoError
@@ -38,6 +39,9 @@ from ..migrate.source import Migration, load_migration, resolve
 from .model import LintFinding, LintReport, QueryUse, Severity
 from .rules import RULES
 from .usage import QueryIndex
+
+if TYPE_CHECKING:
+    from ..queries.model import QueryDef
 
 
 def baseline(settings: Settings) -> int | None:
@@ -82,11 +86,13 @@ def _query_index(settings: Settings) -> QueryIndex | None:
         return None  # `verify` reports malformed query files; usage is then unknown
 
 
-def lint(settings: Settings, files: Sequence[str | Path] = ()) -> LintReport:
+def lint(settings: Settings, files: Sequence[str | Path] = (),
+         loaded: Sequence[QueryDef] | None = None) -> LintReport:
     """Lint the project's migrations newer than ``[lint] since`` (or exactly ``files``).
 
     A file outside the migrations directory is linted as the next migration after all of
-    them. Raises `MigrationSourceError` for a file that is not a migration.
+    them. ``loaded``: the project's queries when the caller (``verify``) already loaded them.
+    Raises `MigrationSourceError` for a file that is not a migration.
     """
     from .engine import lint_migrations
 
@@ -107,7 +113,8 @@ def lint(settings: Settings, files: Sequence[str | Path] = ()) -> LintReport:
 
     def queries() -> QueryIndex | None:
         if not cache:
-            cache.append(_query_index(settings))
+            cache.append(QueryIndex(list(loaded), settings.root) if loaded is not None
+                         else _query_index(settings))
         return cache[0]
 
     return lint_migrations(migrations + extra, selected, queries, settings.root)

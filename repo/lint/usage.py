@@ -52,43 +52,76 @@ def _refs(q: QueryDef) -> _Refs | None:
     from ..analysis.parsing import quiet_parse
 
     try:
-        tree = quiet_parse(q.sql)
+        tree = quiet_parse(q.sql)  # memoised: the analysis reuses this very tree
     except (ParseError, ValueError):
         return None
     refs = _Refs(q)
-    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-    for t in tree.find_all(exp.Table):
+    # One walk over the tree (breadth first, the order find_all uses), sorted by node type.
+    ctes: set[str] = set()
+    tables: list[exp.Table] = []
+    star_in_row = False
+    for node in tree.walk():
+        if isinstance(node, exp.Table):
+            tables.append(node)
+        elif isinstance(node, exp.Column):
+            if isinstance(node.this, exp.Star):
+                refs.stars.append(_ident(node.args.get("table")))
+            else:
+                refs.columns.append((_ident(node.args.get("table")), _ident(node.this),
+                                     _offset(node.this)))
+        elif isinstance(node, exp.CTE):
+            ctes.add(node.alias_or_name.lower())
+        elif isinstance(node, exp.Insert):
+            if isinstance(node.this, exp.Schema) and isinstance(node.this.this, exp.Table):
+                alias = _ident(node.this.this.this)
+                for ident in node.this.expressions:
+                    refs.columns.append((alias, _ident(ident), _offset(ident)))
+        if isinstance(node, exp.Star) and isinstance(node.parent, exp.Select | exp.Returning):
+            star_in_row = True
+    for t in tables:
         name = _ident(t.this)
         if isinstance(t.this, exp.Identifier) and name not in ctes:
             refs.tables.append((name, _ident(t.args["alias"].this)
                                 if t.args.get("alias") else name, _offset(t.this)))
-    for c in tree.find_all(exp.Column):
-        if isinstance(c.this, exp.Star):
-            refs.stars.append(_ident(c.args.get("table")))
-        else:
-            refs.columns.append((_ident(c.args.get("table")), _ident(c.this), _offset(c.this)))
-    for ins in tree.find_all(exp.Insert):
-        if isinstance(ins.this, exp.Schema) and isinstance(ins.this.this, exp.Table):
-            alias = _ident(ins.this.this.this)
-            for ident in ins.this.expressions:
-                refs.columns.append((alias, _ident(ident), _offset(ident)))
-    if any(isinstance(s.parent, exp.Select | exp.Returning) for s in tree.find_all(exp.Star)):
+    if star_in_row:
         refs.stars.append("")
     return refs
 
 
+def _may_name(sql: str, name: str) -> bool:
+    """False only when ``sql`` cannot reference ``name``: every spelling of an identifier
+    (bare, any case, or quoted) holds its characters, so its lowercase text is a substring of
+    the lowercase query. A name holding a double quote (doubled when quoted) or a query
+    using U&"..." escapes is always walked."""
+    if '"' in name:
+        return True
+    text = sql.lower()
+    return name.lower() in text or 'u&"' in text
+
+
 class QueryIndex:
-    """The project's query files, parsed on first use."""
+    """The project's query files, each parsed and walked on first use, and only when its
+    text can name the table a rename or drop is about."""
 
     def __init__(self, queries: list[QueryDef], root: Path) -> None:
         self._queries = queries
         self._root = root
-        self._refs: list[_Refs] | None = None
+        self._refs: dict[int, _Refs | None] = {}
 
-    def _all(self) -> list[_Refs]:
-        if self._refs is None:
-            self._refs = [r for q in self._queries if (r := _refs(q)) is not None]
-        return self._refs
+    def _naming(self, table: str, column: str | None = None) -> list[_Refs]:
+        """The references of every query that may use ``table`` (and may name ``column`` or
+        read ``*``), in query order."""
+        out = []
+        for i, q in enumerate(self._queries):
+            if not _may_name(q.sql, table) or (column is not None and "*" not in q.sql
+                                                and not _may_name(q.sql, column)):
+                continue
+            if i not in self._refs:
+                self._refs[i] = _refs(q)
+            r = self._refs[i]
+            if r is not None:
+                out.append(r)
+        return out
 
     def _use(self, q: QueryDef, offset: int) -> QueryUse:
         line, col = q.line_col_of(offset)
@@ -101,7 +134,7 @@ class QueryIndex:
     def table_users(self, table: str) -> list[QueryUse]:
         """Every query that reads or writes ``table`` (first reference of each)."""
         out = []
-        for r in self._all():
+        for r in self._naming(table):
             hits = [off for name, _alias, off in r.tables if name == table]
             if hits:
                 out.append(self._use(r.query, min(hits)))
@@ -114,7 +147,7 @@ class QueryIndex:
         name can be this table's column.
         """
         out = []
-        for r in self._all():
+        for r in self._naming(table, column):
             aliases = {alias: name for name, alias, _off in r.tables}
             own = [off for name, _alias, off in r.tables if name == table]
             if not own:
