@@ -125,3 +125,29 @@ async def test_async_iterates_and_closes(conn: psycopg.Connection[Any],
             async for _ in rows:
                 raise RuntimeError("stop")
     await _aclean(aconn)
+
+
+def test_through_pgbouncer_transaction_mode(db_url: str, conn: psycopg.Connection[Any]) -> None:
+    # Two streams interleaved on a pool of two behind PgBouncer's transaction pooling: each
+    # cursor lives in its own transaction, so it stays on one server connection.
+    from helpers import pgbouncer as harness
+
+    from repo.generated import Database
+
+    binary = harness.pick(False)
+    if isinstance(binary, str):
+        pytest.skip(binary)
+    _fill(conn, 3000)
+    _fill(conn, 2500, "/other.js")
+    with harness.running(db_url, binary) as bouncer, Database(
+            bouncer.url(db_url), auto_migrate=False, pgbouncer=True, min_size=2,
+            max_size=2) as db:
+        first = db.repos.logs.iter_for_script(script_uri=URI)
+        second = db.repos.logs.iter_for_script(script_uri="/other.js")
+        counts = {URI: 0, "/other.js": 0}
+        for b, a in zip(second, first, strict=False):  # the shorter one first: none lost
+            counts[a.script_uri] += 1
+            counts[b.script_uri] += 1
+        counts[URI] += sum(1 for _ in first)
+        assert counts == {URI: 3000, "/other.js": 2500}
+        assert db.repos.scripts.count() == 0  # the pool is usable afterwards
