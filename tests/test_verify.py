@@ -241,3 +241,17 @@ def test_every_code_verify_reports_is_in_the_registry(project: Path,
             assert f["code"] in CODES, f
             # V011 carries the loader's own hint; V005 "cannot render" asks for prepare.
             assert f["fix"] == CODES[f["code"]].fix or f["code"] in ("V011", "V005"), f
+
+
+def test_new_constructs_are_verified_offline(project: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    # :iter, = ANY(:ids), the @rows unnest insert and the typed-JSON queries are checked like
+    # any other query: a migration renaming what they use fails verify for each of them.
+    (project / "migrations/20990101000000_rename_logs.sql").write_text(
+        "ALTER TABLE logs RENAME COLUMN script_uri TO script;\n"
+        "ALTER TABLE sessions RENAME COLUMN data TO payload;\n")
+    code, report = run_verify(capsys)
+    assert code == 1
+    for name in ("logs/iter_for_script", "logs/list_by_ids", "logs/append_batch",
+                 "sessions/get_data", "sessions/set_data"):
+        assert codes_for(report, f"queries/{name}.sql"), name
