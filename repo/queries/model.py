@@ -50,7 +50,9 @@ class QueryDef:
         positional: the file was written with ``$n`` placeholders.
         cardinality: one of `CARDINALITIES`.
         doc: the leading ``--`` comment lines (marker and directive lines excluded).
-        param_nullable: explicit overrides from ``-- @nullable x`` / ``-- @notnull x``.
+        param_nullable: explicit overrides from ``-- @nullable x`` / ``-- @notnull x``; a
+            loader marks a parameter nullable here (``sqlc.narg``): codegen then types it
+            ``T | None`` and gives it the default None (as for any nullable parameter).
         marker_line: the 1-based line of the cardinality marker, None when defaulted.
         offsets: ``(sql offset, text offset)`` pairs at each compiled placeholder, so
             positions PostgreSQL reports in `sql` map back to the file.
@@ -58,7 +60,8 @@ class QueryDef:
             (a comment that looks like a marker but is not one).
         sqlc_name: the name in a sqlc header (``GetAuthor``), None for a one-query file;
             several queries then share `path` and `text` (`repo.queries.sqlc`).
-        param_defaults: parameters that default to None (``sqlc.narg``).
+        param_defaults: parameters that default to None (``sqlc.narg``, ``-- @optional``);
+            informational: the default follows from `param_nullable`.
         param_lists: parameters that take a list (``sqlc.slice``, bound as an array).
         embeds: tables whose ``*`` a ``sqlc.embed(t)`` put in the result, in order.
         optional: ``-- @optional`` parameters, in directive order: their predicates drop out
