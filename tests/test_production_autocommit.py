@@ -104,7 +104,9 @@ def _check(db: Database, db_url: str) -> None:
     assert _scripts(db_url) == 0, "the write of a failed :one call was committed"
     _assert_pool_idle(db)
     with db.transaction() as repos:
-        assert repos.scripts.count().count == 0
+        repos.scripts.upsert(uri="/t1", code="x")
+        assert _scripts(db_url) == 0, "db.transaction() on an autocommit pool committed early"
+    assert _scripts(db_url) == 1
     _assert_pool_idle(db)
 
 
