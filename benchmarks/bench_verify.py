@@ -103,9 +103,24 @@ def not_lint(errors: list[Any]) -> list[Any]:
     return [e for e in errors if not str(getattr(e, "code", e)).startswith("L")]
 
 
+def installed_env() -> dict[str, str]:
+    """The environment of an installed tool: ``pip install`` ships compiled bytecode, so
+    PYTHONDONTWRITEBYTECODE (set in some sandboxes and CI images) would time Python's compiler
+    on every run instead of ``verify``. The first timed run writes the bytecode (the median
+    of three is a warm run); ``--cold-bytecode`` keeps the variable as it is."""
+    env = dict(os.environ)
+    if not COLD_BYTECODE:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+COLD_BYTECODE = False
+
+
 def run_verify(cmd: list[str], cwd: Path) -> None:
     """``python -m repo verify --json``; fails on any finding but the lint's."""
-    proc = subprocess.run(cmd + ["--json"], cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(cmd + ["--json"], cwd=cwd, capture_output=True, text=True,
+                          env=installed_env())
     try:
         errors = [e["code"] for e in json.loads(proc.stdout)["errors"]]
     except (json.JSONDecodeError, KeyError):
@@ -159,7 +174,11 @@ def main() -> None:
     parser.add_argument("--url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--cold-bytecode", action="store_true",
+                        help="keep PYTHONDONTWRITEBYTECODE for the verify processes")
     args = parser.parse_args()
+    global COLD_BYTECODE
+    COLD_BYTECODE = args.cold_bytecode
     sqlc = sqlc_binary()
     rows: list[tuple[str, str, tuple[float, float]]] = []
     py = [sys.executable, "-m", "repo"]
@@ -208,6 +227,9 @@ def main() -> None:
     print(f"(one-off prepare of the {args.count} generated queries: {prep_s:.1f} s, not "
           "part of verify)")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("python bytecode: " + ("as the environment says (PYTHONDONTWRITEBYTECODE="
+                                 f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})"
+                                 if COLD_BYTECODE else "written and reused, as installed"))
     print(f"{'scenario':<22} {'what':<40} {'median s':>9} {'CPU s':>7}")
     for scenario, what, (secs, cpu) in rows:
         print(f"{scenario:<22} {what:<40} {secs:>9.3f} {cpu:>7.3f}")

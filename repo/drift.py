@@ -33,8 +33,13 @@ def _files(folder: Path, pattern: str) -> list[Path]:
         return [folder]  # sqlc's `schema: schema.sql` / `queries: query.sql`
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob(pattern) if p.is_file()
-                  and "__pycache__" not in p.parts)
+    # Keyed by parts: Path's own order, without its slow pairwise comparisons.
+    return sorted((p for p in folder.rglob(pattern) if p.is_file()
+                   and "__pycache__" not in p.parts), key=_parts)
+
+
+def _parts(p: Path) -> tuple[str, ...]:
+    return p.parts
 
 
 def _feed(h: Any, label: str, paths: Iterable[Path], base: Path) -> None:

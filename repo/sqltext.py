@@ -13,11 +13,17 @@ import re
 from collections.abc import Generator, Iterable, Iterator
 from typing import NamedTuple
 
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
+# Identifier characters are ASCII letters, digits, `_` (and `$` after the first) and every
+# non-ASCII character. Written as the ASCII characters they exclude: the same classes as
+# [A-Za-z0-9_\x80-\U0010ffff], but compiled in a fraction of a millisecond instead of ~20 ms
+# at every start (re builds a bitmap over the whole range).
+_START = r"[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f]"  # [A-Za-z_] or non-ASCII
+_CONT = r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"  # [A-Za-z0-9_] or non-ASCII
+_DOLLAR_TAG = re.compile(rf"\$({_START}{_CONT}*)?\$")
 _POSITIONAL = re.compile(r"\$[0-9]+")
 _NAMED = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)")
-_IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]")
-_WORD = re.compile(r"[A-Za-z0-9_\x80-\U0010ffff]+")  # an identifier's characters but `$`
+_IDENT_CHAR = re.compile(r"[^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]")  # _CONT or $
+_WORD = re.compile(rf"{_CONT}+")  # an identifier's characters but `$`
 _SPACE = re.compile(r"\s+")
 
 
