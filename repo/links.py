@@ -13,6 +13,7 @@ such a link is found, so loading needs no settings object.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,11 +25,30 @@ CONFIG_KEY = "allow_outside_links"
 
 def outside_target(path: Path, base: Path) -> Path | None:
     """The real path of ``path`` if it is outside ``base`` and the project root, else None."""
+    if _plainly_inside(os.fspath(path), os.fspath(base)):
+        return None
     target = path.resolve()
     for root in _roots(str(base), str(Path.cwd())):
         if target.is_relative_to(root):
             return None
     return target
+
+
+def _plainly_inside(path: str, base: str) -> bool:
+    """True when ``path`` is spelled under ``base`` with no symlink and no ``..`` between
+    them: it then resolves inside ``base``, wherever ``base`` itself resolves. One lstat per
+    component below ``base`` instead of resolving the whole path (1,000 query files)."""
+    if not path.startswith(base.rstrip(os.sep) + os.sep):
+        return False
+    rest = path[len(base.rstrip(os.sep)) + 1:].split(os.sep)
+    if ".." in rest:
+        return False
+    current = base.rstrip(os.sep)
+    for part in rest:
+        current += os.sep + part
+        if os.path.islink(current):
+            return False
+    return True
 
 
 @lru_cache(maxsize=64)
