@@ -8,11 +8,12 @@ an `EmbeddedServer` of its own; the other tests run on the shared server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import psycopg
 import pytest
@@ -89,6 +90,54 @@ class Worker(threading.Thread):
                 self.unexpected.append(exc)
 
 
+
+@contextlib.contextmanager
+def _writers_blocked(url: str) -> Iterator[Callable[[], bool]]:
+    """Hold a lock that queues every append; yield a probe: is some append waiting on it?
+
+    A restart inside this block provably hits calls in flight (the server is holding them)
+    instead of depending on where 8 fast calls happen to be at that instant.
+    """
+    with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as watcher:
+        holder.execute("LOCK TABLE logs IN SHARE ROW EXCLUSIVE MODE")
+
+        def probe() -> bool:
+            row = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE '%INSERT INTO logs%'").fetchone()
+            return bool(row and row[0])
+
+        try:
+            yield probe
+        except psycopg.OperationalError:
+            pass
+        with contextlib.suppress(psycopg.Error):
+            holder.rollback()  # normally gone with the restart
+
+
+
+@contextlib.asynccontextmanager
+async def _writers_blocked_async(url: str) -> AsyncIterator[Callable[[], Awaitable[bool]]]:
+    """`_writers_blocked` for asyncio: the lock waits for appends whose COMMIT needs the loop."""
+    async with await psycopg.AsyncConnection.connect(url) as holder, \
+            await psycopg.AsyncConnection.connect(url, autocommit=True) as watcher:
+        await holder.execute("LOCK TABLE logs IN SHARE ROW EXCLUSIVE MODE")
+
+        async def probe() -> bool:
+            cur = await watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE '%INSERT INTO logs%'")
+            row = await cur.fetchone()
+            return bool(row and row[0])
+
+        try:
+            yield probe
+        except psycopg.OperationalError:
+            pass
+        with contextlib.suppress(psycopg.Error):
+            await holder.rollback()  # normally gone with the restart
+
+
 @pytest.mark.slow
 def test_restart_under_a_pool_fails_in_flight_calls_then_recovers(
         own_server: tuple[EmbeddedServer, str]) -> None:
@@ -101,7 +150,9 @@ def test_restart_under_a_pool_fails_in_flight_calls_then_recovers(
         wait_for(lambda: sum(len(w.ok) for w in workers) > 200, timeout=30,
                  what="traffic before the restart")
         before = {w.number: len(w.ok) for w in workers}
-        server.restart()  # fast shutdown: every session is terminated mid-traffic
+        with _writers_blocked(url) as blocked:
+            wait_for(blocked, timeout=30, what="an append waiting on the lock")
+            server.restart()  # fast shutdown: every session is terminated mid-traffic
         restarted = time.monotonic()
         # Without reopening anything, every worker gets through again.
         wait_for(lambda: all(len(w.ok) > before[w.number] + 20 for w in workers), timeout=60,
@@ -175,9 +226,12 @@ async def test_restart_under_an_async_pool_fails_in_flight_calls_then_recovers(
         tasks = [asyncio.create_task(w.run()) for w in workers]
         await until(lambda: sum(len(w.ok) for w in workers) > 200, 30)
         before = {w.number: len(w.ok) for w in workers}
-        # Restarted from this thread: the postmaster's parent-death signal (PR_SET_PDEATHSIG)
-        # belongs to the thread that started it, and a to_thread worker exits later.
-        server.restart()
+        async with _writers_blocked_async(url) as blocked:
+            deadline = time.monotonic() + 30
+            while not await blocked():
+                assert time.monotonic() < deadline, "timed out waiting for a blocked append"
+                await asyncio.sleep(0.02)
+            server.restart()
         restarted = time.monotonic()
         await until(lambda: all(len(w.ok) > before[w.number] + 10 for w in workers), 60)
         recovered = time.monotonic() - restarted
