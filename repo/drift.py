@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
+from .reads import read_bytes
 
 STAMP_FILE = "inputs.sha256"
 _TOOL = Path(__file__).resolve().parent  # the installed `repo` package
@@ -46,7 +47,7 @@ def _feed(h: Any, label: str, paths: Iterable[Path], base: Path) -> None:
     for p in paths:
         rel = p.name if p == base else p.relative_to(base).as_posix()
         h.update(f"\0{label}\0{rel}\0".encode())
-        h.update(p.read_bytes())
+        h.update(read_bytes(p))
 
 
 def inputs_digest(settings: Settings) -> str:

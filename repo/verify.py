@@ -22,6 +22,7 @@ from .analysis.pgtypes import type_info_name
 from .config import CONFIG_FILE, Settings
 from .errors import RepoError
 from .findings import PREPARE, fix_for
+from .reads import shared_reads
 
 if TYPE_CHECKING:
     from .metadata.model import QueryData
@@ -89,6 +90,12 @@ def _rel(path: Path | str, root: Path) -> str:
 
 def verify(settings: Settings) -> Report:
     """Run every offline check for the project described by ``settings``."""
+    # Each input file is read once: the loaders and the drift stamp judge the same bytes.
+    with shared_reads():
+        return _verify(settings)
+
+
+def _verify(settings: Settings) -> Report:
     from .metadata.store import load_meta
     from .migrate.source import fingerprint, resolve
 

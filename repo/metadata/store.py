@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import dirswap
 from ..errors import MetadataError
+from ..reads import read_text
 from .model import QueryData
 
 # The SQLx .sqlx formats `prepare` can write (0.9 adds `origin` and explains generic plans).
@@ -60,7 +61,7 @@ def is_query_file(name: str) -> bool:
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(read_text(path))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         raise MetadataError(f"cannot read metadata: {exc}", path=path, line=line,

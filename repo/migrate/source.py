@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import MigrationSourceError
 from ..links import check_inside
+from ..reads import read_bytes
 from ..sqltext import line_col
 
 NO_TX_MARKER = "-- no-transaction"
@@ -106,7 +107,7 @@ def load_migration(path: Path) -> Migration | None:
     if parsed is None:
         return None
     version, description, kind = parsed
-    raw = path.read_bytes()
+    raw = read_bytes(path)
     try:
         sql = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -28,6 +28,7 @@ from types import MappingProxyType
 from ..errors import QueryFileError, QueryFileErrors
 from ..identifiers import Kind, Refusal, identifier
 from ..links import check_inside
+from ..reads import read_bytes
 from ..sqltext import LexError, Token, line_col, split_tokens, tokens
 from . import sqlc, variants
 from .copyfrom import copy_target
@@ -63,7 +64,7 @@ def load_queries(queries_dir: Path) -> list[QueryDef]:
         files = _query_files(queries_dir)
     # verify, codegen and lint each load the queries in one run: lex and check them once
     # while no file changed (same paths, same bytes; reading is cheap, lexing is not).
-    key = tuple((str(p), p.read_bytes()) for p in files)
+    key = tuple((str(p), read_bytes(p)) for p in files)
     cached = _LOADED.get(queries_dir.resolve())
     if cached is not None and cached[0] == key:
         return list(cached[1])
@@ -156,7 +157,7 @@ def _check_name(name: str, kind: Kind, path: Path) -> None:
 
 def read_text(path: Path) -> str:
     """The file decoded as strict UTF-8; a bad byte is an error naming its line and column."""
-    data = path.read_bytes()
+    data = read_bytes(path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
