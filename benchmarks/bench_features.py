@@ -21,25 +21,22 @@ per call and the ratio to the first row of its group.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import os
 import random
 import re
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from bench_repos import database
 from pydantic import TypeAdapter
 
 from repo import LogRepo, ScriptRepo
 from repo.generated import Log
 from repo.generated._queries import LOGS_LIST_FOR_SCRIPT, LOGS_SEARCH
-from repo.migrate import Migrator, connect, resolve
-from repo.server import scratch_server, temporary_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS, PER_SCRIPT = 1000, 200
@@ -60,17 +57,6 @@ SELECT s.*, (SELECT coalesce(json_agg(l), '[]') FROM (
 ) AS l) AS logs
 FROM scripts AS s WHERE s.uri = %s
 """
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    url = os.environ.get("DATABASE_URL")
-    with contextlib.ExitStack() as stack:
-        server = url or stack.enter_context(scratch_server())
-        db = stack.enter_context(temporary_database(server, prefix="bench_features"))
-        with connect(db) as conn:
-            Migrator(conn, resolve(ROOT / "migrations")).run()
-        yield db
 
 
 def seed(conn: psycopg.Connection[Any]) -> None:
@@ -184,7 +170,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300)
     args = parser.parse_args()
     random.seed(1)
-    with database() as url, psycopg.connect(url, autocommit=True) as conn:
+    with database("bench_features") as url, psycopg.connect(url, autocommit=True) as conn:
         seed(conn)
         print(f"{SCRIPTS * PER_SCRIPT:,} log rows over {SCRIPTS:,} scripts")
         table("optional filters: 50 newest lines of one script",

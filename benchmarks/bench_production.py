@@ -24,7 +24,6 @@ import gc
 import os
 import statistics
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bench_repos import per_call as timed  # noqa: E402
+from bench_repos import seed as seed_rows  # noqa: E402
 from helpers import pgbouncer as harness  # noqa: E402
 
 from repo.generated import Database, LogRepo  # noqa: E402
@@ -59,21 +60,8 @@ def databases() -> Iterator[tuple[str, str]]:
 
 
 def seed(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
-        with cur.copy("COPY scripts (uri, code) FROM STDIN") as copy:
-            for i in range(1000):
-                copy.write_row((f"/s{i}.js", "export default () => 1;\n" * 20))
-        with cur.copy("COPY logs (script_uri, message) FROM STDIN") as copy:
-            for i in range(2000):
-                copy.write_row(("/bench.js", f"request {i} served in {i % 97} ms"))
-        conn.execute("ANALYZE")
-
-
-def timed(fn: Callable[[], object], calls: int) -> float:
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - start) / calls
+    with psycopg.connect(url) as conn:
+        seed_rows(conn)
 
 
 def alternate(first: Callable[[], object], second: Callable[[], object], calls: int,

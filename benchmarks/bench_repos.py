@@ -34,11 +34,11 @@ TARGETS = {"point lookup (get_by_uri)": 1.10, "1,000-row list (list_for_script)"
 
 
 @contextlib.contextmanager
-def database() -> Iterator[str]:
+def database(prefix: str = "bench_repos") -> Iterator[str]:
     url = os.environ.get("DATABASE_URL")
     with contextlib.ExitStack() as stack:
         server = url or stack.enter_context(scratch_server())
-        db = stack.enter_context(temporary_database(server, prefix="bench_repos"))
+        db = stack.enter_context(temporary_database(server, prefix=prefix))
         with connect(db) as conn:
             Migrator(conn, resolve(ROOT / "migrations")).run()
         yield db
