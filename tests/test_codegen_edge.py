@@ -20,12 +20,12 @@ from types import ModuleType
 
 import psycopg
 import pytest
+from helpers.fixture_project import empty_package, importable, migrated
 from psycopg.types.range import Range
 
 from repo.codegen import generate, write_files
 from repo.config import Settings, load_settings
 from repo.errors import InvalidArgument
-from repo.migrate import Migrator, connect, resolve
 from repo.prepare import prepare
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "codegen" / "edge"
@@ -41,16 +41,12 @@ def _settings(tmp: Path) -> Settings:
 @pytest.fixture(scope="module")
 def project(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     tmp = tmp_path_factory.mktemp("edge")
-    (tmp / "edgepkg").mkdir()
-    (tmp / "edgepkg" / "__init__.py").write_text("", encoding="utf-8")
+    empty_package(tmp, "edgepkg")
     settings = _settings(tmp)
     prepare(settings, database_url=pg_url)
     write_files(generate(settings).files)
-    sys.path.insert(0, str(tmp))
-    yield settings
-    sys.path.remove(str(tmp))
-    for name in [m for m in sys.modules if m.startswith("edgepkg")]:
-        del sys.modules[name]
+    with importable(settings, "edgepkg"):
+        yield settings
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +56,7 @@ def gen(project: Settings) -> ModuleType:
 
 @pytest.fixture
 def edge_conn(empty_db_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    with connect(empty_db_url) as conn:
-        Migrator(conn, resolve(FIXTURE / "migrations")).run()
-    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+    with migrated(empty_db_url, FIXTURE / "migrations") as conn:
         yield conn
 
 

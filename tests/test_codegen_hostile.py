@@ -20,6 +20,7 @@ from types import ModuleType
 
 import psycopg
 import pytest
+from helpers.fixture_project import empty_package, importable, migrated
 from pydantic import BaseModel
 
 from repo.codegen import generate, write_files
@@ -27,7 +28,6 @@ from repo.codegen.names import parse_column
 from repo.config import Settings, load_settings
 from repo.errors import NameClash, QueryFileError
 from repo.metadata.store import load_all
-from repo.migrate import Migrator, connect, resolve
 from repo.prepare import prepare
 from repo.runtime import Query, row_maker
 
@@ -45,15 +45,11 @@ def _settings(tmp: Path, queries: Path = FIXTURE / "queries") -> Settings:
 @pytest.fixture(scope="module")
 def project(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     tmp = tmp_path_factory.mktemp("hostile")
-    (tmp / "hostilepkg").mkdir()
-    (tmp / "hostilepkg" / "__init__.py").write_text("", encoding="utf-8")
+    empty_package(tmp, "hostilepkg")
     settings = _settings(tmp)
     prepare(settings, database_url=pg_url)
-    sys.path.insert(0, str(tmp))
-    yield settings
-    sys.path.remove(str(tmp))
-    for name in [m for m in sys.modules if m.startswith("hostilepkg")]:
-        del sys.modules[name]
+    with importable(settings, "hostilepkg"):
+        yield settings
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +59,7 @@ def gen(project: Settings) -> ModuleType:
 
 @pytest.fixture
 def hconn(empty_db_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    with connect(empty_db_url) as conn:
-        Migrator(conn, resolve(FIXTURE / "migrations")).run()
-    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+    with migrated(empty_db_url, FIXTURE / "migrations") as conn:
         yield conn
 
 

@@ -1,0 +1,40 @@
+"""A fixture project under tests/fixtures/codegen/ prepared into an importable package."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+
+from repo.config import Settings
+from repo.migrate import Migrator, connect, resolve
+
+
+@contextlib.contextmanager
+def importable(settings: Settings, package: str) -> Iterator[Settings]:
+    """Put ``settings.root`` on sys.path while the block runs; forget ``package`` after it."""
+    sys.path.insert(0, str(settings.root))
+    try:
+        yield settings
+    finally:
+        sys.path.remove(str(settings.root))
+        for name in [m for m in sys.modules if m.startswith(package)]:
+            del sys.modules[name]
+
+
+def empty_package(tmp: Path, package: str) -> None:
+    """Create ``tmp/package/__init__.py`` so the generated subpackage can be imported."""
+    (tmp / package).mkdir()
+    (tmp / package / "__init__.py").write_text("", encoding="utf-8")
+
+
+@contextlib.contextmanager
+def migrated(url: str, migrations: Path) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """An autocommit connection to ``url`` after applying ``migrations`` to it."""
+    with connect(url) as conn:
+        Migrator(conn, resolve(migrations)).run()
+    with psycopg.connect(url, autocommit=True) as conn:
+        yield conn
