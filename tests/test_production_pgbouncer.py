@@ -149,7 +149,10 @@ async def test_async_database_behind_pgbouncer(db_url: str, bouncer: harness.Bou
 
 def _advisory_locks(db_url: str) -> int:
     with psycopg.connect(db_url) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone()
+        # This database's locks only: another suite on the same server may hold its own.
+        row = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())").fetchone()
     assert row is not None
     return int(row[0])
 
