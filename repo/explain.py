@@ -113,10 +113,19 @@ def _explain_one(path: Path, query: QueryDef, catalog: Catalog,
         lines.append(f"{kind}: {path}:{line}:{col}: {prob.message}")
     lines.extend(f"note: {n}" for n in result.notes)
     lines += _variant_lines(query, metas)
-    route = routing(query.sql)
-    lines.append(f"routing: {'read-only, may run on a replica' if route.read_only else 'primary'}"
-                 f" ({route.reason})")
+    lines.append("routing: " + _routing(path, query))
     return "\n".join(lines) + "\n"
+
+
+def _routing(path: Path, query: QueryDef) -> str:
+    """Where a `Router` sends the query, and why (`repo.codegen.readonly`, ``-- @primary``)."""
+    route = routing(query.sql)
+    if query.primary_line is not None:
+        also = "" if route.read_only else f"; it is not read-only anyway: {route.reason}"
+        return f"primary (-- @primary at {path}:{query.primary_line}{also})"
+    if route.read_only:
+        return f"read-only, may run on a replica ({route.reason})"
+    return f"primary ({route.reason})"
 
 
 def _variant_lines(query: QueryDef, metas: Mapping[str, QueryData]) -> list[str]:

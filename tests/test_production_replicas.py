@@ -6,21 +6,30 @@ answer says where it came from.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from psycopg.pq import TransactionStatus
 
+from repo.cli import main
 from repo.codegen.readonly import routing
 from repo.config import load_settings
-from repo.errors import ConfigError
+from repo.errors import ConfigError, QueryFileError
 from repo.generated import AsyncDatabase, Database
 from repo.generated import _queries as sql
+from repo.queries import load_queries
+from repo.runtime import Param, Query, Repo, Router
 from repo.server import create_database, drop_database
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -141,3 +150,216 @@ def test_replica_urls_in_config(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text('[repository]\nreplica_urls = "postgresql://r1"\n')
     with pytest.raises(ConfigError, match="replica_urls must be a list"):
         load_settings(tmp_path, env={})
+
+
+# --- `-- @primary`: a query file that never runs on a replica (read-your-writes) -----------
+
+def _write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def test_primary_directive_is_read_and_stays_in_the_hashed_text(tmp_path: Path) -> None:
+    text = "-- The script just written.\n-- :optional\n-- @primary\nSELECT * FROM scripts\n"
+    _write(tmp_path, "scripts/get_fresh.sql", text)
+    [q] = load_queries(tmp_path)
+    assert q.primary_line == 3 and q.doc == "The script just written."
+    # A one-query file is sent (and hashed) whole, comments included, as SQLx's query_file!.
+    assert q.sql == text
+
+
+def test_primary_directive_in_a_sqlc_file(tmp_path: Path) -> None:
+    plain = "-- name: GetAuthor :one\n-- Fresh.\nSELECT * FROM authors WHERE id = $1;\n"
+    _write(tmp_path, "authors/query.sql", plain)
+    [before] = load_queries(tmp_path)
+    _write(tmp_path, "authors/query.sql", plain.replace("-- Fresh.\n",
+           "-- Fresh.\n-- @primary\n-- @sqlc-vet-disable\n"))
+    [q] = load_queries(tmp_path)
+    assert q.primary_line == 3 and before.primary_line is None
+    assert q.doc == "Fresh.\n@sqlc-vet-disable"  # sqlc's own annotation is passed over
+    assert q.sql == before.sql and q.hash == before.hash  # the statement alone is hashed
+
+
+@pytest.mark.parametrize(("rel", "text", "message", "line"), [
+    ("r/get.sql", "-- @primary now\nSELECT 1", "@primary takes no arguments", 1),
+    ("r/get.sql", "-- @primry\nSELECT 1", "unknown directive '@primry' (did you mean "
+     "`-- @primary`?)", 1),
+    ("r/get.sql", "-- @Primary\nSELECT 1", "did you mean `-- @primary`?", 1),
+    ("r/get.sql", "-- :primary\nSELECT 1", "unknown cardinality marker ':primary'", 1),
+    ("r/get.sql", "SELECT 1\n-- @primary\n", "leading comment block", 2),
+    ("a/query.sql", "-- name: A :one\n-- @primay\nSELECT 1;\n", "did you mean", 2),
+    ("a/query.sql", "-- name: A :one\n-- @nullable x\nSELECT 1;\n",
+     "`-- @nullable` is not read in a sqlc-style file", 2),
+    ("a/query.sql", "-- name: A :one\nSELECT 1;\n-- @primary\n-- name: B :one\nSELECT 2;\n",
+     "`-- @primary` below the statement of 'A'", 3),
+    ("a/query.sql", "-- @primary\n-- name: A :one\nSELECT 1;\n", "belongs to no query", 1),
+])
+def test_misplaced_or_misspelt_primary_is_refused(tmp_path: Path, rel: str, text: str,
+                                                  message: str, line: int) -> None:
+    _write(tmp_path, rel, text)
+    with pytest.raises(QueryFileError) as info:
+        load_queries(tmp_path)
+    assert message in str(info.value) and info.value.line == line
+
+
+def test_near_miss_primary_is_warned_about(tmp_path: Path) -> None:
+    _write(tmp_path, "r/get.sql", "-- primary\nSELECT 1\n")
+    [q] = load_queries(tmp_path)
+    assert q.primary_line is None and "did you mean `-- @primary`?" in q.warnings[0]
+
+
+def test_explain_names_the_primary_directive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(ROOT / "migrations", tmp_path / "migrations")
+    _write(tmp_path, "queries/scripts/get_fresh.sql",
+           "-- :optional\n-- @primary\nSELECT * FROM scripts WHERE uri = :uri\n")
+    _write(tmp_path, "queries/scripts/touch.sql",
+           "-- @primary\nUPDATE scripts SET code = code WHERE uri = :uri\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["explain", "queries/scripts/get_fresh.sql"]) == 0
+    assert "routing: primary (-- @primary at queries/scripts/get_fresh.sql:2)\n" in (
+        capsys.readouterr().out)
+    # Harmless on a write: it says so, no warning.
+    assert main(["explain", "queries/scripts/touch.sql"]) == 0
+    assert ("routing: primary (-- @primary at queries/scripts/touch.sql:1; it is not "
+            "read-only anyway: not a SELECT)") in capsys.readouterr().out
+
+
+class _Scripts(Repo):
+    """Two queries over the generated SQL, with and without `primary` (as codegen writes)."""
+
+    ANY = Query("scripts/get_code", "SELECT code FROM scripts WHERE uri = $1",
+                [Param("uri", "text")], read_only=True)
+    FRESH = Query("scripts/get_code_fresh", "SELECT code FROM scripts WHERE uri = $1",
+                  [Param("uri", "text")], read_only=True, primary=True)
+
+    def code(self, uri: str) -> tuple[Any, ...]:
+        return self._one(self.ANY, (uri,))
+
+    def fresh(self, uri: str) -> tuple[Any, ...]:
+        return self._one(self.FRESH, (uri,))
+
+    def fresh_rows(self, uri: str) -> Iterator[tuple[Any, ...]]:
+        return self._iter(self.FRESH, (uri,))
+
+
+def test_a_primary_query_never_goes_to_the_replica(db_url: str, replica_url: str) -> None:
+    _seed(db_url, "on the primary")
+    _seed(replica_url, "on the replica")
+    with Database(db_url, auto_migrate=False, replica_urls=[replica_url]) as db:
+        scripts = _Scripts(Router(db.pool, db.replica_pools))
+        assert scripts.code("/p.js") == ("on the replica",)
+        assert scripts.fresh("/p.js") == ("on the primary",)
+        assert list(scripts.fresh_rows("/p.js")) == [("on the primary",)]
+
+
+# --- `:iter` streams: on a replica when read-only, with the same fallback -------------------
+
+def _seed_logs(url: str, where: str, count: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO scripts (uri, code) VALUES ('/s.js', '')")
+        conn.execute("INSERT INTO logs (script_uri, message) SELECT '/s.js', %s || i "
+                      "FROM generate_series(1, %s) AS i", [where, count])
+
+
+def _idle_without_cursor(pool: Any) -> None:
+    """The pool's one connection is back, outside any transaction, with no cursor open."""
+    with pool.connection() as conn:
+        assert conn.info.transaction_status == TransactionStatus.IDLE
+        assert conn.execute("SELECT count(*) FROM pg_cursors").fetchone() == (0,)
+
+
+def test_a_read_only_stream_runs_on_the_replica(db_url: str, replica_url: str) -> None:
+    _seed_logs(db_url, "primary ", 2)
+    _seed_logs(replica_url, "replica ", 3)
+    # One connection per pool, so the one checked afterwards is the one that streamed.
+    with Database(db_url, auto_migrate=False, replica_urls=[replica_url],
+                  min_size=1, max_size=1) as db:
+        assert sql.LOGS_ITER_FOR_SCRIPT.replica
+        got = [log.message for log in db.repos.logs.iter_for_script(script_uri="/s.js")]
+        assert sorted(got) == ["replica 1", "replica 2", "replica 3"]
+        # Stopped early: the replica's connection is left idle, its cursor closed.
+        for log in db.repos.logs.iter_for_script(script_uri="/s.js"):
+            assert log.message.startswith("replica")
+            break
+        _idle_without_cursor(db.replica_pools[0])
+        rows = db.repos.logs.iter_for_script(script_uri="/s.js")
+        next(rows)
+        rows.close()
+        _idle_without_cursor(db.replica_pools[0])
+        # Inside a transaction, and on `db.primary`, it stays on the primary.
+        with db.transaction() as tx:
+            inside = [log.message for log in tx.logs.iter_for_script(script_uri="/s.js")]
+        assert sorted(inside) == ["primary 1", "primary 2"]
+        forced = [log.message for log in db.primary.logs.iter_for_script(script_uri="/s.js")]
+        assert sorted(forced) == ["primary 1", "primary 2"]
+        _idle_without_cursor(db.pool)
+
+
+async def test_a_read_only_async_stream_runs_on_the_replica(db_url: str,
+                                                            replica_url: str) -> None:
+    _seed_logs(db_url, "primary ", 2)
+    _seed_logs(replica_url, "replica ", 3)
+    async with AsyncDatabase(db_url, auto_migrate=False, replica_urls=[replica_url],
+                             min_size=1, max_size=1) as db:
+        got = [log.message async for log in db.repos.logs.iter_for_script(script_uri="/s.js")]
+        assert sorted(got) == ["replica 1", "replica 2", "replica 3"]
+        async with contextlib.aclosing(db.repos.logs.iter_for_script(script_uri="/s.js")) as it:
+            async for log in it:
+                assert log.message.startswith("replica")
+                break
+        async with db.replica_pools[0].connection() as conn:
+            assert conn.info.transaction_status == TransactionStatus.IDLE
+            cur = await conn.execute("SELECT count(*) FROM pg_cursors")
+            assert await cur.fetchone() == (0,)
+        async with db.transaction() as tx:
+            inside = [log.message async for log in tx.logs.iter_for_script(script_uri="/s.js")]
+        assert sorted(inside) == ["primary 1", "primary 2"]
+        forced = [log.message
+                  async for log in db.primary.logs.iter_for_script(script_uri="/s.js")]
+        assert sorted(forced) == ["primary 1", "primary 2"]
+
+
+def test_a_stream_falls_back_when_the_replica_is_down(
+        db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    _seed_logs(db_url, "primary ", 2)
+    down = f"postgresql://postgres:secret@127.0.0.1:{_closed_port()}/postgres"
+    with caplog.at_level(logging.WARNING, logger="repo.replicas"), \
+            Database(db_url, auto_migrate=False, replica_urls=[down]) as db:
+        for _ in range(2):
+            got = [log.message for log in db.repos.logs.iter_for_script(script_uri="/s.js")]
+            assert sorted(got) == ["primary 1", "primary 2"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "repo.replicas"]
+    assert len(lines) == 1 and "using the primary" in lines[0] and "secret" not in lines[0]
+
+
+class _Dying(Repo):
+    """A read-only stream whose first FETCH kills its own server session on one database.
+
+    DECLARE only plans the query; the first FETCH runs it, and on the database named by the
+    argument `pg_terminate_backend(pg_backend_pid())` ends the connection right there.
+    """
+
+    DIE_ON = Query("logs/die_on", "SELECT message FROM logs WHERE CASE WHEN current_database()"
+                   " = $1 THEN pg_terminate_backend(pg_backend_pid()) ELSE true END ORDER BY 1",
+                   [Param("dbname", "text")], read_only=True)
+
+    def messages(self, dbname: str) -> Iterator[tuple[Any, ...]]:
+        return self._iter(self.DIE_ON, (dbname,))
+
+
+def test_a_stream_lost_at_its_first_fetch_reruns_on_the_primary(
+        db_url: str, replica_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    _seed_logs(db_url, "primary ", 2)
+    _seed_logs(replica_url, "replica ", 3)
+    replica_name = psycopg.conninfo.conninfo_to_dict(replica_url)["dbname"]
+    with caplog.at_level(logging.WARNING, logger="repo.replicas"), \
+            Database(db_url, auto_migrate=False, replica_urls=[replica_url]) as db:
+        logs = _Dying(Router(db.pool, db.replica_pools))
+        assert list(logs.messages(str(replica_name))) == [("primary 1",), ("primary 2",)]
+        # The same query on a database it does not kill: the replica serves it.
+        assert len(list(_Dying(Router(db.pool, db.replica_pools)).messages("nope"))) == 3
+    lines = [r.getMessage() for r in caplog.records if r.name == "repo.replicas"]
+    assert len(lines) == 1 and "AdminShutdown" in lines[0]

@@ -170,10 +170,12 @@ def _query(m: MethodSpec, models: dict[str, ModelSpec]) -> list[str]:
         args.append(f"scalar_maker({m.scalar.type.converter or ''})")
         if m.scalar.type.binary:
             args.append("binary=True")
-    if routing(q.sql).read_only:
-        if len(args) == 2:
-            args.append("()")
-        args.append("read_only=True")  # may run on a replica (repo/codegen/readonly.py)
+    flags = ["read_only=True"] if routing(q.sql).read_only else []  # repo/codegen/readonly.py
+    if q.primary_line is not None:
+        flags.append("primary=True")  # `-- @primary`: never on a replica
+    if flags and len(args) == 2:
+        args.append("()")
+    args += flags
     if m.variants:
         return _variants(m, row_type, args)
     return _emit.call(f"{m.const}: Query[{row_type}] = Query", args, "")

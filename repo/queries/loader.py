@@ -5,7 +5,9 @@ lines that are instructions rather than prose:
 
 * the cardinality marker, a comment line of its own: ``-- :one``, ``:optional``, ``:many``,
   ``:iter`` (streamed through a server-side cursor), ``:exec``, ``:execrows`` or ``:copyfrom``;
-* parameter nullability directives: ``-- @nullable name [, name...]`` and ``-- @notnull name``.
+* directives: parameter nullability (``-- @nullable name [, name...]``, ``-- @notnull name``),
+  ``@optional``, ``@default``, ``@rows``, ``@model``, and ``-- @primary`` (never on a read
+  replica). An unknown ``-- @word`` is refused, never read as prose.
 
 ``:name`` placeholders are compiled to ``$1..$n`` in order of first appearance, using the
 lexer in `repo.sqltext` so literals, quoted identifiers, comments, dollar bodies and ``::``
@@ -19,6 +21,7 @@ anywhere under the queries directory: see `repo.queries.sqlc`.
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,6 +42,8 @@ _DIRECTIVE = re.compile(r"^\s*--\s*@([A-Za-z_]\w*)\b(.*)$")
 _COMMENT = re.compile(r"^\s*--")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIRECTIVES = {"nullable": True, "notnull": False}
+# Every directive name, for the "did you mean" of an unknown one.
+KNOWN_DIRECTIVES = ("nullable", "notnull", "optional", "default", "rows", "model", "primary")
 # Statements whose first keyword means "returns rows" (DML returns rows only with RETURNING).
 _ROW_KEYWORDS = {"select", "values", "table", "show", "explain", "fetch"}
 _DML_KEYWORDS = {"insert", "update", "delete", "merge"}
@@ -219,7 +224,8 @@ def _single(path: Path, repo: str, text: str, toks: list[Token]) -> QueryDef:
                     marker_line=header.marker_line, offsets=offsets,
                     warnings=tuple(header.warnings), param_defaults=frozenset(optional),
                     optional=optional, param_values=MappingProxyType(dict(header.defaults)),
-                    model_name=header.model_name, rows=tuple(header.rows))
+                    model_name=header.model_name, rows=tuple(header.rows),
+                    primary_line=header.primary_line)
 
 
 def _lex(text: str, path: Path) -> list[Token]:
@@ -277,6 +283,7 @@ class Header:
     rows: list[str] = field(default_factory=list)
     defaults: dict[str, str] = field(default_factory=dict)
     model_name: str | None = None
+    primary_line: int | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -324,6 +331,8 @@ def near_miss(line: str) -> str | None:
         found = pattern.match(line)
         if found and found["word"].lower() in CARDINALITIES:
             return f"-- :{found['word'].lower()}"
+        if found and found["word"] == "primary":  # lowercase only: `-- Primary.` is prose
+            return "-- @primary"
     found = _NEAR_DIRECTIVE.match(line)
     if found:
         return "-- @" + line.strip()[2:].strip()[0].lower() + line.strip()[2:].strip()[1:]
@@ -336,9 +345,11 @@ def _marker(line: str, lineno: int, path: Path, header: Header) -> bool:
         return False
     name = m.group(1)
     if name not in CARDINALITIES:
+        hint = f"use one of {', '.join(':' + c for c in CARDINALITIES)}"
+        if name in KNOWN_DIRECTIVES:
+            hint = f"`{name}` is a directive: write `-- @{name}`"
         raise QueryFileError(f"unknown cardinality marker ':{name}'", path=path, line=lineno,
-                             col=line.index(":") + 1,
-                             hint=f"use one of {', '.join(':' + c for c in CARDINALITIES)}")
+                             col=line.index(":") + 1, hint=hint)
     if header.cardinality is not None:
         raise QueryFileError("second cardinality marker", path=path, line=lineno,
                              hint=f"keep one marker (the first is on line {header.marker_line})")
@@ -353,6 +364,15 @@ def _directive(line: str, lineno: int, path: Path, header: Header) -> bool:
     if m.group(1) == "default":
         _default(m.group(2), lineno, path, header)
         return True
+    if m.group(1) == "primary":
+        if m.group(2).strip():
+            raise QueryFileError("@primary takes no arguments", path=path, line=lineno,
+                                 col=line.index("@") + 1,
+                                 hint="write `-- @primary` on a line of its own (a reason "
+                                 "goes on the docstring line above)")
+        if header.primary_line is None:
+            header.primary_line = lineno
+        return True
     if m.group(1) == "model":
         name = m.group(2).strip()
         if not _IDENT.fullmatch(name) or not name[0].isupper():
@@ -361,11 +381,13 @@ def _directive(line: str, lineno: int, path: Path, header: Header) -> bool:
         header.model_name = name
         return True
     if m.group(1) not in _DIRECTIVES and m.group(1) not in ("optional", "rows"):
-        raise QueryFileError(f"unknown directive '@{m.group(1)}'", path=path, line=lineno,
-                             col=line.index("@") + 1,
+        close = difflib.get_close_matches(m.group(1).lower(), KNOWN_DIRECTIVES, n=1)
+        raise QueryFileError(f"unknown directive '@{m.group(1)}'"
+                             + (f" (did you mean `-- @{close[0]}`?)" if close else ""),
+                             path=path, line=lineno, col=line.index("@") + 1,
                              hint="use `-- @nullable name`, `-- @notnull name`, "
                              "`-- @optional name`, `-- @default name value`, "
-                             "`-- @rows a, b` or `-- @model Name`")
+                             "`-- @rows a, b`, `-- @model Name` or `-- @primary`")
     names = [n for n in re.split(r"[\s,]+", m.group(2).strip()) if n]
     if not names or not all(_IDENT.fullmatch(n) for n in names):
         raise QueryFileError(f"@{m.group(1)} needs parameter names", path=path, line=lineno,

@@ -71,6 +71,8 @@ class QueryDef:
             (the full text, every predicate kept).
         model_name: ``-- @model Name``: the class name of the query's result model.
         param_values: ``-- @default name literal``: the Python literal a parameter defaults to.
+        primary_line: the 1-based line of ``-- @primary`` (the query never runs on a read
+            replica: read-your-writes), None without it.
     """
 
     repo: str
@@ -96,6 +98,7 @@ class QueryDef:
     variant: int | None = None
     param_values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     model_name: str | None = None
+    primary_line: int | None = None
 
     @property
     def hash(self) -> str:

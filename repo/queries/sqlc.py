@@ -4,7 +4,11 @@ A file is sqlc-style when one of its comments is a header: ``-- name: <Name> :<m
 line of its own, or ``/* name: <Name> :<marker> */``. Headers are found in the lexer's comment
 tokens, so a ``-- name:`` inside a string literal, a dollar body or another block comment is
 not one. Each query runs from its header to the next one; blank lines between queries are
-optional. The ``--`` lines right after a header are the docstring (as sqlc-gen-go's comment).
+optional. The ``--`` lines right after a header are the docstring (as sqlc-gen-go's comment),
+except ``-- @primary`` there (the query never runs on a read replica). Other ``-- @word`` lines
+are sqlc's annotations (``@sqlc-vet-disable``, plugin flags) and stay docstring text; this
+project's parameter directives (``@nullable`` ...) are refused, since sqlc spells them
+``sqlc.narg``, and so is a misspelt ``@primary``.
 
 Markers map onto ours (`MARKERS`); those with no equivalent are refused by name (`REFUSED`).
 Parameters are sqlc's: ``$1..$n`` (sent byte for byte, positional, named from their context
@@ -26,6 +30,7 @@ postgresql/query.sql`` -> ``AuthorRepo``).
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +64,15 @@ REFUSED = MappingProxyType({
     "execlastid": "`:execlastid` is MySQL/SQLite only (PostgreSQL has RETURNING)",
 })
 _MACROS = ("arg", "narg", "slice", "embed")
+_ANNOTATION = re.compile(r"--\s*@(?P<name>[A-Za-z_][\w-]*)(?P<rest>.*?)\s*$")
+# Directives of one-query files that a sqlc file spells with macros: refused, not ignored.
+_FILE_DIRECTIVES = MappingProxyType({
+    "nullable": "write sqlc.narg(name) in the SQL", "notnull": "drop it (sqlc.arg is not null)",
+    "optional": "use a one-query file (queries/<repo>/<method>.sql) for optional filters",
+    "default": "use a one-query file (queries/<repo>/<method>.sql) for parameter defaults",
+    "rows": "use a one-query file (queries/<repo>/<method>.sql) for `@rows`",
+    "model": "use a one-query file (queries/<repo>/<method>.sql) to name the model",
+})
 # Names that say "the queries" rather than what they are about.
 GENERIC = frozenset({"query", "queries", "sql", "db", "postgresql", "postgres", "pg", "psql"})
 
@@ -144,6 +158,11 @@ def _check_prelude(path: Path, text: str, toks: list[Token], first: Header) -> N
     for tok in toks:
         if tok.start >= first.token.start:
             return
+        if tok.kind == "comment" and _annotation(path, text, tok) == "primary":
+            line, col = line_col(text, tok.start)
+            raise QueryFileError("`-- @primary` before the first `-- name:` header belongs to "
+                                 "no query", path=path, line=line, col=col,
+                                 hint="put it on the line under the header of its query")
         if tok.kind not in ("space", "comment"):
             line, col = line_col(text, tok.start)
             raise QueryFileError("SQL before the first `-- name:` header belongs to no query",
@@ -190,6 +209,7 @@ def _query(path: Path, text: str, toks: list[Token], head: Header, repo: str) ->
     span = [t for t in toks if code[0].start <= t.start < code[-1].end] if code else []
     _check_one_statement(path, text, span, head)
     doc = _doc(text, toks, code[0].start)
+    primary = _primary_line(path, text, toks, code[0].start, head)
     compiled = _compile(path, text, span)
     sql = compiled.sql
     if cardinality == "copyfrom":
@@ -200,7 +220,47 @@ def _query(path: Path, text: str, toks: list[Token], head: Header, repo: str) ->
         param_nullable=MappingProxyType({n: True for n in compiled.nullable}),
         marker_line=head.line, offsets=tuple(compiled.offsets), sqlc_name=head.name,
         param_defaults=frozenset(compiled.nullable), param_lists=frozenset(compiled.lists),
-        embeds=tuple(compiled.embeds))
+        embeds=tuple(compiled.embeds), primary_line=primary)
+
+
+def _annotation(path: Path, text: str, tok: Token) -> str | None:
+    """The name of a ``-- @name`` line comment (None for other comments), checked.
+
+    ``@primary`` is ours; a near miss of it, or one of the one-query-file directives, is an
+    error; anything else is a sqlc annotation, returned as is for the caller to pass over.
+    """
+    m = _ANNOTATION.fullmatch(text[tok.start:tok.end].rstrip("\r\n"))
+    if m is None or not _own_line(text, tok):
+        return None
+    name = m["name"]
+    line, col = line_col(text, tok.start)
+    if name == "primary" and m["rest"]:
+        raise QueryFileError("@primary takes no arguments", path=path, line=line, col=col,
+                             hint="write `-- @primary` on a line of its own")
+    if name in _FILE_DIRECTIVES:
+        raise QueryFileError(f"`-- @{name}` is not read in a sqlc-style file", path=path,
+                             line=line, col=col, hint=_FILE_DIRECTIVES[name])
+    if name != "primary" and difflib.get_close_matches(name.lower(), ["primary"], cutoff=0.75):
+        raise QueryFileError(f"unknown directive '@{name}' (did you mean `-- @primary`?)",
+                             path=path, line=line, col=col, hint="write `-- @primary`")
+    return name
+
+
+def _primary_line(path: Path, text: str, toks: list[Token], code_start: int,
+                  head: Header) -> int | None:
+    """The line of ``-- @primary`` between the header and the statement, else None."""
+    found: int | None = None
+    for tok in toks:
+        if tok.kind != "comment" or _annotation(path, text, tok) != "primary":
+            continue
+        line, col = line_col(text, tok.start)
+        if tok.start > code_start:  # inside or after the statement: it would be ignored
+            raise QueryFileError(f"`-- @primary` below the statement of {head.name!r}",
+                                 path=path, line=line, col=col,
+                                 hint="put it between the `-- name:` header and the SQL of "
+                                 "the query it is for")
+        found = line if found is None else found
+    return found
 
 
 def _check_one_statement(path: Path, text: str, span: list[Token], head: Header) -> None:
@@ -225,6 +285,8 @@ def _doc(text: str, toks: list[Token], code_start: int) -> str:
             break
         if tok.kind == "comment" and text.startswith("--", tok.start):
             body = text[tok.start + 2:tok.end].rstrip("\r\n")
+            if body.strip() == "@primary":
+                continue  # a directive, not prose
             lines.append((body[1:] if body.startswith(" ") else body).rstrip())
     return "\n".join(lines).strip("\n")
 

@@ -103,7 +103,7 @@ class AsyncRepo:
         params = q.bind(args)
         if self._conn is not None:
             return await _execute(self._conn, q, params, fetch)
-        if q.read_only and self._router is not None:
+        if q.replica and self._router is not None:
             replica = self._router.pick()
             if replica is not None:
                 try:
@@ -172,33 +172,55 @@ class AsyncRepo:
 
     async def _stream(self, q: Query[R], params: list[object]) -> AsyncIterator[R]:
         # One generator, no nested ones: closing it runs every exit below at once.
-        conn: AsyncConnection[Any] | None = self._conn
-        try:
-            async with AsyncExitStack() as stack:
+        # A read-only query from a router streams from a replica. If that fails before the
+        # first row reaches the caller (no connection, lost at DECLARE or at the first FETCH),
+        # it runs again on the primary, as `_run` does; after a row it cannot without
+        # repeating rows, so the error goes to the caller.
+        router = self._router if self._conn is None and q.replica else None
+        replica = router.pick() if router is not None else None
+        while True:
+            conn: AsyncConnection[Any] | None = self._conn
+            pool, timeout = self._pool, None
+            if replica is not None and router is not None:
+                pool, timeout = replica, router.timeout
+            yielded = False
+            try:
+                async with AsyncExitStack() as stack:
+                    if conn is None:
+                        assert pool is not None
+                        pooled: AsyncConnection[Any] = await stack.enter_async_context(
+                            pool.connection(timeout=timeout))
+                        conn = pooled
+                    held: AsyncConnection[Any] = conn
+                    # A server-side cursor needs a transaction (behind PgBouncer's transaction
+                    # mode it must not outlive one either; on a hot standby it is read-only).
+                    await stack.enter_async_context(held.transaction())
+                    cur = AsyncRawServerCursor(held, f"repo_iter_{next(_cursor_numbers)}",
+                                               row_factory=q.row_factory)
+                    stack.push_async_callback(cur.close)
+                    await cur.execute(q.sql, params, binary=q.binary)
+                    while True:
+                        rows = await cur.fetchmany(ITERSIZE)
+                        if not rows:
+                            break
+                        yielded = True
+                        for row in rows:  # noqa: UP028 (an async generator has no `yield from`)
+                            yield row
+                return
+            except TRANSLATED as exc:
                 if conn is None:
-                    assert self._pool is not None
-                    pooled: AsyncConnection[Any] = await stack.enter_async_context(
-                        self._pool.connection())
-                    conn = pooled
-                held: AsyncConnection[Any] = conn
-                # A server-side cursor needs a transaction (behind PgBouncer's transaction
-                # mode it must not outlive one either).
-                await stack.enter_async_context(held.transaction())
-                cur = AsyncRawServerCursor(held, f"repo_iter_{next(_cursor_numbers)}",
-                                           row_factory=q.row_factory)
-                stack.push_async_callback(cur.close)
-                await cur.execute(q.sql, params, binary=q.binary)
-                while True:
-                    rows = await cur.fetchmany(ITERSIZE)
-                    if not rows:
-                        break
-                    for row in rows:  # noqa: UP028 (an async generator has no `yield from`)
-                        yield row
-        except TRANSLATED as exc:
-            error = translate(exc, q.name, conn.broken) if conn is not None else exc
-            if error is exc:
-                raise
-            raise error from exc
+                    assert pool is not None
+                    error = _at_pool(exc, q.name, None, pool)
+                else:
+                    error = translate(exc, q.name, conn.broken)
+                if replica is not None and router is not None and not yielded and (
+                        isinstance(exc, PoolTimeout) or isinstance(error, ConnectionLost)):
+                    router.mark_down(replica, exc)
+                    replica = None  # once more, on the primary
+                    continue
+                if error is exc:
+                    raise
+                raise error from exc
 
     async def _copy_in(self, spec: CopyIn, rows: Iterable[Sequence[object]]) -> int:
         if self._conn is not None:

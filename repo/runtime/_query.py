@@ -60,19 +60,26 @@ class Query(Generic[R]):
             are not read.
         binary: ask for binary results (faster to parse); codegen sets it only when every
             column's type reads the same in binary (`repo.codegen.typemap.BINARY_SAFE`).
-        read_only: the static analysis proved the query read-only, so a `Router` may run it
-            on a replica (`repo.codegen.readonly`).
+        read_only: the static analysis proved the query read-only (`repo.codegen.readonly`):
+            on an autocommit connection it runs without BEGIN/COMMIT, and a `Router` may run
+            it on a replica.
+        primary: the query file says ``-- @primary`` (read-your-writes): a `Router` never
+            runs it on a replica. Kept apart from `read_only`, which stays the analysis'
+            fact, so such a query keeps the one-round-trip path.
     """
 
     __slots__ = ("name", "sql", "named_sql", "params", "row_factory", "binary", "read_only",
-                 "_binders")
+                 "primary", "replica", "_binders")
 
     def __init__(self, name: str, sql: str, params: Sequence[Param] = (),
                  row: RowMaker[R] | None = None, *, binary: bool = False,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, primary: bool = False) -> None:
         self.name = name
         self.binary = binary
         self.read_only = read_only
+        self.primary = primary
+        # What a `Router` asks, decided once here.
+        self.replica = read_only and not primary
         self.sql = sql.encode("utf-8")
         self.named_sql = self.sql + query_comment(name)
         self.params = tuple(params)
@@ -139,7 +146,8 @@ class Variants(Generic[R]):
         for mask, (sql, positions) in texts.items():
             variant: Query[R] = Query(full.name, sql, [full.params[i] for i in positions])
             variant.row_factory, variant.binary = full.row_factory, full.binary
-            variant.read_only = full.read_only
+            variant.read_only, variant.primary = full.read_only, full.primary
+            variant.replica = full.replica
             self._queries[mask] = (variant, tuple(positions))
 
     def __repr__(self) -> str:

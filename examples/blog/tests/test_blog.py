@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import psycopg
 import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 from repo import UniqueViolation
 
 from blog.db import AsyncDatabase, AsyncRepos, Author, Database, Post, Repos
@@ -69,3 +73,27 @@ async def test_web_lifespan_and_dependencies(repo_db_url: str,
         [row] = await r.posts.list_published(limit=5)
         assert row.author_name == "Barbara"
     assert app.state.db.pool.closed
+
+
+@pytest.fixture
+def replica_url(repo_server_url: str, repo_template_db: str) -> Iterator[str]:
+    """A second migrated database standing in for a read replica (it never sees the writes)."""
+    name = f"blog_replica_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(repo_server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(repo_template_db)))
+    yield make_conninfo(repo_server_url, dbname=name)
+    with psycopg.connect(repo_server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+
+
+def test_posts_get_reads_its_writes_on_the_primary(repo_db_url: str, replica_url: str) -> None:
+    with Database(repo_db_url, max_size=2, replica_urls=[replica_url]) as db:
+        author = db.repos.authors.create(name="Niklaus", email="nw@example.org")
+        post = db.repos.posts.create(author_id=author.id, title="Pascal", body="...")
+        # `-- @primary` in queries/posts/get.sql: the post just written is found.
+        assert db.repos.posts.get(id=post.id) == post
+        # Other reads proven read-only go to the replica, which has none of these rows.
+        assert db.repos.authors.get(id=author.id) is None
+        assert db.repos.posts.count_by_author(author_id=author.id) == 0

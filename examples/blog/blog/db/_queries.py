@@ -81,14 +81,18 @@ INSERT INTO posts (author_id, title, body) VALUES ($1, $2, $3) RETURNING *
 POSTS_GET: Query[Post] = Query(
     "posts/get",
     """\
--- Find a post by id.
+-- Find a post by id, on the primary even with read replicas: the page
+-- shown right after `create` or `publish` must see that write, which a
+-- lagging replica may not have yet.
 -- :optional
+-- @primary
 SELECT * FROM posts WHERE id = $1
 """,
     (Param("id", "int8"),),
     _POST,
     binary=True,
     read_only=True,
+    primary=True,
 )
 
 

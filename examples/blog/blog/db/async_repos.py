@@ -54,7 +54,9 @@ class AsyncPostRepo(AsyncRepo):
         return await self._one(_sql.POSTS_CREATE, (author_id, title, body))
 
     async def get(self, *, id: int) -> Post | None:
-        """Find a post by id.
+        """Find a post by id, on the primary even with read replicas: the page
+        shown right after `create` or `publish` must see that write, which a
+        lagging replica may not have yet.
 
         Query file: ``posts/get.sql``.
         """
