@@ -11,7 +11,8 @@ PostgreSQL. Prints, each as a ratio from this run:
   (``pgbouncer = true``: unnamed statements) and, where provisioned, PgBouncer >= 1.21 with
   ``max_prepared_statements`` (``pgbouncer = "prepared"``); PgBouncer is started as in the
   tests (tests/helpers/pgbouncer.py);
-* point lookup: primary only vs with a replica (a second database on the same server);
+* point lookup, upsert and a 2,000-row ``:iter`` stream: primary only vs with a replica (a
+  second database on the same server);
 * ``append_many`` vs raw psycopg binary COPY of the same 100,000 rows (target <= 1.15x);
 * 1,000-row list vs raw psycopg, text and binary results (target <= 1.5x vs binary).
 """
@@ -127,6 +128,12 @@ def replica_row(primary: str, replica: str, rounds: int) -> None:
 
         row("upsert with a replica (stays on the primary)", "primary only",
             *alternate(upsert(alone, "alone"), upsert(routed, "routed"), 500, rounds))
+
+        def stream(db: Database) -> Callable[[], object]:
+            return lambda: sum(1 for _ in db.repos.logs.iter_for_script(script_uri="/bench.js"))
+
+        row(":iter of 2,000 rows with a replica (routed)", "primary only",
+            *alternate(stream(alone), stream(routed), 20, rounds))
 
 
 def copy_row(primary: str, rounds: int) -> None:
