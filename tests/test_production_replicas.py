@@ -26,7 +26,7 @@ from repo.errors import ConfigError, QueryFileError
 from repo.generated import AsyncDatabase, Database
 from repo.generated import _queries as sql
 from repo.queries import load_queries
-from repo.runtime import Param, Query, Repo, Router
+from repo.runtime import Param, Query, Repo, Router, Variants
 from repo.server import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,6 +245,16 @@ class _Scripts(Repo):
         return self._iter(self.FRESH, (uri,))
 
 
+    # `-- @optional uri`, with and without `-- @primary`: every variant text keeps the flags.
+    FILTERED = {primary: Variants(
+        Query("scripts/codes", "SELECT code FROM scripts WHERE uri = $1 ORDER BY 1",
+              [Param("uri", "text", nullable=True)], read_only=True, primary=primary),
+        (0,), {0: ("SELECT code FROM scripts ORDER BY 1", ())}) for primary in (False, True)}
+
+    def filtered(self, uri: str | None, *, primary: bool) -> list[tuple[Any, ...]]:
+        return self._many(*self.FILTERED[primary].select((uri,)))
+
+
 def test_a_primary_query_never_goes_to_the_replica(db_url: str, replica_url: str) -> None:
     _seed(db_url, "on the primary")
     _seed(replica_url, "on the replica")
@@ -253,6 +263,9 @@ def test_a_primary_query_never_goes_to_the_replica(db_url: str, replica_url: str
         assert scripts.code("/p.js") == ("on the replica",)
         assert scripts.fresh("/p.js") == ("on the primary",)
         assert list(scripts.fresh_rows("/p.js")) == [("on the primary",)]
+        on_primary = [scripts.filtered(u, primary=True) for u in ("/p.js", None)]
+        assert on_primary == [[("on the primary",)], [("on the primary",)]]
+        assert scripts.filtered(None, primary=False) == [("on the replica",), ("r",)]
 
 
 # --- `:iter` streams: on a replica when read-only, with the same fallback -------------------

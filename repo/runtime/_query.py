@@ -144,10 +144,9 @@ class Variants(Generic[R]):
         self._queries: dict[int, tuple[Query[R], tuple[int, ...]]] = {
             every: (full, tuple(range(len(full.params))))}
         for mask, (sql, positions) in texts.items():
-            variant: Query[R] = Query(full.name, sql, [full.params[i] for i in positions])
+            variant: Query[R] = Query(full.name, sql, [full.params[i] for i in positions],
+                                      read_only=full.read_only, primary=full.primary)
             variant.row_factory, variant.binary = full.row_factory, full.binary
-            variant.read_only, variant.primary = full.read_only, full.primary
-            variant.replica = full.replica
             self._queries[mask] = (variant, tuple(positions))
 
     def __repr__(self) -> str:
