@@ -11,7 +11,7 @@ import logging
 import os
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from repo.errors import ConfigError, QueryFileError
 from repo.generated import AsyncDatabase, Database
 from repo.generated import _queries as sql
 from repo.queries import load_queries
-from repo.runtime import Param, Query, Repo, Router, Variants
+from repo.runtime import AsyncRepo, AsyncRouter, Param, Query, Repo, Router, Variants
 from repo.server import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -374,5 +374,28 @@ def test_a_stream_lost_at_its_first_fetch_reruns_on_the_primary(
         assert list(logs.messages(str(replica_name))) == [("primary 1",), ("primary 2",)]
         # The same query on a database it does not kill: the replica serves it.
         assert len(list(_Dying(Router(db.pool, db.replica_pools)).messages("nope"))) == 3
+    lines = [r.getMessage() for r in caplog.records if r.name == "repo.replicas"]
+    assert len(lines) == 1 and "AdminShutdown" in lines[0]
+
+
+class _AsyncDying(AsyncRepo):
+    def messages(self, dbname: str) -> AsyncIterator[tuple[Any, ...]]:
+        return self._iter(_Dying.DIE_ON, (dbname,))
+
+
+async def test_an_async_stream_lost_at_its_first_fetch_reruns_on_the_primary(
+        db_url: str, replica_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    _seed_logs(db_url, "primary ", 2)
+    _seed_logs(replica_url, "replica ", 3)
+    replica_name = str(psycopg.conninfo.conninfo_to_dict(replica_url)["dbname"])
+    with caplog.at_level(logging.WARNING, logger="repo.replicas"):
+        async with AsyncDatabase(db_url, auto_migrate=False, replica_urls=[replica_url],
+                                 min_size=1, max_size=1) as db:
+            logs = _AsyncDying(AsyncRouter(db.pool, db.replica_pools))
+            got = [row async for row in logs.messages(replica_name)]
+            assert got == [("primary 1",), ("primary 2",)]
+            # The replica pool replaced its dead connection: a fresh router streams there.
+            again = _AsyncDying(AsyncRouter(db.pool, db.replica_pools))
+            assert len([row async for row in again.messages("nope")]) == 3
     lines = [r.getMessage() for r in caplog.records if r.name == "repo.replicas"]
     assert len(lines) == 1 and "AdminShutdown" in lines[0]
