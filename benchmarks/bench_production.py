@@ -14,19 +14,27 @@ PostgreSQL. Prints, each as a ratio from this run:
 * point lookup, upsert and a 2,000-row ``:iter`` stream: primary only vs with a replica (a
   second database on the same server);
 * ``append_many`` vs raw psycopg binary COPY of the same 100,000 rows (target <= 1.15x);
-* 1,000-row list vs raw psycopg, text and binary results (target <= 1.5x vs binary).
+* 1,000-row list vs raw psycopg, text and binary results (target <= 1.5x vs binary), with
+  the default pydantic rows and with ``[codegen] rows = "tuple"`` (NamedTuple rows: this
+  project's queries generated into a throwaway package for the run).
+
+``--only list`` (or pgbouncer, replica, copy) runs one part.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import gc
+import importlib
 import os
 import statistics
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import psycopg
@@ -38,6 +46,8 @@ from bench_repos import per_call as timed  # noqa: E402
 from bench_repos import seed as seed_rows  # noqa: E402
 from helpers import pgbouncer as harness  # noqa: E402
 
+from repo.codegen import generate, write_files  # noqa: E402
+from repo.config import load_settings  # noqa: E402
 from repo.generated import Database, LogRepo  # noqa: E402
 from repo.migrate import Migrator, connect, resolve  # noqa: E402
 from repo.server import scratch_server, temporary_database  # noqa: E402
@@ -159,25 +169,48 @@ def copy_row(primary: str, rounds: int) -> None:
         conn.execute("VACUUM ANALYZE logs")
 
 
+@contextlib.contextmanager
+def tuple_rows_package() -> Iterator[ModuleType]:
+    """This project's queries generated with ``[codegen] rows = "tuple"``, importable."""
+    with tempfile.TemporaryDirectory() as tmp:
+        package = Path(tmp) / "tuplerows"
+        package.mkdir()
+        (package / "__init__.py").write_text("", encoding="utf-8")
+        settings = load_settings(ROOT, env={}).with_paths(
+            migrations=ROOT / "migrations", queries=ROOT / "queries", sqlx_dir=ROOT / ".sqlx",
+            generated=package / "generated")
+        write_files(generate(dataclasses.replace(
+            settings, rows="tuple", extensions=ROOT / "repo" / "extensions.py",
+            extensions_module="repo.extensions")).files)
+        sys.path.insert(0, tmp)
+        try:
+            yield importlib.import_module("tuplerows.generated")
+        finally:
+            sys.path.remove(tmp)
+
+
+def listing(logs: Any) -> Callable[[], object]:
+    return lambda: logs.list_for_script(script_uri="/bench.js", limit=1000)
+
+
 def list_rows(primary: str, rounds: int) -> None:
     sql = ("SELECT * FROM logs WHERE script_uri = %s ORDER BY created_at DESC, id DESC "
            "LIMIT %s")
-    with psycopg.connect(primary, autocommit=True) as conn:
-        logs = LogRepo(conn)
-
-        def ours() -> Any:
-            return logs.list_for_script(script_uri="/bench.js", limit=1000)
-
+    with psycopg.connect(primary, autocommit=True) as conn, tuple_rows_package() as tuples:
+        repos = {"pydantic rows (default)": LogRepo(conn),
+                 'rows = "tuple"': tuples.LogRepo(conn)}
+        calls = {label: listing(logs) for label, logs in repos.items()}
         for binary in (False, True):
             def raw(binary: bool = binary) -> Any:
                 return conn.execute(sql, ("/bench.js", 1000), prepare=True,
                                     binary=binary).fetchall()
 
-            row("1,000-row list (list_for_script)",
-                f"raw psycopg, {'binary' if binary else 'text'}",
-                *alternate(raw, ours, 40, rounds), 1.5 if binary else None)
-        print(f"  garbage collections per 1,000-row call, generation 0/1/2: raw binary "
-              f"{collections(raw)}, ours {collections(ours)}")
+            for label, ours in calls.items():
+                row(f"1,000-row list, {label}", f"raw psycopg, {'binary' if binary else 'text'}",
+                    *alternate(raw, ours, 40, rounds), 1.5 if binary else None)
+        print("  garbage collections per 1,000-row call, generation 0/1/2: raw binary "
+              f"{collections(raw)}, " + ", ".join(f"{label} {collections(ours)}"
+                                                 for label, ours in calls.items()))
 
 
 def collections(fn: Callable[[], object], calls: int = 200) -> str:
@@ -192,6 +225,7 @@ def collections(fn: Callable[[], object], calls: int = 200) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--only", choices=("pgbouncer", "replica", "copy", "list"))
     args = parser.parse_args()
     with databases() as (primary, replica):
         with psycopg.connect(primary) as conn:
@@ -200,10 +234,15 @@ def main() -> None:
                   f", median of {args.rounds} alternating batches\n")
         print(f"{'operation':<50} {'compared with':<22} {'base µs':>11} {'ours µs':>11} "
               f"{'ratio':>8} {'target':>9}")
-        pgbouncer_rows(primary, args.rounds)
-        replica_row(primary, replica, args.rounds)
-        copy_row(primary, args.rounds)
-        list_rows(primary, args.rounds)
+        parts: dict[str, Callable[[], None]] = {
+            "pgbouncer": lambda: pgbouncer_rows(primary, args.rounds),
+            "replica": lambda: replica_row(primary, replica, args.rounds),
+            "copy": lambda: copy_row(primary, args.rounds),
+            "list": lambda: list_rows(primary, args.rounds),
+        }
+        for name, part in parts.items():
+            if args.only in (None, name):
+                part()
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ No database: the rows are the tuples psycopg hands the row maker for ``logs/list
 (uuid, text, text, timestamptz). Each candidate builds all of them; the table shows the best
 of 7 runs per row, with the garbage collector as the application has it (on) and off. The
 repositories use the compiled row maker (`repo.runtime.row_maker`): frozen pydantic models
-without re-validation. The others are what the issue suggested trying: pydantic's
-``model_construct``, full validation, a ``__slots__``-only class, a frozen slots dataclass,
-and a tuple subclass (namedtuple), the floor short of returning plain tuples.
+without re-validation by default, ``typing.NamedTuple`` rows with ``[codegen] rows =
+"tuple"`` (the class here is what the generator writes for ``Log``). The others are what the
+issue suggested trying: pydantic's ``model_construct``, full validation, a ``__slots__``-only
+class, a frozen slots dataclass, and namedtuple's own ``_make``.
 """
 
 from __future__ import annotations
@@ -20,15 +21,23 @@ import uuid
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from repo.generated import _queries as queries
 from repo.generated.models import Log
+from repo.runtime import row_maker
 
 ROWS = [(uuid.uuid4(), "/bench.js", f"request {i} served in {i % 97} ms",
          dt.datetime.now(dt.UTC)) for i in range(1000)]
 FIELDS = tuple(Log.model_fields)
 LogTuple = namedtuple("LogTuple", FIELDS)  # type: ignore[misc]
+
+
+class LogRow(NamedTuple):  # models.py of a `rows = "tuple"` package
+    id: uuid.UUID
+    script_uri: str
+    message: str
+    created_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,7 @@ CANDIDATES: dict[str, Callable[[Sequence[Any]], object]] = {
     "plain tuple (raw psycopg)": lambda v: v,
     "repo row_maker: frozen pydantic, compiled": queries.LOGS_LIST_FOR_SCRIPT.row_factory(
         None),  # type: ignore[arg-type]
+    'repo row_maker: NamedTuple (rows = "tuple")': row_maker(LogRow),
     "pydantic model_construct(**row)": lambda v: Log.model_construct(
         **dict(zip(FIELDS, v, strict=True))),
     "pydantic validation Log(**row)": lambda v: Log(**dict(zip(FIELDS, v, strict=True))),

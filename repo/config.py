@@ -153,6 +153,8 @@ class Settings:
     pgbouncer: str = "auto"
     direct_url: str | None = field(default=None, repr=False)
     replica_urls: tuple[str, ...] = field(default=(), repr=False)
+    # [codegen] rows: what a generated row model is, one of `ROW_TYPES` (codegen/render_models).
+    rows: str = "pydantic"
 
     @property
     def extensions_file(self) -> Path:
@@ -277,6 +279,7 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         direct_url=merged.get(DIRECT_URL_ENV)
         or expand_vars(str(repository.get("direct_url", "")), merged) or None,
         replica_urls=_replicas(repository.get("replica_urls", []), merged, root),
+        rows=_rows(_table(doc, "codegen", root).get("rows", "pydantic"), root),
     )
 
 
@@ -329,6 +332,34 @@ def _replicas(value: object, env: Mapping[str, str], root: Path) -> tuple[str, .
                           path=root / CONFIG_FILE,
                           hint='write it as replica_urls = ["postgresql://...", "${REPLICA_URL}"]')
     return tuple(url for url in (expand_vars(v, env) for v in value) if url)
+
+
+# [codegen] rows: "pydantic" (frozen pydantic models, the default) or "tuple" (typing.NamedTuple
+# subclasses: built at tuple speed, no pydantic API on the rows).
+ROW_TYPES = ("pydantic", "tuple")
+
+
+def _rows(value: object, root: Path) -> str:
+    if value not in ROW_TYPES:
+        raise ConfigError(f"[codegen] rows = {value!r} is not one of "
+                          f"{', '.join(map(repr, ROW_TYPES))}", path=root / CONFIG_FILE,
+                          line=_key_line(root / CONFIG_FILE, "codegen", "rows"),
+                          hint='write rows = "pydantic" (the default: pydantic models) or '
+                          'rows = "tuple" (NamedTuple rows for hot paths), then run '
+                          '`python -m repo generate`')
+    return str(value)
+
+
+def _key_line(path: Path, table: str, key: str) -> int | None:
+    """The line of ``key`` in ``[table]`` (tomllib gives values, not positions)."""
+    current = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        header = re.fullmatch(r"\s*\[\s*([\w.-]+)\s*\]\s*(#.*)?", line)
+        if header:
+            current = header.group(1)
+        elif current == table and re.match(rf"\s*{key}\s*=", line):
+            return number
+    return None
 
 
 def _read_config(path: Path) -> dict[str, object]:

@@ -61,6 +61,7 @@ def inputs_digest(settings: Settings) -> str:
         "types": sorted(settings.types.items()),
         # Only when set: an unchanged project keeps its stamp's digest.
         **({"json": sorted(settings.json.items())} if settings.json else {}),
+        **({"rows": settings.rows} if settings.rows != "pydantic" else {}),
     }).encode())
     _feed(h, "queries", _files(settings.queries_dir, "*.sql"), settings.queries_dir)
     _feed(h, "sqlx", _files(settings.sqlx_dir, "*.json"), settings.sqlx_dir)

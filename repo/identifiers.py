@@ -81,7 +81,7 @@ BASEMODEL_ATTRIBUTES = frozenset({
 # body (a later annotation `x: datetime.date` would then read the field's default).
 GENERATED_MODULE_NAMES = frozenset({
     # pydantic, enum, typing
-    "BaseModel", "ConfigDict", "Field", "StrEnum", "AwareDatetime", "NaiveDatetime",
+    "BaseModel", "ConfigDict", "Field", "StrEnum", "AwareDatetime", "NaiveDatetime", "NamedTuple",
     # stdlib and psycopg modules and names used in annotations (repo.codegen.typemap.IMPORTS)
     "datetime", "uuid", "decimal", "Decimal", "ipaddress", "Range", "Multirange",
     # repo.runtime names the generated modules import
@@ -97,7 +97,8 @@ GENERATED_MODULE_NAMES = frozenset({
 # field of that name would shadow it for every later line of its class body. Other modules'
 # names (``models``, ``database``, runtime classes) are fine as fields.
 MODELS_MODULE_NAMES = frozenset({
-    "BaseModel", "ConfigDict", "Field", "StrEnum", "AwareDatetime", "NaiveDatetime", "datetime",
+    "BaseModel", "ConfigDict", "Field", "StrEnum", "AwareDatetime", "NaiveDatetime", "NamedTuple",
+    "datetime",
     "uuid", "decimal", "Decimal", "ipaddress", "Range", "Multirange", "JsonValue", "IPAddress",
     "IPNetwork",
 })

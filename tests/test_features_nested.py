@@ -126,8 +126,9 @@ ORDER BY b.id
 """
 
 
+@pytest.mark.parametrize("rows", ["pydantic", "tuple"])  # [codegen] rows: either row type
 def test_nesting_in_a_project_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         pg_url: str, empty_db_url: str) -> None:
+                                         pg_url: str, empty_db_url: str, rows: str) -> None:
     import subprocess
     import sys
 
@@ -139,7 +140,8 @@ def test_nesting_in_a_project_of_its_own(tmp_path: Path, monkeypatch: pytest.Mon
                                ("books", "with_author", WITH_AUTHOR)):
         (tmp_path / "queries" / folder).mkdir(parents=True)
         (tmp_path / "queries" / folder / f"{name}.sql").write_text(text)
-    (tmp_path / "config.toml").write_text('[paths]\ngenerated = "db"\n')
+    (tmp_path / "config.toml").write_text(
+        f'[paths]\ngenerated = "db"\n[codegen]\nrows = "{rows}"\n')
     for var in ("DATABASE_URL", "APP_REPOSITORY__DATABASE_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -160,6 +162,7 @@ def test_nesting_in_a_project_of_its_own(tmp_path: Path, monkeypatch: pytest.Mon
         "                 \"WHERE id = 8\")\n"
         "    rows = AuthorRepo(conn).with_books()\n"
         "    assert [len(r.books) for r in rows] == [2, 0], rows\n"
+        f"    assert isinstance(rows[0].books[0], tuple) is {rows == 'tuple'}\n"
         "    assert rows[0].books[0] == Book(id=7, author_id=1, title='T', "
         "price=decimal.Decimal('9.50'), genre=Genre.NOVEL, tags=None), rows\n"
         "    second = rows[0].books[1]\n"

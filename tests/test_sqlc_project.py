@@ -157,8 +157,11 @@ LEFT JOIN books ON books.author_id = authors.id ORDER BY authors.id, books.id;
 """
 
 
-def test_embed_nests_the_table_models(project: Path, pg_url: str, empty_db_url: str) -> None:
+@pytest.mark.parametrize("rows", ["pydantic", "tuple"])  # [codegen] rows: either row type
+def test_embed_nests_the_table_models(project: Path, pg_url: str, empty_db_url: str,
+                                      rows: str) -> None:
     (project / "sql" / "query.sql").write_text(EMBED)
+    (project / "config.toml").write_text(f'[codegen]\nrows = "{rows}"\n')
     assert main(["prepare", "-D", pg_url]) == 0
     models = (project / "db" / "models.py").read_text()
     assert "    book: Book\n    author: Author\n    n: int" in models  # sqlc-gen-go's names
@@ -176,6 +179,7 @@ def test_embed_nests_the_table_models(project: Path, pg_url: str, empty_db_url: 
         "    row = r.book_with_author(id=7)\n"
         "    assert row.book == Book(id=7, author_id=1, title='T'), row\n"
         "    assert row.author == Author(id=1, name='Ann', bio=None) and row.n == 1, row\n"
+        f"    assert isinstance(row.book, tuple) is {rows == 'tuple'}, row\n"
         "    rows = r.authors_with_books()\n"
         "    assert [(x.author.name, x.book and x.book.title) for x in rows] == "
         "[('Ann', 'T'), ('Bob', None)], rows\n"

@@ -41,6 +41,7 @@ def generate(settings: Settings, refiner: Refiner | None = None) -> Generated:
                       refiner, extensions(settings.extensions_file), settings.types,
                       settings.json)
     plan.extensions_module = settings.extensions_import
+    plan.rows = settings.rows
     files = render_plan(plan, settings.generated_dir)
     for path, text in files.items():
         check_compiles(path, text)

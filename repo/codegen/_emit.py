@@ -140,6 +140,16 @@ def tuple_of(items: Sequence[str], indent: str) -> str:
     return f"({inner}\n{indent})"
 
 
+def dict_of(items: Sequence[str], indent: str, prefix: str = "") -> str:
+    """A dict display (``{k: v, ...}``, after ``prefix`` such as ``name=``) as one argument
+    of an exploded `call` at ``indent``; exploded itself when its line would be too long."""
+    one = f"{prefix}{{{', '.join(items)}}}"
+    if len(indent) + len(one) + 1 <= LINE:
+        return one
+    inner = "".join(f"\n{indent}{INDENT}{item}," for item in items)
+    return f"{prefix}{{{inner}\n{indent}}}"
+
+
 def imports(groups: Iterable[dict[str, set[str] | None]]) -> list[str]:
     """Import sections (each a {module: names or None for ``import module``}), isort style.
 

@@ -128,6 +128,8 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     # The absolute import name of the hand-written extensions module (`Settings`).
     extensions_module: str = "extensions"
+    # What a row model is: "pydantic" or "tuple" (`[codegen] rows`, `Settings.rows`).
+    rows: str = "pydantic"
 
 
 def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, QueryData],

@@ -1,4 +1,9 @@
-"""Render ``models.py`` (enums and frozen pydantic row models) and ``_queries.py``."""
+"""Render ``models.py`` (enums and row models) and ``_queries.py``.
+
+A row model is a frozen pydantic model, or with ``[codegen] rows = "tuple"`` a
+``typing.NamedTuple`` subclass: the same field names and annotations, built by the runtime's
+row maker in one ``tuple.__new__`` call (`repo.runtime.row_maker`).
+"""
 
 from __future__ import annotations
 
@@ -34,8 +39,9 @@ def type_imports(keys: set[str], stdlib: Imports, third: Imports, first: Imports
 
 def render_models(plan: Plan) -> str:
     """The text of ``models.py``."""
-    stdlib: Imports = {}
-    third: Imports = {"pydantic": {"BaseModel", "ConfigDict"}}
+    tuples = plan.rows == "tuple"
+    stdlib: Imports = {"typing": {"NamedTuple"}} if tuples and plan.models else {}
+    third: Imports = {} if tuples else {"pydantic": {"BaseModel", "ConfigDict"}}
     first: Imports = {}
     if plan.enums:
         _add(stdlib, "enum", "StrEnum")
@@ -43,14 +49,14 @@ def render_models(plan: Plan) -> str:
     type_imports(keys, stdlib, third, first)
     for module in {m for model in plan.models for f in model.fields for m in f.type.imports}:
         _add(first, module, None)  # [types] mappings to application types
-    if any(f.alias is not None for m in plan.models for f in m.fields):
+    if not tuples and any(f.alias is not None for m in plan.models for f in m.fields):
         _add(third, "pydantic", "Field")
     lines = [_emit.HEADER.rstrip("\n"), '"""Row models and enums of the queries."""', ""]
     lines += _emit.imports([stdlib, third, first])
     for enum in plan.enums:
         lines += ["", *_enum(enum), ""]
     for model in plan.models:
-        lines += ["", *_model(model), ""]
+        lines += ["", *(_named_tuple(model) if tuples else _model(model)), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -80,6 +86,24 @@ def _model(model: ModelSpec) -> list[str]:
              f"    model_config = ConfigDict({config})", ""]
     for f in model.fields:
         lines += _field(f)
+    return lines
+
+
+# tuple's own methods: a field of that name replaces the method on the row (`row.count` is the
+# column), which mypy reports as an incompatible override; the column name is kept, so the
+# same query reads the same attribute in both row types.
+TUPLE_METHODS = frozenset({"count", "index"})
+
+
+def _named_tuple(model: ModelSpec) -> list[str]:
+    lines = [f"class {model.name}(NamedTuple):", *_emit.docstring(model.doc, "    "), ""]
+    for f in model.fields:
+        if f.type.warning:
+            lines += _emit.comment(f"fallback: {f.type.warning}", "    ")
+        if f.alias is not None:
+            lines += _emit.comment(f"column {f.alias!r}", "    ")
+        ignore = "  # type: ignore[assignment]" if f.name in TUPLE_METHODS else ""
+        lines.append(f"    {f.name}: {f.annotation}{ignore}")
     return lines
 
 
@@ -149,8 +173,9 @@ def _maker_args(model: ModelSpec) -> list[str]:
                   if f.type.converter]
     nested = [f"{_emit.string(f.name)}: (_{_const(f.type.annotation)}, {f.nested}, "
               f"{f.nullable})" for f in model.fields if f.nested]
-    args = [model.name] + (["{" + ", ".join(converters) + "}"] if converters else [])
-    return args + (["nested={" + ", ".join(nested) + "}"] if nested else [])
+    # Each is one argument of a `row_maker(...)` call exploded at the top level.
+    args = [model.name] + ([_emit.dict_of(converters, _emit.INDENT)] if converters else [])
+    return args + ([_emit.dict_of(nested, _emit.INDENT, "nested=")] if nested else [])
 
 
 def _query(m: MethodSpec, models: dict[str, ModelSpec]) -> list[str]:

@@ -15,7 +15,8 @@ hands the value over undecoded; the converters here decode it:
   split here and each field loaded by psycopg's text loader for the OID the generated code
   passes (the field types ``prepare`` proved).
 
-Then the table's row maker builds the model, without re-validation (`repo.runtime._rows`).
+Then the table's row maker builds the model (pydantic or NamedTuple), without re-validation
+(`repo.runtime._rows`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from typing import Any
 from psycopg import pq
 from psycopg.adapt import Transformer
 from psycopg.types.composite import RecordBinaryLoader
-from pydantic import BaseModel
 
 from ._rows import parse_text_array, row_maker
 
@@ -44,7 +44,7 @@ _TOKEN = re.compile(r'(,)|"((?:[^"]|"")*)",?|([^",)]+),?')
 _UNDOUBLE = re.compile(r'(["\\])\1')
 
 
-def row_of(model: type[BaseModel], oids: Sequence[int],
+def row_of(model: type[Any], oids: Sequence[int],
            converters: Mapping[str, Converter] | None = None) -> Converter:
     """A converter of one row value of a table (a whole-row reference) into ``model``.
 
@@ -64,7 +64,7 @@ def row_of(model: type[BaseModel], oids: Sequence[int],
     return convert
 
 
-def rows_of(model: type[BaseModel], oids: Sequence[int],
+def rows_of(model: type[Any], oids: Sequence[int],
             converters: Mapping[str, Converter] | None = None) -> Converter:
     """A converter of an array of a table's row values into ``list[model]``."""
     make = row_maker(model, converters)

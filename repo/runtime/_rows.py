@@ -5,7 +5,9 @@ their nullability are what the generated annotations say. Running pydantic valid
 every row would re-check all of that at about 3 µs per row (`model_construct` about 2.6 µs),
 so the row maker fills a model instance directly, the way pydantic's own `model_construct`
 does, with the per-model work (field order, dict keys) compiled once: about 0.4 µs per row.
-See ``benchmarks/bench_repos.py``.
+A ``typing.NamedTuple`` row model (``[codegen] rows = "tuple"``) is one ``tuple.__new__``
+call on psycopg's row tuple, about 0.1 µs per row, and leaves the garbage collector a third
+of the objects to track. See ``benchmarks/bench_rows.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, TypeVar
 from psycopg.rows import RowMaker
 from pydantic import BaseModel
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 Converter = Callable[[Any], Any]
 
 # The slot setters of pydantic.BaseModel, called directly: cheaper than object.__setattr__.
@@ -34,7 +36,8 @@ def row_maker(model: type[M], converters: Mapping[str, Converter] | None = None,
     """A function turning one result tuple (columns in field order) into a ``model``.
 
     Args:
-        model: a generated model whose fields are the query's columns, in order.
+        model: a generated model whose fields are the query's columns, in order: a pydantic
+            model or a ``typing.NamedTuple``.
         converters: per field, a function applied to non-NULL values (enums, arrays that
             psycopg returns as text); most fields have none.
         nested: per field holding a nested model, its `Nested` facts; the field takes that
@@ -46,21 +49,25 @@ def row_maker(model: type[M], converters: Mapping[str, Converter] | None = None,
     ...     y: int
     >>> row_maker(Point)((1, 2))
     Point(x=1, y=2)
+    >>> from typing import NamedTuple
+    >>> class Pair(NamedTuple):
+    ...     x: int
+    ...     y: str
+    >>> row_maker(Pair, {"y": str.upper})((1, "a"))
+    Pair(x=1, y='A')
     """
     converters = converters or {}
     nested = nested or {}
-    fields = tuple(model.model_fields)
-    _check_every_annotation_is_a_field(model, fields)
-    values: list[str] = []
-    i = 0
-    for name in fields:
-        code = _nested_value(i, name, nested[name]) if name in nested else \
-            _value(i, name, converters)
-        values.append(f"{name!r}: {code}")
-        i += nested[name][1] if name in nested else 1
-    items = ", ".join(values)
     env: dict[str, Any] = {f"_c_{name}": fn for name, fn in converters.items()}
     env.update({f"_n_{name}": facts[0] for name, facts in nested.items()})
+    if issubclass(model, tuple):
+        return _tuple_maker(model, converters, nested, env)
+    if not issubclass(model, BaseModel):
+        raise TypeError(f"row_maker({model.__name__}): a row model is a pydantic model or a "
+                        "typing.NamedTuple; regenerate the package (`python -m repo generate`)")
+    fields = tuple(model.model_fields)
+    _check_every_annotation_is_a_field(model, fields)
+    items = ", ".join(f"{name!r}: {code}" for name, code in _values(fields, converters, nested))
     env.update(new=object.__new__, cls=model, all_fields=set(fields),
                set_dict=_SLOTS["__dict__"], set_fields=_SLOTS["__pydantic_fields_set__"],
                set_extra=_SLOTS["__pydantic_extra__"], set_private=_SLOTS["__pydantic_private__"])
@@ -76,6 +83,42 @@ def row_maker(model: type[M], converters: Mapping[str, Converter] | None = None,
         "    return obj\n"
     )
     exec(source, env)
+    make = env["make"]
+    make.__qualname__ = f"row_maker.<{model.__name__}>"
+    return make  # type: ignore[no-any-return]
+
+
+def _values(fields: Sequence[str], converters: Mapping[str, Converter],
+            nested: Mapping[str, Nested]) -> list[tuple[str, str]]:
+    """Per field, the expression of its value over the row tuple ``v``."""
+    values: list[tuple[str, str]] = []
+    i = 0
+    for name in fields:
+        code = _nested_value(i, name, nested[name]) if name in nested else \
+            _value(i, name, converters)
+        values.append((name, code))
+        i += nested[name][1] if name in nested else 1
+    return values
+
+
+def _tuple_maker(model: type[M], converters: Mapping[str, Converter],
+                 nested: Mapping[str, Nested], env: dict[str, Any]) -> RowMaker[M]:
+    # A NamedTuple's fields are exactly its annotations (it refuses `_x` names itself), so
+    # positions cannot shift. With nothing to convert, psycopg's row tuple is the value.
+    fields: tuple[str, ...] = getattr(model, "_fields", ())
+    declared = getattr(model, "__annotations__", {})
+    if not fields or list(fields) != list(declared):
+        raise TypeError(f"row_maker({model.__name__}): a tuple row model must be a "
+                        "typing.NamedTuple whose fields are its annotations; regenerate the "
+                        "package (`python -m repo generate`)")
+    if converters or nested:
+        codes = [code for _, code in _values(fields, converters, nested)]
+        value = "(" + "".join(f"{code}, " for code in codes) + ")"
+    else:
+        value = "v"
+    env.update(new=tuple.__new__, cls=model)
+    # Every name in the source is a field name (a Python identifier) or a fixed local.
+    exec(f"def make(v):\n    return new(cls, {value})\n", env)
     make = env["make"]
     make.__qualname__ = f"row_maker.<{model.__name__}>"
     return make  # type: ignore[no-any-return]
