@@ -65,6 +65,8 @@ def _python(query: QueryDef, metas: Mapping[str, QueryData], settings: Settings)
     returns = m.returns
     if query.cardinality == "iter":
         returns += f" (async twin: {m.returns_in('AsyncIterator')})"
+    if m.model is not None and settings.rows == "tuple":
+        returns += f' ({m.model} is a typing.NamedTuple: [codegen] rows = "tuple")'
     return _Python(params, columns, returns)
 
 

@@ -32,6 +32,7 @@ from repo.codegen import generate, write_files, write_generated
 from repo.config import Settings, load_settings
 from repo.drift import stamp_holds
 from repo.errors import ConfigError
+from repo.explain import explain
 from repo.extensions import SessionData
 from repo.verify import verify
 
@@ -217,3 +218,9 @@ def test_changing_rows_makes_the_generated_code_out_of_date(tmp_path: Path) -> N
     assert f"{PACKAGE}/generated/models.py" in stale, stale
     write_generated(tuple_rows)
     assert stamp_holds(tuple_rows)
+
+
+def test_explain_says_the_rows_are_named_tuples(project: Settings) -> None:
+    text = explain(ROOT / "queries" / "logs" / "list_for_script.sql", project)
+    assert 'returns: list[Log] (Log is a typing.NamedTuple: [codegen] rows = "tuple")' in text
+    assert "python: AwareDatetime  (field `created_at` of Log)" in text
