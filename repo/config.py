@@ -279,7 +279,7 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         direct_url=merged.get(DIRECT_URL_ENV)
         or expand_vars(str(repository.get("direct_url", "")), merged) or None,
         replica_urls=_replicas(repository.get("replica_urls", []), merged, root),
-        rows=_rows(_table(doc, "codegen", root).get("rows", "pydantic"), root),
+        rows=_rows(_codegen(doc, root).get("rows", "pydantic"), root),
     )
 
 
@@ -337,6 +337,17 @@ def _replicas(value: object, env: Mapping[str, str], root: Path) -> tuple[str, .
 # [codegen] rows: "pydantic" (frozen pydantic models, the default) or "tuple" (typing.NamedTuple
 # subclasses: built at tuple speed, no pydantic API on the rows).
 ROW_TYPES = ("pydantic", "tuple")
+
+
+def _codegen(doc: Mapping[str, object], root: Path) -> Mapping[str, object]:
+    table = _table(doc, "codegen", root)
+    # A misspelt key would silently leave the default in place.
+    for key in table:
+        if key != "rows":
+            raise ConfigError(f"[codegen] {key!r} is not a setting", path=root / CONFIG_FILE,
+                              line=_key_line(root / CONFIG_FILE, "codegen", key),
+                              hint='[codegen] has one key: rows = "pydantic" or "tuple"')
+    return table
 
 
 def _rows(value: object, root: Path) -> str:

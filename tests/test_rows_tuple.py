@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 import pydantic
 import pytest
-from helpers.fixture_project import empty_package, importable
+from helpers.fixture_project import empty_package, importable, migrated
 
 from repo.codegen import generate, write_files, write_generated
 from repo.config import Settings, load_settings
@@ -34,6 +34,7 @@ from repo.drift import stamp_holds
 from repo.errors import ConfigError
 from repo.explain import explain
 from repo.extensions import SessionData
+from repo.prepare import prepare
 from repo.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,6 +206,10 @@ def test_a_bad_rows_value_names_the_key_and_line(tmp_path: Path) -> None:
         load_settings(tmp_path, env={})
     assert caught.value.location == f"{tmp_path / 'config.toml'}:5"
     assert "[codegen] rows = 'dict' is not one of 'pydantic', 'tuple'" in str(caught.value)
+    (tmp_path / "config.toml").write_text('[codegen]\n# typo\nrow = "tuple"\n')
+    with pytest.raises(ConfigError, match=r"\[codegen\] 'row' is not a setting") as caught:
+        load_settings(tmp_path, env={})
+    assert caught.value.location == f"{tmp_path / 'config.toml'}:3"
 
 
 def test_changing_rows_makes_the_generated_code_out_of_date(tmp_path: Path) -> None:
@@ -224,3 +229,47 @@ def test_explain_says_the_rows_are_named_tuples(project: Settings) -> None:
     text = explain(ROOT / "queries" / "logs" / "list_for_script.sql", project)
     assert 'returns: list[Log] (Log is a typing.NamedTuple: [codegen] rows = "tuple")' in text
     assert "python: AwareDatetime  (field `created_at` of Log)" in text
+
+
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "codegen" / "hostile"
+
+
+def test_hostile_names_as_named_tuples(pg_url: str, empty_db_url: str, tmp_path: Path) -> None:
+    empty_package(tmp_path, "hostiletuples")
+    settings = dataclasses.replace(load_settings(tmp_path, env={}).with_paths(
+        migrations=HOSTILE / "migrations", queries=HOSTILE / "queries",
+        sqlx_dir=tmp_path / ".sqlx", generated=tmp_path / "hostiletuples" / "generated"),
+        rows="tuple")
+    prepare(settings, database_url=pg_url)
+    models = (settings.generated_dir / "models.py").read_text(encoding="utf-8")
+    # The hostile column name reaches the source only inside a comment.
+    assert all(line.startswith("    # column ") for line in models.splitlines()
+               if "__import__" in line)
+    run = subprocess.run([sys.executable, "-W", "error", "-c", "import hostiletuples.generated"],
+                         cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+    run = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary",
+                          "--cache-dir", str(tmp_path / "mypy_cache"),
+                          str(settings.generated_dir)], capture_output=True, text=True,
+                         check=False, cwd=tmp_path, env={**os.environ, "MYPYPATH": str(ROOT)})
+    assert run.returncode == 0, run.stdout + run.stderr
+    with importable(settings, "hostiletuples"), \
+            migrated(empty_db_url, HOSTILE / "migrations") as hconn:
+        gen = importlib.import_module("hostiletuples.generated")
+        items = gen.ItemRepo(hconn)
+        added = items.add(name="a", n="x", order_id=7, kind=gen.Source2.CLASS)
+        [row] = items.all()
+        assert (row.id, row.name, row.order_id, row.class_, row.kind) == (
+            added, "a", 7, None, gen.Source2.CLASS)
+        assert "model_dump_" in row._fields and "model_dumpster" in row._fields
+        gen.UserRepo(hconn).add(password_hash="secret-hash", display_name="Ann")
+        [user] = gen.UserRepo(hconn).hashes()  # `_hash`: mapped, NamedTuple refuses `_x`
+        assert user._asdict() == {"hash_": "secret-hash", "display_name": "Ann"}
+        gen.DocRepo(hconn).add(_version=42, id=1, title="t")
+        assert gen.DocRepo(hconn).all() == [gen.Doc(version_=42, id=1, title="t")]
+        posts = gen.PostRepo(hconn)
+        author = posts.add_author(name="Bo")
+        posts.add(author_id=author, title="T")
+        [post] = posts.with_author()
+        assert (post.id, post.author_id, post.title, post.id_2, post.name) == (
+            1, author, "T", author, "Bo")
