@@ -25,8 +25,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 # builds parse trees, catalogs and metadata that live until it exits: on 1,000 queries the
 # default ran ~300 collections, each re-scanning everything alive, for about a tenth of the
 # run, and freed nothing (peak memory is the same). Rarer rounds, not none: memory stays
-# bounded on any project size.
-_GC_THRESHOLD = (100_000, 50, 1000)
+# bounded on any project size. Not too rare either: a young generation that still fits in
+# the CPU caches is scanned faster per object (1,000 queries, GC time per run: 700 -> 0.08 s,
+# 20,000 -> 0.035 s, 100,000 -> 0.07 s; the exit's collection is skipped in __main__).
+_GC_THRESHOLD = (20_000, 50, 1000)
 
 
 def _handler(args: argparse.Namespace, settings: Settings) -> int:
