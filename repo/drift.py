@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from . import walk
 from .config import Settings
 from .reads import read_bytes
 
@@ -29,25 +30,20 @@ STAMP_FILE = "inputs.sha256"
 _TOOL = Path(__file__).resolve().parent  # the installed `repo` package
 
 
-def _files(folder: Path, pattern: str) -> list[Path]:
+def _files(folder: Path, ending: str) -> list[tuple[Path, str]]:
+    """(path, path relative to ``folder`` in POSIX form) of the files named ``*<ending>``."""
     if folder.is_file():
-        return [folder]  # sqlc's `schema: schema.sql` / `queries: query.sql`
-    if not folder.is_dir():
+        return [(folder, folder.name)]  # sqlc's `schema: schema.sql` / `queries: query.sql`
+    if not folder.is_dir() or "__pycache__" in folder.parts:
         return []
-    # Keyed by parts: Path's own order, without its slow pairwise comparisons.
-    return sorted((p for p in folder.rglob(pattern) if p.is_file()
-                   and "__pycache__" not in p.parts), key=_parts)
+    return [(f.path, "/".join(f.rel)) for f in walk.files(folder, walk.suffix(ending))
+            if "__pycache__" not in f.rel]
 
 
-def _parts(p: Path) -> tuple[str, ...]:
-    return p.parts
-
-
-def _feed(h: Any, label: str, paths: Iterable[Path], base: Path) -> None:
-    for p in paths:
-        rel = p.name if p == base else p.relative_to(base).as_posix()
+def _feed(h: Any, label: str, files: Iterable[tuple[Path, str]]) -> None:
+    for path, rel in files:
         h.update(f"\0{label}\0{rel}\0".encode())
-        h.update(read_bytes(p))
+        h.update(read_bytes(path))
 
 
 def inputs_digest(settings: Settings) -> str:
@@ -63,14 +59,14 @@ def inputs_digest(settings: Settings) -> str:
         **({"json": sorted(settings.json.items())} if settings.json else {}),
         **({"rows": settings.rows} if settings.rows != "pydantic" else {}),
     }).encode())
-    _feed(h, "queries", _files(settings.queries_dir, "*.sql"), settings.queries_dir)
-    _feed(h, "sqlx", _files(settings.sqlx_dir, "*.json"), settings.sqlx_dir)
-    _feed(h, "migrations", _files(settings.migrations_dir, "*.sql"), settings.migrations_dir)
+    _feed(h, "queries", _files(settings.queries_dir, ".sql"))
+    _feed(h, "sqlx", _files(settings.sqlx_dir, ".json"))
+    _feed(h, "migrations", _files(settings.migrations_dir, ".sql"))
     ext = settings.extensions_file
     if ext.is_file():
-        _feed(h, "extensions", [ext], ext.parent)
-    tool = [p for p in _files(_TOOL, "*.py") if "generated" not in p.relative_to(_TOOL).parts]
-    _feed(h, "tool", tool, _TOOL)
+        _feed(h, "extensions", [(ext, ext.name)])
+    tool = [(p, rel) for p, rel in _files(_TOOL, ".py") if "generated" not in rel.split("/")]
+    _feed(h, "tool", tool)
     return h.hexdigest()
 
 
@@ -110,7 +106,7 @@ def stamp_holds(settings: Settings) -> bool:
     for line in lines[1:]:
         digest, _, name = line.partition(" ")
         listed[name] = digest
-    on_disk = {p.relative_to(out).as_posix() for p in _files(out, "*.py")}
+    on_disk = {rel for _, rel in _files(out, ".py")}
     if set(listed) != on_disk:
         return False
     try:

@@ -75,10 +75,15 @@ def load_all(sqlx_dir: Path) -> dict[str, QueryData]:
     out: dict[str, QueryData] = {}
     if not sqlx_dir.is_dir():
         return out
-    for path in sorted(sqlx_dir.glob("query-*.json")):
+    # Sorted by name (one folder): Path's own comparisons are several times slower.
+    for path in sorted(sqlx_dir.glob("query-*.json"), key=_name):
         out[path.name[len("query-"):-len(".json")]] = QueryData.from_json(_read_json(path),
                                                                           path)
     return out
+
+
+def _name(path: Path) -> str:
+    return path.name
 
 
 def load_raw(sqlx_dir: Path) -> dict[str, str]:

@@ -25,9 +25,11 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
+from .. import walk
 from ..errors import QueryFileError, QueryFileErrors
 from ..identifiers import Kind, Refusal, identifier
 from ..links import check_inside
@@ -104,14 +106,17 @@ def _load_files(files: list[Path], queries_dir: Path) -> list[QueryDef]:
 
 def _query_files(queries_dir: Path) -> list[Path]:
     found: list[Path] = []
-    for path in sorted(queries_dir.rglob("*"), key=lambda p: p.parts):  # Path's order, faster
-        if not path.is_file() or path.suffix.lower() != ".sql":
-            continue
-        if any(part.startswith(".") for part in path.relative_to(queries_dir).parts):
+    for f in walk.files(queries_dir, _is_sql):
+        if any(part.startswith(".") for part in f.rel):
             continue  # editor lock/backup files and hidden folders are not queries
-        check_inside(path, queries_dir, "query file", QueryFileError)
-        found.append(path)
+        if f.link:  # a plain file below plain folders is inside by construction
+            check_inside(f.path, queries_dir, "query file", QueryFileError)
+        found.append(f.path)
     return found
+
+
+def _is_sql(name: str) -> bool:
+    return name.lower().endswith(".sql")  # Path.suffix, any case (`.sql` alone is hidden)
 
 
 def load_file(path: Path, queries_dir: Path) -> list[QueryDef]:
@@ -126,7 +131,9 @@ def load_file(path: Path, queries_dir: Path) -> list[QueryDef]:
         repo = sqlc.repo_for(path, queries_dir)
         _check_name(repo, Kind.FOLDER, path)
         return sqlc.load_sqlc(path, text, toks, found, repo)
-    if queries_dir.is_file() or path.parent.parent != queries_dir:
+    # The path test first: a stat of the folder per file is a syscall per query (the folder
+    # holds `path` whenever `path.parent.parent == queries_dir`).
+    if path.parent.parent != queries_dir or queries_dir.is_file():
         raise QueryFileError(
             "query files must be queries/<repo>/<method>.sql (or sqlc-style files with "
             "`-- name: Name :one` headers)", path=path,
@@ -155,9 +162,16 @@ def _check_duplicates(defs: Iterable[QueryDef]) -> None:
 def _check_name(name: str, kind: Kind, path: Path) -> None:
     # The identifier gate (shared with codegen): a folder or file name becomes a class,
     # method and attribute name; a bad one is renamed by the user, never mapped.
-    result = identifier(name, kind)
-    if isinstance(result, Refusal):
+    result = _refusal(name, kind)
+    if result is not None:
         raise QueryFileError(f"{kind.value} {result.message}", path=path, hint=result.hint)
+
+
+@lru_cache(maxsize=4096)
+def _refusal(name: str, kind: Kind) -> Refusal | None:
+    # Every file of a folder asks about the same folder name: judged once per name.
+    result = identifier(name, kind)
+    return result if isinstance(result, Refusal) else None
 
 
 def read_text(path: Path) -> str:

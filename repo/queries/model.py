@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
@@ -100,7 +101,7 @@ class QueryDef:
     model_name: str | None = None
     primary_line: int | None = None
 
-    @property
+    @cached_property  # asked for several times per query by verify, prepare and codegen
     def hash(self) -> str:
         """SHA-256 (lowercase hex) of the UTF-8 bytes of `sql`: the ``.sqlx`` file key."""
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
