@@ -56,11 +56,12 @@ def _refs(q: QueryDef) -> _Refs | None:
     except (ParseError, ValueError):
         return None
     refs = _Refs(q)
-    # One walk over the tree (breadth first, the order find_all uses), sorted by node type.
+    # One walk over the tree (breadth first), sorted by node type; the walk and the type
+    # filter run in sqlglot's compiled code, the loop sees only the nodes it handles.
     ctes: set[str] = set()
     tables: list[exp.Table] = []
     star_in_row = False
-    for node in tree.walk():
+    for node in tree.find_all(exp.Table, exp.Column, exp.CTE, exp.Insert, exp.Star):
         if isinstance(node, exp.Table):
             tables.append(node)
         elif isinstance(node, exp.Column):
@@ -88,15 +89,14 @@ def _refs(q: QueryDef) -> _Refs | None:
     return refs
 
 
-def _may_name(sql: str, name: str) -> bool:
-    """False only when ``sql`` cannot reference ``name``: every spelling of an identifier
-    (bare, any case, or quoted) holds its characters, so its lowercase text is a substring of
-    the lowercase query. A name holding a double quote (doubled when quoted) or a query
-    using U&"..." escapes is always walked."""
+def _may_name(lowered: str, name: str) -> bool:
+    """False only when the query whose lowercase text is ``lowered`` cannot reference
+    ``name``: every spelling of an identifier (bare, any case, or quoted) holds its
+    characters, so its lowercase text is a substring of the lowercase query. A name holding
+    a double quote (doubled when quoted) or a query using U&"..." escapes is always walked."""
     if '"' in name:
         return True
-    text = sql.lower()
-    return name.lower() in text or 'u&"' in text
+    return name.lower() in lowered or 'u&"' in lowered
 
 
 class QueryIndex:
@@ -107,14 +107,17 @@ class QueryIndex:
         self._queries = queries
         self._root = root
         self._refs: dict[int, _Refs | None] = {}
+        self._lowered: list[str] | None = None  # each query's text, lowercased once
 
     def _naming(self, table: str, column: str | None = None) -> list[_Refs]:
         """The references of every query that may use ``table`` (and may name ``column`` or
         read ``*``), in query order."""
         out = []
-        for i, q in enumerate(self._queries):
-            if not _may_name(q.sql, table) or (column is not None and "*" not in q.sql
-                                                and not _may_name(q.sql, column)):
+        if self._lowered is None:
+            self._lowered = [q.sql.lower() for q in self._queries]
+        for i, (q, lowered) in enumerate(zip(self._queries, self._lowered, strict=True)):
+            if not _may_name(lowered, table) or (column is not None and "*" not in q.sql
+                                                 and not _may_name(lowered, column)):
                 continue
             if i not in self._refs:
                 self._refs[i] = _refs(q)
