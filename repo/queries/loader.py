@@ -131,9 +131,9 @@ def load_file(path: Path, queries_dir: Path) -> list[QueryDef]:
         repo = sqlc.repo_for(path, queries_dir)
         _check_name(repo, Kind.FOLDER, path)
         return sqlc.load_sqlc(path, text, toks, found, repo)
-    # The path test first: a stat of the folder per file is a syscall per query (the folder
-    # holds `path` whenever `path.parent.parent == queries_dir`).
-    if path.parent.parent != queries_dir or queries_dir.is_file():
+    # No stat of the folder per file: when `path.parent.parent == queries_dir`, the folder
+    # holds a folder, so it is no file (a one-file `queries:` is never its grandparent).
+    if path.parent.parent != queries_dir:
         raise QueryFileError(
             "query files must be queries/<repo>/<method>.sql (or sqlc-style files with "
             "`-- name: Name :one` headers)", path=path,
