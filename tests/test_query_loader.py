@@ -149,6 +149,13 @@ def test_sorted_by_repo_and_method(tmp_path: Path) -> None:
     ({"r/get.sql": "SELECT 1\n  -- :one\n"}, "leading comment block", (2, 3)),
     ({"r/get.sql": "SELECT :a -- :one (inline: a comment)\n-- @nullable a\n"},
      "leading comment block", (2, 1)),
+    # Spelt as block comments, markers and directives would be silently ignored.
+    ({"r/get.sql": "-- :optional\n/* @primary */\nSELECT 1"}, "`@primary` in a block comment",
+     (2, 1)),
+    ({"r/get.sql": "/* License: MIT */ /*:one*/\nSELECT 1"}, "`:one` in a block comment",
+     (1, 20)),
+    ({"r/query.sql": "-- name: A :one\n  /* @primary */\nSELECT 1;"},
+     "`@primary` in a block comment", (2, 3)),
     ({"r/class.sql": "SELECT 1"}, "'class' is the Python keyword `class`", (None, None)),
     ({"r/get-all.sql": "SELECT 1"}, "'get-all' is not a plain ASCII Python", (None, None)),
     ({"r/__init__.sql": "SELECT 1"}, "'__init__' is a __dunder__ name", (None, None)),
@@ -164,6 +171,14 @@ def test_malformed_files_are_errors_with_location(
     assert err.path is not None and err.path.startswith(str(tmp_path))
     assert (err.line, err.col) == where
     assert err.hint
+
+
+def test_a_leading_block_comment_does_not_hide_the_marker_below_it(tmp_path: Path) -> None:
+    # A licence header above the marker once ended the header: `:optional` became `:many`.
+    q = load_one(tmp_path, "/* Licence: MIT.\n   Two lines. */\n-- Doc.\n-- :optional\n"
+                           "-- @primary\nSELECT 1 AS x\n")
+    assert (q.cardinality, q.doc, q.primary_line) == ("optional", "Doc.", 5)
+    assert q.sql.startswith("/* Licence")  # sent and hashed as written
 
 
 def test_missing_directory(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from ..reads import read_bytes
 from ..sqltext import LexError, Token, line_col, split_tokens, tokens
 from . import sqlc, variants
 from .copyfrom import copy_target
+from .directives import KNOWN_DIRECTIVES, refuse_block_directive
 from .model import CARDINALITIES, Cardinality, QueryDef
 
 _MARKER = re.compile(r"^\s*--\s*:([A-Za-z_]\w*)\s*$")
@@ -44,8 +45,6 @@ _DIRECTIVE = re.compile(r"^\s*--\s*@([A-Za-z_]\w*)\b(.*)$")
 _COMMENT = re.compile(r"^\s*--")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIRECTIVES = {"nullable": True, "notnull": False}
-# Every directive name, for the "did you mean" of an unknown one.
-KNOWN_DIRECTIVES = ("nullable", "notnull", "optional", "default", "rows", "model", "primary")
 # Statements whose first keyword means "returns rows" (DML returns rows only with RETURNING).
 _ROW_KEYWORDS = {"select", "values", "table", "show", "explain", "fetch"}
 _DML_KEYWORDS = {"insert", "update", "delete", "merge"}
@@ -214,7 +213,7 @@ def _single(path: Path, repo: str, text: str, toks: list[Token]) -> QueryDef:
     method = path.name[: -len(".sql")]
     _check_name(method, Kind.METHOD, path)
     _check_single_statement(text, toks, path)
-    header = parse_header(text, path)
+    header = parse_header(text, path, _leading_block_lines(text, toks, path))
     _check_late_markers(text, toks, path)
     sql, params, positional, offsets = compile_placeholders(text, toks, path)
     for name in [*header.param_nullable, *header.optional, *header.defaults, *header.rows]:
@@ -280,6 +279,20 @@ def _check_late_markers(text: str, toks: list[Token], path: Path) -> None:
                     line=line, col=col, hint="move this line above the SQL statement")
 
 
+def _leading_block_lines(text: str, toks: list[Token], path: Path) -> frozenset[int]:
+    """The lines of the block comments above the statement (a licence header, say). The
+    header parser passes over them, so the `--` lines below them are still read."""
+    lines: set[int] = set()
+    for tok in toks:
+        if tok.kind not in ("space", "comment"):
+            break
+        if tok.kind == "comment" and text.startswith("/*", tok.start):
+            refuse_block_directive(text, tok, path)
+            first, last = line_col(text, tok.start)[0], line_col(text, tok.end - 1)[0]
+            lines.update(range(first, last + 1))
+    return frozenset(lines)
+
+
 def _starts_line(text: str, offset: int) -> bool:
     return not text[text.rfind("\n", 0, offset) + 1:offset].strip()
 
@@ -301,11 +314,14 @@ class Header:
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_header(text: str, path: Path) -> Header:
-    """Read the docstring, the marker and the directives from the leading comment lines."""
+def parse_header(text: str, path: Path, skip: frozenset[int] = frozenset()) -> Header:
+    """Read the docstring, the marker and the directives from the leading comment lines
+    (``skip``: the lines of leading block comments, passed over)."""
     header = Header()
     doc: list[str] = []
     for lineno, raw in enumerate(text.split("\n"), 1):
+        if lineno in skip:
+            continue
         line = raw.rstrip("\r")
         if not line.strip():
             if doc:

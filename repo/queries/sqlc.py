@@ -40,6 +40,7 @@ from ..errors import QueryFileError
 from ..identifiers import Kind, Refusal, identifier
 from ..sqltext import Token, line_col, split_tokens
 from .copyfrom import copy_target
+from .directives import refuse_block_directive
 from .model import Cardinality, QueryDef
 from .sqlc_names import positional_names
 
@@ -251,6 +252,8 @@ def _primary_line(path: Path, text: str, toks: list[Token], code_start: int,
     """The line of ``-- @primary`` between the header and the statement, else None."""
     found: int | None = None
     for tok in toks:
+        if tok.kind == "comment" and tok.start < code_start:
+            refuse_block_directive(text, tok, path, directives=("primary",), markers=())
         if tok.kind != "comment" or _annotation(path, text, tok) != "primary":
             continue
         line, col = line_col(text, tok.start)
