@@ -131,6 +131,14 @@ def _with_check(args: dict[str, Any], check: Any) -> dict[str, Any]:
     return {**args, "configure": both}
 
 
+def _read_only(conn: Connection[Any]) -> None:
+    conn.read_only = True
+
+
+async def _aread_only(conn: AsyncConnection[Any]) -> None:
+    await conn.set_read_only(True)
+
+
 class _Base:
     def __init__(self, url: str | None = None, *, settings: Settings | None = None,
                  auto_migrate: bool | None = None, min_size: int = 1, max_size: int = 10,
@@ -162,11 +170,16 @@ class _Base:
         return f"{type(self).__name__}({safe_url(self.url)!r})"
 
     def _replica_args(self) -> dict[str, Any]:
-        # The primary's pool settings; a replica may sit behind PgBouncer too.
+        # The primary's pool settings; a replica may sit behind PgBouncer too. Its
+        # transactions (a streamed `:iter` cursor) begin READ ONLY: a hot standby refuses
+        # writes anyway, and a replica that is not one (a misconfigured URL) then refuses
+        # them too. Autocommit reads are single statements proven read-only by the analysis.
         is_async = isinstance(self, AsyncDatabase)
         check = acheck_connection if is_async else check_connection
-        return _with_check({"check": check, **self._pool_args},
-                           (pooler.aconfigure if is_async else pooler.configure)(self.pgbouncer))
+        args = _with_check({"check": check, **self._pool_args},
+                           _aread_only if is_async else _read_only)
+        return _with_check(args, (pooler.aconfigure if is_async else pooler.configure)(
+            self.pgbouncer))
 
 
 class Database(_Base, ABC, Generic[ReposT]):

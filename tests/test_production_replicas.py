@@ -335,6 +335,31 @@ async def test_a_read_only_async_stream_runs_on_the_replica(db_url: str,
         assert sorted(forced) == ["primary 1", "primary 2"]
 
 
+def test_replica_transactions_begin_read_only(db_url: str, replica_url: str) -> None:
+    # The stand-in replica is a writable database, as a misconfigured replica URL would be:
+    # a transaction opened on a replica connection (a streamed cursor's) still refuses writes.
+    with Database(db_url, auto_migrate=False, replica_urls=[replica_url],
+                  min_size=1, max_size=1) as db:
+        with db.replica_pools[0].connection() as conn, conn.transaction():
+            assert conn.execute("SHOW transaction_read_only").fetchone() == ("on",)
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+                conn.execute("INSERT INTO scripts (uri, code) VALUES ('/w.js', 'w')")
+        with db.pool.connection() as conn, conn.transaction():
+            assert conn.execute("SHOW transaction_read_only").fetchone() == ("off",)
+
+
+async def test_async_replica_transactions_begin_read_only(db_url: str,
+                                                         replica_url: str) -> None:
+    async with AsyncDatabase(db_url, auto_migrate=False, replica_urls=[replica_url],
+                             min_size=1, max_size=1) as db:
+        async with db.replica_pools[0].connection() as conn, conn.transaction():
+            cur = await conn.execute("SHOW transaction_read_only")
+            assert await cur.fetchone() == ("on",)
+        async with db.pool.connection() as conn, conn.transaction():
+            cur = await conn.execute("SHOW transaction_read_only")
+            assert await cur.fetchone() == ("off",)
+
+
 def test_a_stream_falls_back_when_the_replica_is_down(
         db_url: str, caplog: pytest.LogCaptureFixture) -> None:
     _seed_logs(db_url, "primary ", 2)
