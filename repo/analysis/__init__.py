@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..queries.loader import forget_loaded
 from .catalog import Catalog, Column, Domain, ReplayFinding, Table
 from .infer import analyze
 from .model import Analysis, Fact, OutColumn, Param, Problem, Val
 from .nulltests import null_tested
+from .parsing import _PARSED
 from .replay import _CATALOGS, load_catalog, replay
 
 if TYPE_CHECKING:
@@ -70,8 +72,6 @@ def too_deep() -> Analysis:
 def clear_caches() -> None:
     """Forget memoised catalogs, parses, analyses and loaded query files (benchmarks use it
     to measure cold runs)."""
-    from ..queries.loader import forget_loaded
-    from .parsing import _PARSED
     _CACHE.clear()
     _CATALOGS.clear()
     _PARSED.clear()
@@ -113,6 +113,7 @@ def _fact(val: Val, catalog: Catalog) -> Fact | None:
 
 def replay_differences(migrations: list[Migration], conn: psycopg.Connection[Any]) -> list[str]:
     """Differences between the offline replay and the migrated database (``prepare``)."""
+    # Imported here, not above: `live` imports psycopg, which `verify` never loads.
     from .live import replay_differences as _diff
     return _diff(migrations, conn)
 

@@ -22,6 +22,7 @@ from ..migrate.source import Kind, Migration, resolve
 from ..sqltext import line_col, split_statements, tokens
 from . import pgtypes
 from .catalog import Catalog, Column, Domain, ReplayFinding, Table, identifiers, sequence
+from .infer import analyze_tree
 from .parsing import quiet_parse
 
 # Statements with no effect on tables, columns or types.
@@ -199,7 +200,6 @@ class _Replayer:
 
     def create_view(self, node: exp.Create, name: str, sql: str) -> None:
         """A view's columns are the analysed output of its query at this point."""
-        from .infer import analyze_tree
         if node.args.get("exists") and name in self.catalog.tables:
             return
         view = Table(name, kind="view")
