@@ -8,6 +8,7 @@ item per line with a trailing comma (which ruff keeps as is: the "magic trailing
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterable, Sequence
 
@@ -17,68 +18,72 @@ INDENT = "    "
 
 
 def string(text: str) -> str:
-    """A double-quoted Python string literal.
+    """A Python string literal in ruff format's quotes (double, unless the text holds more).
 
-    >>> string('say "hi"\\n')
-    '"say \\\\"hi\\\\"\\\\n"'
+    >>> print(string("it's\\t"))
+    "it's\\t"
+    >>> print(string('say "hi"\\n'))
+    'say "hi"\\n'
     """
     # ruff format's choice: double quotes, unless the text holds more of them than of '.
     quote = "'" if text.count('"') > text.count("'") else '"'
-    out = [quote]
-    for ch in text:
-        if ch in (quote, "\\"):
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    out.append(quote)
-    return "".join(out)
+    if _STRING_SPECIAL.search(text) is None:
+        return quote + text + quote  # most names and labels: nothing to escape
+    return quote + _STRING_SPECIAL.sub(lambda m: _string_escape(m.group(), quote), text) + quote
+
+
+# Characters `string` may have to escape: quotes, the backslash, control characters.
+_STRING_SPECIAL = re.compile(r"[\x00-\x1f\x7f\\\"']")
+
+
+def _string_escape(ch: str, quote: str) -> str:
+    if ch in (quote, "\\"):
+        return "\\" + ch
+    if ch in "\"'":
+        return ch  # the other quote stands as it is
+    if ch == "\n":
+        return "\\n"
+    if ch == "\t":
+        return "\\t"
+    return f"\\x{ord(ch):02x}"
 
 
 def block_string(text: str) -> str:
     """A triple-quoted literal that reads like the SQL file (newlines kept as newlines).
 
-    Backslashes, quotes that could close the literal, tabs and control characters are
-    escaped, so the value is exactly ``text``.
+    Backslashes, quotes that could close the literal (one followed by another quote, or the
+    last character), tabs and control characters are escaped, so the value is exactly
+    ``text``.
     """
-    out: list[str] = []
-    for i, ch in enumerate(text):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"' and (text[i + 1:i + 2] == '"' or i == len(text) - 1
-                            or (out and out[-1] == '"')):
-            out.append('\\"')
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch != "\n" and (ord(ch) < 0x20 or ord(ch) == 0x7F):
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return '"""\\\n' + "".join(out) + '"""'
+    return '"""\\\n' + _BLOCK_SPECIAL.sub(_block_escape, text) + '"""'
+
+
+# What `block_string` escapes: a backslash, a quote before a quote or at the very end, and
+# control characters but the newline.
+_BLOCK_SPECIAL = re.compile(r'\\|"(?="|\Z)|[\x00-\x09\x0b-\x1f\x7f]')
+
+
+def _block_escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    if ch in '\\"':
+        return "\\" + ch
+    return "\\t" if ch == "\t" else f"\\x{ord(ch):02x}"
 
 
 def _printable(text: str) -> str:
     # Control characters (other than newline and tab) become escapes: outside text (a table
     # name, a query comment) must not put a form feed or an escape sequence into the source.
     # Called after backslashes are doubled, so the escapes read as the characters.
-    return "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
-
-
-def _unsafe(ch: str) -> bool:
-    return ch not in "\n\t" and (ord(ch) < 0x20 or ord(ch) == 0x7F or ch in _LINE_BREAKS)
+    return _UNSAFE.sub(lambda m: _escape(m.group()), text)
 
 
 def _escape(ch: str) -> str:
     return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
-# Characters str.splitlines() breaks on besides \n (Python source does not): kept in one line.
-_LINE_BREAKS = frozenset("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+# Escaped by `_printable`: control characters but newline and tab, DEL, and the characters
+# str.splitlines() breaks on besides \n (Python source does not: kept in one line).
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
 
 
 def comment(text: str, indent: str) -> list[str]:
