@@ -9,6 +9,8 @@ a lock, so it counts as not read-only. Anything not proven read-only goes to the
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,34 +62,28 @@ def routing(sql: str) -> Routing:
     from pglast import parser
 
     try:
-        import json
-
-        tree = json.loads(parser.parse_sql_json(sql))
+        tree = parser.parse_sql_json(sql)
     except parser.ParseError as exc:
         return Routing(False, f"not parsed ({exc}): primary")
-    stmts = tree.get("stmts", [])
-    if len(stmts) != 1 or "SelectStmt" not in stmts[0].get("stmt", {}):
+    # The JSON text is searched, not loaded (loading it cost more than the parse): a key
+    # `"name":` cannot come from the SQL, whose strings and names are JSON strings, where a
+    # quote is escaped. Only RawStmt has a field "stmt": one per statement.
+    if len(_STMT.findall(tree)) != 1 or _SELECT.search(tree) is None:
         return Routing(False, "not a SELECT")
-    problem = _first_problem(stmts[0]["stmt"])
-    if problem is not None:
-        return Routing(False, problem)
+    # The keys in text order are the nodes in the order a depth-first walk meets them.
+    for key in _KEYS.finditer(tree):
+        value = _DECODER.raw_decode(tree, key.end())[0] if key[1] == "FuncCall" else None
+        problem = _problem(key[1], value)
+        if problem is not None:
+            return Routing(False, problem)
     return Routing(True, "a plain SELECT without writes, locks or unknown functions")
 
 
-def _first_problem(node: Any) -> str | None:
-    if isinstance(node, list):
-        for item in node:
-            found = _first_problem(item)
-            if found:
-                return found
-        return None
-    if not isinstance(node, dict):
-        return None
-    for key, value in node.items():
-        found = _problem(key, value) or _first_problem(value)
-        if found:
-            return found
-    return None
+_STMT = re.compile(r'"stmt"\s*:')
+_SELECT = re.compile(r'"stmt"\s*:\s*\{\s*"SelectStmt"\s*:')
+_KEYS = re.compile(r'"(InsertStmt|UpdateStmt|DeleteStmt|MergeStmt|lockingClause|intoClause'
+                   r'|FuncCall)"\s*:\s*')
+_DECODER = json.JSONDecoder()
 
 
 def _problem(key: str, value: Any) -> str | None:
