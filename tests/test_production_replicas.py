@@ -126,6 +126,12 @@ def test_generated_queries_carry_their_routing() -> None:
     ("SELECT * INTO copy FROM scripts", "SELECT INTO"),
     ("SELECT (SELECT set_config('a.b', 'c', false))", "set_config()"),
     ("UPDATE scripts SET code = '' RETURNING *", "not a SELECT"),
+    # The routing searches pglast's JSON text: SQL that spells its keys must not fool it.
+    ("""SELECT '"FuncCall": {}', nextval('s')""", "nextval()"),
+    ("""SELECT '"stmt":{"SelectStmt":' AS a; SELECT 1""", "not a SELECT"),
+    ('SELECT "FuncCall"(uri) FROM scripts', "FuncCall()"),
+    ("""SELECT count(*) FILTER (WHERE lower(E'\\\\"x') = nextval('s')::text) FROM scripts""",
+     "nextval()"),
 ])
 def test_not_read_only(text: str, why: str) -> None:
     route = routing(text)
@@ -137,6 +143,8 @@ def test_not_read_only(text: str, why: str) -> None:
     "SELECT count(*), max(updated_at) FROM scripts",
     "WITH x AS (SELECT lower(uri) AS u FROM scripts) SELECT u FROM x ORDER BY u LIMIT 3",
     "SELECT coalesce(sum(length(code)), 0) FROM scripts",
+    """SELECT 'nextval("s"); "InsertStmt": "FuncCall":' AS "FuncCall" FROM scripts""",
+    """SELECT uri AS "lockingClause\\" FROM "intoClause" WHERE code = '"stmt":'""",
 ])
 def test_read_only(text: str) -> None:
     assert routing(text).read_only
