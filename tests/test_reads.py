@@ -31,3 +31,27 @@ def test_read_text_is_path_read_text(tmp_path: Path) -> None:
     with shared_reads():
         assert read_text(f) == f.read_text(encoding="utf-8")
     assert read_text(f) == f.read_text(encoding="utf-8")
+
+
+def test_sqlx_is_parsed_once_inside_a_run(tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    from repo.metadata.store import load_all
+
+    def write(sql: str) -> None:
+        digest = hashlib.sha256(sql.encode()).hexdigest()
+        for old in tmp_path.glob("query-*.json"):
+            old.unlink()
+        (tmp_path / f"query-{digest}.json").write_text(json.dumps({
+            "db_name": "PostgreSQL", "query": sql, "hash": digest,
+            "describe": {"columns": [], "parameters": {"Left": []}, "nullable": []}}))
+
+    write("SELECT 1")
+    with shared_reads():
+        first = load_all(tmp_path)
+        write("SELECT 2")  # verify's check and codegen's drift check judge one parse
+        second = load_all(tmp_path)
+        assert second == first and second is not first  # a copy: callers may change theirs
+        assert [d.query for d in second.values()] == ["SELECT 1"]
+    assert [d.query for d in load_all(tmp_path).values()] == ["SELECT 2"]

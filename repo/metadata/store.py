@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import dirswap
 from ..errors import MetadataError
-from ..reads import read_text
+from ..reads import read_text, shared_load
 from .model import QueryData
 
 # The SQLx .sqlx formats `prepare` can write (0.9 adds `origin` and explains generic plans).
@@ -71,6 +71,11 @@ def _read_json(path: Path) -> Any:
 def load_all(sqlx_dir: Path) -> dict[str, QueryData]:
     """Every ``query-*.json`` in ``sqlx_dir``, parsed, keyed by the hash in its file name
     (empty when the dir is missing). A file of the wrong shape is a `MetadataError`."""
+    # Within one `verify` run its own check and codegen's drift check share one parse.
+    return dict(shared_load(("sqlx", sqlx_dir), lambda: _load_all(sqlx_dir)))
+
+
+def _load_all(sqlx_dir: Path) -> dict[str, QueryData]:
     sqlx_dir = dirswap.readable(sqlx_dir)
     out: dict[str, QueryData] = {}
     if not sqlx_dir.is_dir():
