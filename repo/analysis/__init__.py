@@ -89,7 +89,8 @@ def column_facts(query: HasSql, catalog: Catalog) -> list[Fact | None]:
 def param_facts(query: HasSql, catalog: Catalog) -> list[Fact | None]:
     """One entry per ``$n`` parameter: a :class:`Fact` when nullability is certain."""
     result = cached_analysis(query.sql, catalog)
-    tested = null_tested(query.sql)
+    # Its tree walk costs as much as the rest of codegen's work on a query: only when needed.
+    tested = null_tested(query.sql) if result.params else frozenset()
     out: list[Fact | None] = []
     for i, p in enumerate(result.params, 1):
         if i in tested:
