@@ -253,7 +253,7 @@ def identifier(source: str, kind: Kind, taken: Collection[str] = ()) -> Safe | R
     "starts with `_` (private names are the runtime's)"
     """
     rule = _RULES[kind]
-    problem = _problem(source, rule, taken)
+    problem = _problem(source, kind, taken)
     if problem is None:
         return Safe(source, source)
     if rule.shape is None:
@@ -261,17 +261,35 @@ def identifier(source: str, kind: Kind, taken: Collection[str] = ()) -> Safe | R
                        "lowercase name of letters, digits and `_` not starting with `_`")
     base = rule.shape(source)
     candidate, n = base, 2
-    while _problem(candidate, rule, taken) is not None:
+    while _problem(candidate, kind, taken) is not None:
         candidate, n = rule.bump(base, n), n + 1
     return Safe(candidate, source)
 
 
-def _problem(name: str, rule: _Rule, taken: Collection[str]) -> str | None:
+def _problem(name: str, kind: Kind, taken: Collection[str]) -> str | None:
+    # The rule's checks depend on the name alone: memoised per kind (a project asks about
+    # the same column names thousands of times).
+    key = (name, kind)
+    problem = _CHECKED.get(key, _UNSEEN)
+    if problem is _UNSEEN:
+        if len(_CHECKED) > 50_000:  # a long-lived process meeting endless names
+            _CHECKED.clear()
+        problem = _CHECKED[key] = _checked(name, _RULES[kind])
+    if problem is not None:
+        return problem
+    return "collides with another generated name" if name in taken else None
+
+
+def _checked(name: str, rule: _Rule) -> str | None:
     for check in rule.checks:
         problem = check(name)
         if problem is not None:
             return problem
-    return "collides with another generated name" if name in taken else None
+    return None
+
+
+_UNSEEN = "\0unseen"  # never a check's answer: they are sentences
+_CHECKED: dict[tuple[str, Kind], str | None] = {}
 
 
 def _suggest(source: str) -> str:
