@@ -6,6 +6,7 @@ safe and unique.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -69,6 +70,7 @@ class ColumnName:
     type_override: str | None
 
 
+@functools.lru_cache(maxsize=4096)  # ColumnName is frozen; labels repeat across queries
 def parse_column(label: str) -> ColumnName | None:
     """Split a column label into identifier, nullability override and type override.
 

@@ -267,6 +267,7 @@ class _Planner:
         self.warnings: list[str] = []
         self.taken = classes | set(enum_names.values())
         self.table_models = {t: self._table_model(t, cols) for t, cols in tables.items()}
+        self._tables_by_name = sorted(self.table_models.values(), key=lambda m: m.name)
         self.query_models: list[ModelSpec] = []
         self.repo_specs: dict[str, RepoSpec] = {}
         self.consts: set[str] = set()
@@ -501,9 +502,10 @@ class _Planner:
     def _matching_table(self, q: QueryDef, fields: Sequence[FieldSpec]) -> ModelSpec | None:
         origins = self.meta.get("queries", {}).get(q.key, {}).get("origins") or []
         origin_tables = {o[0] for o in origins if o}
-        candidates = sorted(self.table_models.values(),
-                            key=lambda m: (m.table not in origin_tables, m.name))
-        for model in candidates:
+        # The tables the columns come from first, then the others; by name within each.
+        by_name = self._tables_by_name
+        for model in [m for m in by_name if m.table in origin_tables] + [
+                m for m in by_name if m.table not in origin_tables]:
             if _same_shape(model.fields, fields):
                 return model
         return None

@@ -21,6 +21,7 @@ Custom types (``{"Custom": {"name", "kind"}}``):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -137,7 +138,9 @@ def resolve(type_info: Any, enum_names: dict[str, str]) -> PyType:
     return _custom(str(custom.get("name")), custom.get("kind"), enum_names)
 
 
+@functools.lru_cache(maxsize=512)
 def _builtin(variant: str) -> PyType:
+    # Memoised: PyType is frozen, and a project names a few dozen variants thousands of times.
     if variant in SCALARS:
         row, param, kind = SCALARS[variant]
         return PyType(row, param or row, kind, binary=variant in BINARY_SAFE)
