@@ -239,6 +239,38 @@ def test_generate_refuses_to_write_code_that_does_not_compile(tmp_path: Path) ->
     check_compiles(tmp_path / "ok.py", "x = 1\n")
 
 
+@pytest.mark.parametrize(("text", "line"), [
+    # Top-level blocks are compiled one by one; the verdict is always the whole file's.
+    ("x = 1\n\n\ny = (\n", 4),
+    ("x = 1\n\n\nglobal x\n", 4),  # a rule across two statements
+    ("x = 1\n\n\nfrom __future__ import annotations\n", 4),
+    ("def f():\n    pass\n\n\nasync def g():\n    pass\n\n\ndef h():\n    await g()\n", 10),
+])
+def test_compile_check_refuses_what_python_refuses(tmp_path: Path, text: str,
+                                                    line: int) -> None:
+    from repo.codegen import check_compiles
+    from repo.errors import CodegenError
+
+    with pytest.raises(SyntaxError) as python:
+        compile(text, "m.py", "exec", dont_inherit=True)
+    with pytest.raises(CodegenError, match="does not compile") as ours:
+        check_compiles(tmp_path / "m.py", text)
+    assert ours.value.line == python.value.lineno == line
+
+
+@pytest.mark.parametrize("text", [
+    'x = """a\n\n\nb"""\n',  # blank lines inside a string: the pieces fail, the file does not
+    "class A:\n    x = 1\n\n\n    y = 2\n",
+    "if x:\n    pass\n\n\nelse:\n    pass\n",
+    "x = 1\n\n\n\n\ny = 2\n",
+])
+def test_compile_check_passes_what_python_compiles(tmp_path: Path, text: str) -> None:
+    from repo.codegen import check_compiles
+
+    compile(text, "m.py", "exec", dont_inherit=True)
+    check_compiles(tmp_path / "m.py", text)
+
+
 def test_verify_names_a_generated_file_that_does_not_compile(project: Settings,
                                                              tmp_path: Path) -> None:
     from repo.verify import verify

@@ -56,12 +56,37 @@ def check_compiles(path: Path, text: str) -> None:
     the files on disk are this text.
     """
     try:
-        compile(text, str(path), "exec", dont_inherit=True)
+        _compile(text, str(path))
     except (SyntaxError, ValueError) as exc:
         line = exc.lineno if isinstance(exc, SyntaxError) else None
         raise CodegenError(f"generated {path.name} does not compile: {exc}", path=path,
                            line=line, hint="this is a bug in codegen: please report it with "
                            "the query file and schema that produced it") from None
+
+
+def _compile(text: str, filename: str) -> None:
+    """Raise what ``compile(text)`` raises, if anything, at less cost for a large module.
+
+    CPython's code generation grows faster than the module: compiling 1,000 top-level
+    statements one by one costs up to half as much as compiling them at once. The pieces are
+    the text between two blank lines (how the renderers separate top-level blocks). When
+    every piece compiles on its own, so does the whole: each piece is then complete
+    statements starting at column 0 with no bracket or string left open, which blank lines
+    join unchanged, and no rule of Python spans two module-level statements except ``global``
+    declarations and ``__future__`` imports (a text naming either is compiled whole). When a
+    piece fails (a real error, or a cut through a string holding blank lines), the whole
+    text is compiled, so the error and its line are exactly ``compile``'s.
+    """
+    pieces = text.split("\n\n\n")
+    if len(pieces) > 1 and "global" not in text and "__future__" not in text:
+        try:
+            for piece in pieces:
+                compile(piece, filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            pass
+        else:
+            return
+    compile(text, filename, "exec", dont_inherit=True)
 
 
 def render_plan(plan: Plan, out: Path) -> dict[Path, str]:
