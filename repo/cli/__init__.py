@@ -98,6 +98,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RepoError as exc:
         print(f"error: {scrub(str(exc))}", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.partition(".")[0] == "repo":
+            raise  # our own module missing is a bug, not the environment
+        # A dependency missing from this interpreter (the package was copied or run from a
+        # checkout without `pip install`): which one, and the command that installs them all.
+        print(f"error: the Python package {exc.name.partition('.')[0]!r} is not installed "
+              f"for {sys.executable}", file=sys.stderr)
+        print("  hint: install repo with its dependencies into this environment: from a "
+              "checkout, `pip install -e '.[embedded]'` (README, Quick start); elsewhere, "
+              "`pip install 'sqlfile-repo[embedded]'`", file=sys.stderr)
+        return 1
     except OSError as exc:
         if exc.filename is None:
             raise
