@@ -25,13 +25,12 @@ import datetime as dt
 import random
 import re
 import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from bench_repos import database
+from bench_repos import database, per_call
 from pydantic import TypeAdapter
 
 from repo import LogRepo, ScriptRepo
@@ -69,13 +68,6 @@ def seed(conn: psycopg.Connection[Any]) -> None:
                 copy.write_row((f"/s{i % SCRIPTS}.js", f"request {i} served in {i % 97} ms",
                                 T0 + dt.timedelta(seconds=i)))
     conn.execute("ANALYZE")
-
-
-def per_call(fn: Callable[[], object], calls: int) -> float:
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - start) / calls
 
 
 def measure(fns: list[Callable[[], object]], calls: int, rounds: int) -> list[float]:

@@ -14,30 +14,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import statistics
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
+from bench_repos import database
 from psycopg_pool import ConnectionPool
 
 from repo.generated import Database
-from repo.migrate import Migrator, connect, resolve
-from repo.server import scratch_server, temporary_database
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    url = os.environ.get("DATABASE_URL")
-    with contextlib.ExitStack() as stack:
-        server = url or stack.enter_context(scratch_server())
-        db = stack.enter_context(temporary_database(server, prefix="bench_pool"))
-        with connect(db) as conn:
-            Migrator(conn, resolve(ROOT / "migrations")).run()
-        yield db
 
 
 def per_call(db: Database, calls: int) -> float:
@@ -52,7 +35,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=500)
     args = parser.parse_args()
-    with database() as url:
+    with database("bench_pool") as url:
         pools = {
             "no check": Database(url, auto_migrate=False, max_size=1, check=None),
             "ours (select, ping if input)": Database(url, auto_migrate=False, max_size=1),

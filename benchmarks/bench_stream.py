@@ -19,34 +19,16 @@ Not run by CI. The whole run takes about 2-3 minutes on a 2-core machine.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
 URI = "/bench.js"
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    from repo.migrate import Migrator, connect, resolve
-    from repo.server import scratch_server, temporary_database
-
-    url = os.environ.get("DATABASE_URL")
-    with contextlib.ExitStack() as stack:
-        server = url or stack.enter_context(scratch_server())
-        db = stack.enter_context(temporary_database(server, prefix="bench_stream"))
-        with connect(db) as conn:
-            Migrator(conn, resolve(ROOT / "migrations")).run()
-        yield db
 
 
 def _peak_mb() -> float:
@@ -146,8 +128,12 @@ def main() -> int:
     if args.child:
         child(args.url, args.child, args.rows)
         return 0
+    # Imported here, not at the top: the --child processes whose memory is measured need none
+    # of it.
+    from bench_repos import database
+
     start = time.perf_counter()
-    with database() as url:
+    with database("bench_stream") as url:
         memory(url, args.rows)
         bulk(url, [int(s) for s in args.sizes.split(",")])
     print(f"total {time.perf_counter() - start:.0f} s")
