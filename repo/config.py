@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import sqlc_config
 from .errors import ConfigError
 from .pgbouncer import parse_mode
 
@@ -257,10 +258,11 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
         raise ConfigError(f"database_type {database_type!r} is not supported",
                           path=root / CONFIG_FILE,
                           hint='this tool targets PostgreSQL: set database_type = "postgresql"')
+    migrations_dir, queries_dir = _paths(paths, root)
     return Settings(
         root=root,
-        migrations_dir=_path(paths, "migrations", root),
-        queries_dir=_path(paths, "queries", root),
+        migrations_dir=migrations_dir,
+        queries_dir=queries_dir,
         sqlx_dir=Path(str(paths.get("sqlx", ".sqlx"))),
         generated_dir=generated,
         generated_package=str(paths.get("generated_package", module_name(generated, root))),
@@ -283,18 +285,22 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
     )
 
 
-def _path(paths: Mapping[str, object], key: str, root: Path) -> Path:
-    """``[paths] migrations`` / ``queries``; unset, a sqlc project's ``schema`` / ``queries``
-    from its sqlc.yaml or sqlc.json (repo/sqlc_config.py), else the default folder."""
-    if key in paths:
-        return Path(str(paths[key]))
-    from . import sqlc_config
+def _paths(paths: Mapping[str, object], root: Path) -> tuple[Path, Path]:
+    """``[paths] migrations`` and ``queries``; an unset one is a sqlc project's ``schema`` /
+    ``queries`` from its sqlc.yaml or sqlc.json (repo/sqlc_config.py, read once), else the
+    default folder."""
+    sqlc = None
+    if "migrations" not in paths or "queries" not in paths:
+        found = sqlc_config.find(root)
+        sqlc = sqlc_config.read(found) if found is not None else None
 
-    found = sqlc_config.find(root)
-    if found is None:
-        return Path(key)
-    sqlc = sqlc_config.read(found)
-    return sqlc.schema if key == "migrations" else sqlc.queries
+    def pick(key: str, from_sqlc: Path | None) -> Path:
+        if key in paths:
+            return Path(str(paths[key]))
+        return from_sqlc if from_sqlc is not None else Path(key)
+
+    return (pick("migrations", sqlc.schema if sqlc else None),
+            pick("queries", sqlc.queries if sqlc else None))
 
 
 _PY_TYPE = re.compile(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?")
