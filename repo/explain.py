@@ -18,6 +18,7 @@ from .metadata.model import Describe, QueryData
 from .metadata.store import load_all, load_meta
 from .queries.loader import load_file
 from .queries.model import QueryDef
+from .queries.variants import expand
 
 
 def explain(path: Path, settings: Settings) -> str:
@@ -132,8 +133,6 @@ def _routing(path: Path, query: QueryDef) -> str:
 
 def _variant_lines(query: QueryDef, metas: Mapping[str, QueryData]) -> list[str]:
     """One line per text of a query with optional filters (`repo.queries.variants`)."""
-    from .queries.variants import expand
-
     if not query.optional:
         return []
     every = (1 << len(query.optional)) - 1
