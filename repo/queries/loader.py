@@ -25,7 +25,6 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -161,16 +160,9 @@ def _check_duplicates(defs: Iterable[QueryDef]) -> None:
 def _check_name(name: str, kind: Kind, path: Path) -> None:
     # The identifier gate (shared with codegen): a folder or file name becomes a class,
     # method and attribute name; a bad one is renamed by the user, never mapped.
-    result = _refusal(name, kind)
-    if result is not None:
+    result = identifier(name, kind)  # memoised by the gate: a folder's files ask alike
+    if isinstance(result, Refusal):
         raise QueryFileError(f"{kind.value} {result.message}", path=path, hint=result.hint)
-
-
-@lru_cache(maxsize=4096)
-def _refusal(name: str, kind: Kind) -> Refusal | None:
-    # Every file of a folder asks about the same folder name: judged once per name.
-    result = identifier(name, kind)
-    return result if isinstance(result, Refusal) else None
 
 
 def read_text(path: Path) -> str:
