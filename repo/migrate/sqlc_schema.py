@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from ..errors import MigrationSourceError
+from ..reads import read_bytes
 from .source import Kind, Migration, parse_file_name
 
 _ROLLBACK = ("-- +goose down", "-- +migrate down", "---- create above / drop below ----",
@@ -40,9 +41,11 @@ def is_sqlc_schema(source: Path) -> bool:
     files = schema_files(source)
     if not files:
         return False
-    if any(_has_rollback(p.read_text(encoding="utf-8", errors="replace")) for p in files):
+    # Names first: they need no read. `resolve` asks this of every migrations folder, and
+    # inside `verify` the bytes read here are the ones its migration loaders then use.
+    if all(_not_sqlx_name(p.name) for p in files):
         return True
-    return all(_not_sqlx_name(p.name) for p in files)
+    return any(_has_rollback(read_bytes(p).decode("utf-8", errors="replace")) for p in files)
 
 
 def _not_sqlx_name(name: str) -> bool:
@@ -84,7 +87,7 @@ def resolve_schema(source: Path) -> list[Migration]:
     """The schema's files as migrations 1..n (module docstring)."""
     out: list[Migration] = []
     for version, path in enumerate(schema_files(source), 1):
-        raw = path.read_bytes()
+        raw = read_bytes(path)
         try:
             text = raw.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
