@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from helpers.fixture_project import assert_script_ok
 from helpers.repos import Api, make_api
 from test_verify import project, run_verify  # noqa: F401  (the `project` fixture)
 
@@ -129,9 +130,6 @@ ORDER BY b.id
 @pytest.mark.parametrize("rows", ["pydantic", "tuple"])  # [codegen] rows: either row type
 def test_nesting_in_a_project_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          pg_url: str, empty_db_url: str, rows: str) -> None:
-    import subprocess
-    import sys
-
     from repo.cli import main
 
     (tmp_path / "migrations").mkdir()
@@ -173,6 +171,4 @@ def test_nesting_in_a_project_of_its_own(tmp_path: Path, monkeypatch: pytest.Mon
         "    ann = Author(id=1, name='Ann', bio=None)\n"
         "    assert got == [(7, ann), (8, ann), (9, None)], got\n"
         "print('ok')\n")
-    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                         text=True)
-    assert out.stdout.strip() == "ok", out.stderr + out.stdout
+    assert_script_ok(script, tmp_path)

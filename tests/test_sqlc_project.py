@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers.fixture_project import assert_script_ok
 
 from repo.cli import main
 from repo.config import load_settings
@@ -129,9 +128,7 @@ def test_prepare_generate_verify_and_run(project: Path, pg_url: str, empty_db_ur
         "    assert r.list_by_ids(ids=[]) == []\n"
         "    assert r.delete_author(b.id) == 1\n"
         "print('ok')\n")
-    out = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True,
-                         text=True)
-    assert out.stdout.strip() == "ok", out.stderr
+    assert_script_ok(script, project)
 
 
 def test_postgres_errors_point_into_the_multi_query_file(
@@ -184,9 +181,7 @@ def test_embed_nests_the_table_models(project: Path, pg_url: str, empty_db_url: 
         "    assert [(x.author.name, x.book and x.book.title) for x in rows] == "
         "[('Ann', 'T'), ('Bob', None)], rows\n"
         "print('ok')\n")
-    out = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True,
-                         text=True)
-    assert out.stdout.strip() == "ok", out.stderr
+    assert_script_ok(script, project)
 
 
 def test_explain_lists_every_query_with_its_line(project: Path, pg_url: str,

@@ -1,8 +1,10 @@
-"""A fixture project under tests/fixtures/codegen/ prepared into an importable package."""
+"""A fixture project under tests/fixtures/codegen/ prepared into an importable package, and
+generated code run in a fresh interpreter."""
 
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,3 +40,11 @@ def migrated(url: str, migrations: Path) -> Iterator[psycopg.Connection[tuple[ob
         Migrator(conn, resolve(migrations)).run()
     with psycopg.connect(url, autocommit=True) as conn:
         yield conn
+
+
+def assert_script_ok(script: str, cwd: Path) -> None:
+    """Run ``script`` in a fresh interpreter in ``cwd`` (where the generated package imports
+    from); it must print ``ok``, else the failure shows its stderr and stdout."""
+    out = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True,
+                         text=True)
+    assert out.stdout.strip() == "ok", out.stderr + out.stdout
