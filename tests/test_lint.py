@@ -201,13 +201,22 @@ def test_several_statements_with_concurrently_get_a_note_for_sqlx_cli(tmp_path: 
     assert "sqlx-cli sends the file as one query string" in f.message
 
 
+def _users(root: Path, create: str, change: str, queries: dict[str, str],
+           code: str) -> list[str]:
+    """Lint a project of two migrations (``create``, then ``change`` after a lock_timeout) and
+    ``queries/q/NAME.sql`` files; the places of the queries the one ``code`` finding names."""
+    (root / "migrations").mkdir()
+    (root / "migrations" / "1_a.sql").write_text(create)
+    (root / "migrations" / "2_b.sql").write_text(f"SET lock_timeout = '1s';\n{change}\n")
+    folder = root / "queries" / "q"
+    folder.mkdir(parents=True)
+    for name, text in queries.items():
+        (folder / f"{name}.sql").write_text(text + "\n")
+    [f] = [f for f in _lint(root).findings if f.code == code]
+    return sorted(str(q) for q in f.queries)
+
+
 def test_drop_column_users_star_insert_target_alias_and_not_other_tables(tmp_path: Path) -> None:
-    (tmp_path / "migrations").mkdir()
-    (tmp_path / "migrations" / "1_a.sql").write_text(
-        "CREATE TABLE a (id int PRIMARY KEY, x int, y int);\n"
-        "CREATE TABLE b (id int PRIMARY KEY, x int);\n")
-    (tmp_path / "migrations" / "2_b.sql").write_text(
-        "SET lock_timeout = '1s';\nALTER TABLE a DROP COLUMN x;\n")
     queries = {
         "star": "SELECT * FROM a",
         "insert": "INSERT INTO a (id, x) VALUES (:id, :x)",
@@ -218,12 +227,9 @@ def test_drop_column_users_star_insert_target_alias_and_not_other_tables(tmp_pat
         "other_column": "SELECT y FROM a",
         "cte_shadow": "WITH a AS (SELECT 1 AS x) SELECT x FROM a",
     }
-    for name, text in queries.items():
-        folder = tmp_path / "queries" / "q"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{name}.sql").write_text(text + "\n")
-    [f] = [f for f in _lint(tmp_path).findings if f.code == "L012"]
-    assert sorted(str(q) for q in f.queries) == [
+    create = ("CREATE TABLE a (id int PRIMARY KEY, x int, y int);\n"
+              "CREATE TABLE b (id int PRIMARY KEY, x int);\n")
+    assert _users(tmp_path, create, "ALTER TABLE a DROP COLUMN x;", queries, "L012") == [
         "queries/q/alias.sql:2:9", "queries/q/insert.sql:1:20", "queries/q/star.sql:1:15",
         "queries/q/unqualified.sql:1:24"]
 
@@ -241,11 +247,6 @@ def test_cli_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 def test_rename_users_found_in_every_spelling_of_the_names(tmp_path: Path) -> None:
     # Only queries whose text can name the table (and the column, or read `*`) are parsed:
     # upper case, quoted and `*` readers must still be found, other queries not.
-    (tmp_path / "migrations").mkdir()
-    (tmp_path / "migrations" / "1_a.sql").write_text(
-        "CREATE TABLE orders (id int PRIMARY KEY, total int);\n")
-    (tmp_path / "migrations" / "2_b.sql").write_text(
-        "SET lock_timeout = '1s';\nALTER TABLE orders RENAME COLUMN total TO amount;\n")
     queries = {
         "upper": "SELECT TOTAL FROM ORDERS",
         "quoted": 'SELECT "total" FROM "orders"',
@@ -253,10 +254,6 @@ def test_rename_users_found_in_every_spelling_of_the_names(tmp_path: Path) -> No
         "other_column": "SELECT id FROM orders",
         "quoted_other_case": 'SELECT "Total" FROM "Orders"',  # other (case-sensitive) names
     }
-    folder = tmp_path / "queries" / "q"
-    folder.mkdir(parents=True)
-    for name, text in queries.items():
-        (folder / f"{name}.sql").write_text(text + "\n")
-    [f] = [f for f in _lint(tmp_path).findings if f.code == "L011"]
-    assert sorted(str(q) for q in f.queries) == [
+    assert _users(tmp_path, "CREATE TABLE orders (id int PRIMARY KEY, total int);\n",
+                  "ALTER TABLE orders RENAME COLUMN total TO amount;", queries, "L011") == [
         "queries/q/quoted.sql:1:8", "queries/q/star.sql:1:15", "queries/q/upper.sql:1:8"]
