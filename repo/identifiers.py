@@ -20,6 +20,7 @@ project so that the query loader, the planner and the renderers can all use it.
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 import unicodedata
@@ -267,29 +268,21 @@ def identifier(source: str, kind: Kind, taken: Collection[str] = ()) -> Safe | R
 
 
 def _problem(name: str, kind: Kind, taken: Collection[str]) -> str | None:
-    # The rule's checks depend on the name alone: memoised per kind (a project asks about
-    # the same column names thousands of times).
-    key = (name, kind)
-    problem = _CHECKED.get(key, _UNSEEN)
-    if problem is _UNSEEN:
-        if len(_CHECKED) > 50_000:  # a long-lived process meeting endless names
-            _CHECKED.clear()
-        problem = _CHECKED[key] = _checked(name, _RULES[kind])
+    problem = _checked(name, kind)
     if problem is not None:
         return problem
     return "collides with another generated name" if name in taken else None
 
 
-def _checked(name: str, rule: _Rule) -> str | None:
-    for check in rule.checks:
+# The rule's checks depend on the name alone: memoised per kind (a project asks about the
+# same column names thousands of times), bounded for a long-lived process meeting endless names.
+@functools.lru_cache(maxsize=50_000)
+def _checked(name: str, kind: Kind) -> str | None:
+    for check in _RULES[kind].checks:
         problem = check(name)
         if problem is not None:
             return problem
     return None
-
-
-_UNSEEN = "\0unseen"  # never a check's answer: they are sentences
-_CHECKED: dict[tuple[str, Kind], str | None] = {}
 
 
 def _suggest(source: str) -> str:
