@@ -99,22 +99,19 @@ class PyType:
     imports: tuple[str, ...] = ()
 
 
+# Memoised: a project has a few dozen distinct annotations on thousands of fields.
+@functools.cache
 def imports_for(annotation: str) -> frozenset[str]:
     """The `IMPORTS` keys an annotation needs.
 
     >>> sorted(imports_for("list[datetime.date] | Decimal"))
     ['Decimal', 'datetime']
     """
-    # Memoised: a project has a few dozen distinct annotations on thousands of fields.
-    keys = _IMPORTS_OF.get(annotation)
-    if keys is None:
-        keys = _IMPORTS_OF[annotation] = frozenset(_IMPORT_KEY.findall(annotation))
-    return keys
+    return frozenset(_IMPORT_KEY.findall(annotation))
 
 
 # Every `IMPORTS` key as a whole word (one search instead of one per key).
 _IMPORT_KEY = re.compile(r"\b(" + "|".join(map(re.escape, IMPORTS)) + r")\b")
-_IMPORTS_OF: dict[str, frozenset[str]] = {}
 
 
 def resolve(type_info: Any, enum_names: dict[str, str]) -> PyType:
