@@ -158,8 +158,8 @@ def build_plan(queries: Sequence[QueryDef], sqlx: Mapping[str, QueryData],
     taken |= {e for n in repo_names.values() for e in (_ext(n, extensions),
                                                         _ext("Async" + n, extensions)) if e}
     enum_names, enums = _enums(described, tables, taken)
-    planner = _Planner(enum_names, tables, meta or {}, refiner, types or {}, taken, json or {})
-    planner.sqlx = sqlx
+    planner = _Planner(enum_names, tables, meta or {}, refiner, types or {}, taken, json or {},
+                       sqlx)
     for q, data in described:
         planner.warnings += q.warnings  # the query file's own (marker-like comments)
         planner.add(q, data, repo_names[q.repo], extensions)
@@ -257,10 +257,11 @@ class _Scope:
 class _Planner:
     def __init__(self, enum_names: dict[str, str], tables: Mapping[str, Any],
                  meta: Mapping[str, Any], refiner: Refiner, types: Mapping[str, str],
-                 classes: set[str], json: Mapping[str, str] | None = None) -> None:
+                 classes: set[str], json: Mapping[str, str],
+                 sqlx: Mapping[str, QueryData]) -> None:
         self.enum_names = enum_names
         self.types = types
-        self.json = json or {}
+        self.json = json
         self.json_used: set[str] = set()
         self.meta = meta
         self.refiner = refiner
@@ -271,7 +272,7 @@ class _Planner:
         self.query_models: list[ModelSpec] = []
         self.repo_specs: dict[str, RepoSpec] = {}
         self.consts: set[str] = set()
-        self.sqlx: Mapping[str, QueryData] = {}
+        self.sqlx = sqlx
 
     def _table_model(self, table: str, columns: Sequence[Mapping[str, Any]]) -> ModelSpec:
         scope = _Scope(self.annotation_names())
@@ -409,18 +410,22 @@ class _Planner:
     def _embed(self, q: QueryDef, fields: Sequence[FieldSpec]) -> tuple[FieldSpec, ...]:
         from .embed import nest
 
-        origins = self.meta.get("queries", {}).get(q.key, {}).get("origins") or []
+        origins = self._origins(q)
         scope = {f.name for f in fields}
         return nest(q.embeds, fields, origins, self.table_models,
                     lambda t: gate(t, Kind.FIELD, scope, f"{q.key} sqlc.embed({t})", q),
                     lambda w: self.warnings.append(f"{q.key} ({q.path}): {w}"))
+
+    def _origins(self, q: QueryDef) -> list[Any]:
+        """Per result column of ``q``, its (table, column) from ``repo-meta.json``, or None."""
+        return self.meta.get("queries", {}).get(q.key, {}).get("origins") or []
 
     def _fields(self, q: QueryDef, columns: Sequence[Column],
                 nullable: Sequence[bool | None]) -> tuple[FieldSpec, ...]:
         facts = self.refiner.columns(q)
         fields: list[FieldSpec] = []
         scope = _Scope(self.annotation_names())
-        origins = self.meta.get("queries", {}).get(q.key, {}).get("origins") or []
+        origins = self._origins(q)
         for i, col in enumerate(columns):
             parsed = self._parse_column(q, i, col.name)
             sqlx_nullable = nullable[i] if i < len(nullable) else None
@@ -500,7 +505,7 @@ class _Planner:
         return PyType(annotation, annotation, "any", maker, binary=binary)
 
     def _matching_table(self, q: QueryDef, fields: Sequence[FieldSpec]) -> ModelSpec | None:
-        origins = self.meta.get("queries", {}).get(q.key, {}).get("origins") or []
+        origins = self._origins(q)
         origin_tables = {o[0] for o in origins if o}
         # The tables the columns come from first, then the others; by name within each.
         by_name = self._tables_by_name
