@@ -3,6 +3,7 @@ type map covers every SQLx type; bad inputs are errors naming the query file."""
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from repo.cli import main
-from repo.codegen import generate, names, render_all, typemap, write_generated
+from repo.codegen import generate, names, render_all, render_plan, typemap, write_generated
 from repo.codegen.nullability import Uncertain
 from repo.codegen.plan import build_plan
 from repo.config import Settings, load_settings
@@ -135,6 +136,21 @@ def test_overrides_and_unknown_nullability() -> None:
     assert fields == {"a": "int", "b": "str | None", "c": "int | None", "d": "str",
                       "class_": "bool"}
     assert plan.models[0].name == "GetRow"
+
+
+def test_a_scalar_enum_result_imports_its_enum(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # The enum is named only by the scalar query's converter and annotation (no model or
+    # parameter uses it): the generated package must still import it.
+    q = _query("SELECT 1", "one")
+    mood = {"Custom": {"name": "mood", "kind": {"Enum": ["happy", "sad"]}}}
+    plan = build_plan([q], _meta(q, [("mood", mood)], [False]), None, Uncertain())
+    for path, text in render_plan(plan, tmp_path / "scalarenumpkg").items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    queries = importlib.import_module("scalarenumpkg._queries")
+    assert queries.THINGS_GET.row_factory(None)(("sad",)) is queries.Mood.SAD
 
 
 @pytest.mark.parametrize(("columns", "cardinality", "error", "message"), [

@@ -142,8 +142,8 @@ def render_queries(plan: Plan) -> str:
     runtime |= {"json_as"} if "json_as(" in converters else set()
     enums = {e.name for e in plan.enums}
     local = set(used) | {p.type.annotation for m in methods for p in m.params if p.type.labels}
-    local |= (enums | set(models)) & set(re.findall(r"\w+", converters + " ".join(
-        f.annotation for f in scalars)))
+    local |= (enums | set(models)) & set(re.findall(r"\w+", " ".join(
+        [converters, *(f.annotation for f in scalars)])))
     lines = [_emit.HEADER.rstrip("\n"),
              '"""SQL, parameters and row makers of every query, shared by sync and async."""', ""]
     apps: dict[str, set[str] | None] = {
