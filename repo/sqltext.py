@@ -58,6 +58,15 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+def starts_line(text: str, offset: int) -> bool:
+    """Whether only blanks precede ``offset`` on its line (a comment "on a line of its own").
+
+    >>> starts_line("SELECT 1\\n  -- :one", 11), starts_line("SELECT 1 -- :one", 9)
+    (True, False)
+    """
+    return not text[text.rfind("\n", 0, offset) + 1:offset].strip()
+
+
 def _end_of_quoted(text: str, i: int, quote: str, backslash: bool) -> int:
     """Index just past the closing quote of a literal whose opening quote is at ``i``."""
     j = i + 1

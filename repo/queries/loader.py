@@ -33,7 +33,7 @@ from ..errors import QueryFileError, QueryFileErrors
 from ..identifiers import Kind, Refusal, identifier
 from ..links import check_inside
 from ..reads import read_bytes
-from ..sqltext import LexError, Token, line_col, split_tokens, tokens
+from ..sqltext import LexError, Token, line_col, split_tokens, starts_line, tokens
 from . import sqlc, variants
 from .copyfrom import copy_target
 from .directives import KNOWN_DIRECTIVES, refuse_block_directive
@@ -262,7 +262,7 @@ def _check_late_markers(text: str, toks: list[Token], path: Path) -> None:
     for tok in toks:
         if tok.kind not in ("space", "comment"):
             started = True
-        elif started and tok.kind == "comment" and _starts_line(text, tok.start):
+        elif started and tok.kind == "comment" and starts_line(text, tok.start):
             body = text[tok.start:tok.end]
             if _MARKER.match(body) or _DIRECTIVE.match(body):
                 line, col = line_col(text, tok.start)
@@ -283,10 +283,6 @@ def _leading_block_lines(text: str, toks: list[Token], path: Path) -> frozenset[
             first, last = line_col(text, tok.start)[0], line_col(text, tok.end - 1)[0]
             lines.update(range(first, last + 1))
     return frozenset(lines)
-
-
-def _starts_line(text: str, offset: int) -> bool:
-    return not text[text.rfind("\n", 0, offset) + 1:offset].strip()
 
 
 @dataclass

@@ -38,11 +38,11 @@ from types import MappingProxyType
 
 from ..errors import QueryFileError
 from ..identifiers import Kind, Refusal, identifier
-from ..sqltext import Token, line_col, split_tokens
+from ..sqltext import Token, line_col, split_tokens, starts_line
 from .copyfrom import copy_target
 from .directives import refuse_block_directive
 from .model import Cardinality, QueryDef
-from .sqlc_names import positional_names
+from .sqlc_names import positional_names, word
 
 _LINE_HEADER = re.compile(r"--\s*name:\s*(?P<name>\S+)\s*(?::(?P<marker>\S+))?\s*$")
 _BLOCK_HEADER = re.compile(r"/\*\s*name:\s*(?P<name>\S+)\s*(?::(?P<marker>\S+))?\s*\*/$",
@@ -97,15 +97,11 @@ def headers(text: str, toks: list[Token]) -> list[Header]:
         body = text[tok.start:tok.end].rstrip("\r\n ")
         pattern = _BLOCK_HEADER if body.startswith("/*") else _LINE_HEADER
         m = pattern.match(body)
-        if m is None or not _own_line(text, tok):
+        # A header is a comment on a line of its own: `SELECT 1 -- name: X :one` is a remark.
+        if m is None or not starts_line(text, tok.start):
             continue
         found.append(Header(tok, m["name"], m["marker"], line_col(text, tok.start)[0]))
     return found
-
-
-def _own_line(text: str, tok: Token) -> bool:
-    # A header is a comment on a line of its own: `SELECT 1 -- name: X :one` is a remark.
-    return not text[text.rfind("\n", 0, tok.start) + 1:tok.start].strip()
 
 
 def repo_for(path: Path, queries_dir: Path) -> str:
@@ -231,7 +227,7 @@ def _annotation(path: Path, text: str, tok: Token) -> str | None:
     error; anything else is a sqlc annotation, returned as is for the caller to pass over.
     """
     m = _ANNOTATION.fullmatch(text[tok.start:tok.end].rstrip("\r\n"))
-    if m is None or not _own_line(text, tok):
+    if m is None or not starts_line(text, tok.start):
         return None
     name = m["name"]
     line, col = line_col(text, tok.start)
@@ -401,19 +397,15 @@ def _uses(path: Path, text: str, span: list[Token]) -> list[_Use]:
     return widen_in_lists(text, uses)
 
 
-def _word(text: str, tok: Token) -> str:
-    return text[tok.start:tok.end] if tok.kind == "other" else ""
-
-
 def _macro_at(text: str, code: list[Token], i: int, path: Path) -> tuple[_Use, int] | None:
     """``sqlc.<macro>(name)`` starting at ``code[i]``: the use and the index after it."""
-    if _word(text, code[i]).lower() != "sqlc" or i + 2 >= len(code):
+    if word(text, code[i]).lower() != "sqlc" or i + 2 >= len(code):
         return None
-    if _word(text, code[i + 1]) != "." or _word(text, code[i + 2]).lower() not in _MACROS:
+    if word(text, code[i + 1]) != "." or word(text, code[i + 2]).lower() not in _MACROS:
         return None
-    macro = _word(text, code[i + 2]).lower()
-    ok = (i + 5 < len(code) and _word(text, code[i + 3]) == "("
-          and _word(text, code[i + 5]) == ")" and code[i + 4].kind in ("other", "string"))
+    macro = word(text, code[i + 2]).lower()
+    ok = (i + 5 < len(code) and word(text, code[i + 3]) == "("
+          and word(text, code[i + 5]) == ")" and code[i + 4].kind in ("other", "string"))
     if not ok:
         line, col = line_col(text, code[i].start)
         raise QueryFileError(f"sqlc.{macro} takes one name: sqlc.{macro}(name)", path=path,
@@ -431,10 +423,10 @@ def _at_param(text: str, code: list[Token], i: int) -> bool:
     # `@name` (sqlc's shorthand for sqlc.arg): `@` right before an identifier. PostgreSQL's
     # own `@` operators (`@>`, `<@`, `@@`, `@ -1`) are not followed by a letter, or follow
     # another operator character.
-    if _word(text, code[i]) != "@" or i + 1 >= len(code):
+    if word(text, code[i]) != "@" or i + 1 >= len(code):
         return False
     name = code[i + 1]
-    if name.start != code[i].end or not re.fullmatch(r"[A-Za-z_]\w*", _word(text, name)):
+    if name.start != code[i].end or not re.fullmatch(r"[A-Za-z_]\w*", word(text, name)):
         return False
     before = text[code[i].start - 1] if code[i].start else " "
     return before not in "<>@!=~#&|^*/%+-?"

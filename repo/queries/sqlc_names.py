@@ -46,29 +46,30 @@ def positional_names(sql: str, count: int) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _word(sql: str, tok: Token) -> str:
+def word(sql: str, tok: Token) -> str:
+    """The text of a word or punctuation token ('' for literals, comments, placeholders)."""
     return sql[tok.start:tok.end] if tok.kind == "other" else ""
 
 
 def _column_before(sql: str, code: list[Token], j: int) -> str | None:
-    word = _word(sql, code[j]) if j >= 0 else ""
-    if _IDENT.fullmatch(word) and word.lower() not in _KEYWORDS:
-        return word.lower()  # PostgreSQL folds unquoted names
+    before = word(sql, code[j]) if j >= 0 else ""
+    if _IDENT.fullmatch(before) and before.lower() not in _KEYWORDS:
+        return before.lower()  # PostgreSQL folds unquoted names
     return None
 
 
 def _context_name(sql: str, code: list[Token], i: int) -> str | None:
-    before = _word(sql, code[i - 1]).lower() if i else ""
+    before = word(sql, code[i - 1]).lower() if i else ""
     if before in _CLAUSES:
         return _CLAUSES[before]
     j = i - 1
-    while j >= 0 and _word(sql, code[j]) in _OPERATOR:
+    while j >= 0 and word(sql, code[j]) in _OPERATOR:
         j -= 1
     if j < i - 1:
         return _column_before(sql, code, j)
     if before in _WORD_OPS:
         k = i - 2
-        if _word(sql, code[k]).lower() == "not":
+        if word(sql, code[k]).lower() == "not":
             k -= 1
         return _column_before(sql, code, k)
     return _column_after(sql, code, i)
@@ -77,18 +78,18 @@ def _context_name(sql: str, code: list[Token], i: int) -> str | None:
 def _column_after(sql: str, code: list[Token], i: int) -> str | None:
     # `$1 = id`
     j = i + 1
-    while j < len(code) and _word(sql, code[j]) in _OPERATOR:
+    while j < len(code) and word(sql, code[j]) in _OPERATOR:
         j += 1
     if j == i + 1 or j >= len(code):
         return None
-    while j + 2 < len(code) and _word(sql, code[j + 1]) == ".":
+    while j + 2 < len(code) and word(sql, code[j + 1]) == ".":
         j += 2
     return _column_before(sql, code, j)
 
 
 def _insert_names(sql: str, code: list[Token]) -> list[tuple[int, str]]:
     """``INSERT INTO t (a, b) VALUES ($1, $2)``: each plain ``$n`` value named by its column."""
-    words = [_word(sql, t).lower() for t in code]
+    words = [word(sql, t).lower() for t in code]
     if "insert" not in words or "values" not in words:
         return []
     try:
@@ -124,7 +125,7 @@ def _groups(sql: str, toks: list[Token]) -> list[list[Token]]:
     groups: list[list[Token]] = [[]]
     depth = 0
     for t in toks:
-        w = _word(sql, t)
+        w = word(sql, t)
         depth += w == "("
         depth -= w == ")"
         if w == "," and depth == 0:
