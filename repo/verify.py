@@ -276,16 +276,15 @@ def _check_lint(settings: Settings, report: Report, loaded: list[QueryDef] | Non
         report.warnings.append(Finding("W006", "pyproject.toml", 1, 1, f"migration lint "
                                        f"skipped: {exc}", fix_for("W006")))
         return
-    from .lint import baseline
-
+    # The lint names the queries a rename or drop breaks: the ones loaded above, or none
+    # known when a query file is malformed (as the lint's own loading would find).
+    linted = lint(settings, loaded=loaded if loaded is not None else [])
     # Without a baseline nothing says which migrations are already deployed: a project that
     # moves over (from SQLx, sqlc, ...) must not fail CI on day one over its history, so its
     # lint errors are shown as warnings until `[lint] since` is set.
-    deployed_unknown = baseline(settings) is None
+    deployed_unknown = linted.since is None
     demoted = 0
-    # The lint names the queries a rename or drop breaks: the ones loaded above, or none
-    # known when a query file is malformed (as the lint's own loading would find).
-    for f in lint(settings, loaded=loaded if loaded is not None else []).findings:
+    for f in linted.findings:
         finding = Finding(f.code, f.file, f.line, f.col, f.message, f.fix)
         if f.severity is Severity.ERROR and not deployed_unknown:
             report.errors.append(finding)

@@ -117,7 +117,9 @@ def lint(settings: Settings, files: Sequence[str | Path] = (),
                          else _query_index(settings))
         return cache[0]
 
-    return lint_migrations(migrations + extra, selected, queries, settings.root)
+    report = lint_migrations(migrations + extra, selected, queries, settings.root)
+    report.since = since
+    return report
 
 
 def _load(path: Path) -> Migration:

@@ -66,6 +66,7 @@ class LintReport:
 
     findings: list[LintFinding] = field(default_factory=list)
     migrations: int = 0  # how many migration files were linted
+    since: int | None = None  # the `[lint] since` baseline applied (None: none, or given files)
 
     @property
     def errors(self) -> list[LintFinding]:
