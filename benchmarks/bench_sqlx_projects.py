@@ -258,7 +258,9 @@ def lay_out(project: Project, dest: Path) -> tuple[int, list[str]]:
     return len(written), sorted(extensions - _BUILTIN_EXTENSIONS)
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, str, float]:
+def run_timed(cmd: list[str], cwd: Path,
+              env: dict[str, str]) -> tuple[int, str, str, float]:
+    """``cmd``'s exit code, stdout, stderr and wall-clock seconds."""
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     return proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start
@@ -319,7 +321,7 @@ def run_project(project: Project, dest: Path, args: argparse.Namespace) -> Resul
     if url:
         cmd += ["--database-url", url]
         result.server = "url"
-    rc, out, err, result.prepare_s = _run(cmd, dest, env)
+    rc, out, err, result.prepare_s = run_timed(cmd, dest, env)
     result.prepare_rc = rc
     (dest / "prepare.log").write_text(f"$ {' '.join(cmd)}\n{out}{err}")
     if rc != 0:
@@ -333,7 +335,7 @@ def run_project(project: Project, dest: Path, args: argparse.Namespace) -> Resul
         for name in result.missing:
             fh.write(f"{name}: not written\n")
     if rc == 0:
-        vrc, vout, verr, result.verify_s = _run(
+        vrc, vout, verr, result.verify_s = run_timed(
             [sys.executable, "-m", "repo", "verify", "--json"], dest, env)
         result.verify_rc = vrc
         (dest / "verify.json").write_text(vout + verr)
@@ -350,13 +352,14 @@ def run_project(project: Project, dest: Path, args: argparse.Namespace) -> Resul
 
 def check_package(dest: Path, env: dict[str, str], mypy: bool, result: Result) -> None:
     """The generated package ``db`` imports, and (``--mypy``) passes ``mypy --strict``."""
-    rc, _, err, _ = _run([sys.executable, "-c", "import db, db.repos, db.async_repos"],
-                         dest, env)
+    rc, _, err, _ = run_timed([sys.executable, "-c", "import db, db.repos, db.async_repos"],
+                              dest, env)
     result.imports = "ok" if rc == 0 else (err.strip().splitlines() or ["?"])[-1][:120]
     if mypy:
-        rc, out, err, _ = _run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary",
-                                "--cache-dir", str(dest / ".mypy_cache"), "-p", "db"],
-                               dest, {**env, "MYPYPATH": str(ROOT)})
+        rc, out, err, _ = run_timed([sys.executable, "-m", "mypy", "--strict",
+                                     "--no-error-summary", "--cache-dir",
+                                     str(dest / ".mypy_cache"), "-p", "db"],
+                                    dest, {**env, "MYPYPATH": str(ROOT)})
         result.mypy = "ok" if rc == 0 else f"{len(out.splitlines())} errors"
         (dest / "mypy.log").write_text(out + err)
 
