@@ -90,6 +90,11 @@ class Worker(threading.Thread):
                 self.unexpected.append(exc)
 
 
+# Held by `_writers_blocked*`: every append queues behind it; the probe counts queued ones.
+LOCK_LOGS = "LOCK TABLE logs IN SHARE ROW EXCLUSIVE MODE"
+APPENDS_WAITING = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                   "AND query LIKE '%INSERT INTO logs%'")
+
 
 @contextlib.contextmanager
 def _writers_blocked(url: str) -> Iterator[Callable[[], bool]]:
@@ -99,12 +104,10 @@ def _writers_blocked(url: str) -> Iterator[Callable[[], bool]]:
     instead of depending on where 8 fast calls happen to be at that instant.
     """
     with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as watcher:
-        holder.execute("LOCK TABLE logs IN SHARE ROW EXCLUSIVE MODE")
+        holder.execute(LOCK_LOGS)
 
         def probe() -> bool:
-            row = watcher.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE '%INSERT INTO logs%'").fetchone()
+            row = watcher.execute(APPENDS_WAITING).fetchone()
             return bool(row and row[0])
 
         try:
@@ -115,18 +118,15 @@ def _writers_blocked(url: str) -> Iterator[Callable[[], bool]]:
             holder.rollback()  # normally gone with the restart
 
 
-
 @contextlib.asynccontextmanager
 async def _writers_blocked_async(url: str) -> AsyncIterator[Callable[[], Awaitable[bool]]]:
     """`_writers_blocked` for asyncio: the lock waits for appends whose COMMIT needs the loop."""
     async with await psycopg.AsyncConnection.connect(url) as holder, \
             await psycopg.AsyncConnection.connect(url, autocommit=True) as watcher:
-        await holder.execute("LOCK TABLE logs IN SHARE ROW EXCLUSIVE MODE")
+        await holder.execute(LOCK_LOGS)
 
         async def probe() -> bool:
-            cur = await watcher.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE '%INSERT INTO logs%'")
+            cur = await watcher.execute(APPENDS_WAITING)
             row = await cur.fetchone()
             return bool(row and row[0])
 
@@ -231,6 +231,9 @@ async def test_restart_under_an_async_pool_fails_in_flight_calls_then_recovers(
             while not await blocked():
                 assert time.monotonic() < deadline, "timed out waiting for a blocked append"
                 await asyncio.sleep(0.02)
+            # Restarted from this thread: the postmaster's parent-death signal
+            # (PR_SET_PDEATHSIG) belongs to the thread that started it, and a to_thread worker
+            # exits later.
             server.restart()
         restarted = time.monotonic()
         await until(lambda: all(len(w.ok) > before[w.number] + 10 for w in workers), 60)
