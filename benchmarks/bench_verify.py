@@ -103,24 +103,21 @@ def not_lint(errors: list[Any]) -> list[Any]:
     return [e for e in errors if not str(getattr(e, "code", e)).startswith("L")]
 
 
-def installed_env() -> dict[str, str]:
+def installed_env(cold_bytecode: bool) -> dict[str, str]:
     """The environment of an installed tool: ``pip install`` ships compiled bytecode, so
     PYTHONDONTWRITEBYTECODE (set in some sandboxes and CI images) would time Python's compiler
     on every run instead of ``verify``. The first timed run writes the bytecode (the median
     of three is a warm run); ``--cold-bytecode`` keeps the variable as it is."""
     env = dict(os.environ)
-    if not COLD_BYTECODE:
+    if not cold_bytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
-COLD_BYTECODE = False
-
-
-def run_verify(cmd: list[str], cwd: Path) -> None:
+def run_verify(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
     """``python -m repo verify --json``; fails on any finding but the lint's."""
     proc = subprocess.run(cmd + ["--json"], cwd=cwd, capture_output=True, text=True,
-                          env=installed_env())
+                          env=env)
     try:
         errors = [e["code"] for e in json.loads(proc.stdout)["errors"]]
     except (json.JSONDecodeError, KeyError):
@@ -177,8 +174,7 @@ def main() -> None:
     parser.add_argument("--cold-bytecode", action="store_true",
                         help="keep PYTHONDONTWRITEBYTECODE for the verify processes")
     args = parser.parse_args()
-    global COLD_BYTECODE
-    COLD_BYTECODE = args.cold_bytecode
+    verify_env = installed_env(args.cold_bytecode)  # built once, outside the timed runs
     sqlc = sqlc_binary()
     rows: list[tuple[str, str, tuple[float, float]]] = []
     py = [sys.executable, "-m", "repo"]
@@ -186,7 +182,7 @@ def main() -> None:
     rows.append(("project (32 queries)", "verify() in-process",
                  timed(verify_in_process(ROOT), args.repeat)))
     rows.append(("project (32 queries)", "python -m repo verify",
-                 timed(lambda: run_verify(py + ["verify"], ROOT), args.repeat)))
+                 timed(lambda: run_verify(py + ["verify"], ROOT, verify_env), args.repeat)))
     with tempfile.TemporaryDirectory() as tmp:
         sq = Path(tmp) / "sqlc-project"
         write_sqlc(sq, project_statements(), ROOT / "migrations")
@@ -212,7 +208,7 @@ def main() -> None:
                      timed(analysis_only, args.repeat)))
         rows.append((label, "verify() in-process", timed(verify_in_process(gen), args.repeat)))
         rows.append((label, "python -m repo verify",
-                     timed(lambda: run_verify(py + ["verify"], gen), args.repeat)))
+                     timed(lambda: run_verify(py + ["verify"], gen, verify_env), args.repeat)))
         # Without the generator's stamp (repo/drift.py) verify renders the generated code to
         # compare it: the cost of a first run after upgrading the tool.
         from repo.config import load_settings
@@ -220,7 +216,7 @@ def main() -> None:
         stamp = gen / load_settings(gen).generated_dir / STAMP_FILE  # paths are root-relative
         stamp.unlink()  # prepare wrote it: a missing stamp here would be a bug
         rows.append((label, "python -m repo verify (no stamp)",
-                     timed(lambda: run_verify(py + ["verify"], gen), args.repeat)))
+                     timed(lambda: run_verify(py + ["verify"], gen, verify_env), args.repeat)))
         sg = Path(tmp) / "sqlc-generated"
         write_sqlc(sg, [(x, "many") for x in statements], CORPUS_MIGRATIONS)
         rows.append((label, "sqlc compile", timed(lambda: run_sqlc(sqlc, sg), args.repeat)))
@@ -229,7 +225,7 @@ def main() -> None:
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("python bytecode: " + ("as the environment says (PYTHONDONTWRITEBYTECODE="
                                  f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})"
-                                 if COLD_BYTECODE else "written and reused, as installed"))
+                                 if args.cold_bytecode else "written and reused, as installed"))
     print(f"{'scenario':<22} {'what':<40} {'median s':>9} {'CPU s':>7}")
     for scenario, what, (secs, cpu) in rows:
         print(f"{scenario:<22} {what:<40} {secs:>9.3f} {cpu:>7.3f}")
