@@ -34,18 +34,11 @@ def null_tested(sql: str) -> frozenset[int]:
     except Exception:  # noqa: BLE001 - unparsable text: no fact, PostgreSQL still describes it
         return frozenset()
     found: set[int] = set()
-    for node in tree.walk():
-        if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
-            n = _number(node.this)
-        elif isinstance(node, exp.Coalesce):
+    for node in tree.find_all(exp.Is, exp.Coalesce):
+        if isinstance(node, exp.Coalesce):
             # Every argument but the last may be NULL: COALESCE takes the next one then.
-            args = [node.this, *node.expressions]
-            for arg in args[:-1]:
-                if (m := _number(arg)) is not None:
-                    found.add(m)
-            continue
+            tested = [node.this, *node.expressions][:-1]
         else:
-            continue
-        if n is not None:
-            found.add(n)
+            tested = [node.this] if isinstance(node.expression, exp.Null) else []
+        found.update(n for arg in tested if (n := _number(arg)) is not None)
     return frozenset(found)

@@ -24,7 +24,7 @@ def param_targets(sql: str) -> dict[int, tuple[str, str]]:
     except Exception:  # noqa: BLE001 - unparsable text: no fact, PostgreSQL still describes it
         return {}
     found: dict[int, tuple[str, str]] = {}
-    for node in tree.walk():
+    for node in tree.find_all(exp.Insert, exp.Update):
         if isinstance(node, exp.Insert) and isinstance(node.this, exp.Schema):
             table = node.this.this
             columns = [c.name for c in node.this.expressions]
