@@ -85,9 +85,12 @@ GENERATED_MODULE_NAMES = frozenset({
     "BaseModel", "ConfigDict", "Field", "StrEnum", "AwareDatetime", "NaiveDatetime", "NamedTuple",
     # stdlib and psycopg modules and names used in annotations (repo.codegen.typemap.IMPORTS)
     "datetime", "uuid", "decimal", "Decimal", "ipaddress", "Range", "Multirange",
+    # collections.abc names the repositories annotate with (copyfrom/@rows, :iter, arrays)
+    "Iterable", "Iterator", "AsyncIterator", "Sequence",
     # repo.runtime names the generated modules import
     "Repo", "AsyncRepo", "Source", "AsyncSource", "Query", "Param", "row_maker", "array_of",
-    "scalar_maker", "JsonValue", "IPAddress", "IPNetwork", "CopyIn",
+    "scalar_maker", "JsonValue", "IPAddress", "IPNetwork", "CopyIn", "Variants", "columns_of",
+    "json_as", "row_of", "rows_of",
     # names the generated package defines itself
     "Repos", "AsyncRepos", "Database", "AsyncDatabase",
     # the generated package's modules (attributes of the package)

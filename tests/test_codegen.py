@@ -16,6 +16,7 @@ from repo.cli import main
 from repo.codegen import generate, names, render_all, render_plan, typemap, write_generated
 from repo.codegen.nullability import Uncertain
 from repo.codegen.plan import build_plan
+from repo.codegen.render_repos import SYNC, render_repos
 from repo.config import Settings, load_settings
 from repo.errors import CodegenError, MetadataMissing, MetadataStale
 from repo.metadata.model import Column, Describe, QueryData
@@ -151,6 +152,23 @@ def test_a_scalar_enum_result_imports_its_enum(tmp_path: Path,
     monkeypatch.syspath_prepend(str(tmp_path))
     queries = importlib.import_module("scalarenumpkg._queries")
     assert queries.THINGS_GET.row_factory(None)(("sad",)) is queries.Mood.SAD
+
+
+def test_a_table_named_like_an_imported_name_gets_another_class_name() -> None:
+    # repos.py imports collections.abc's Sequence for an array parameter; a table `sequences`
+    # must not become a class `Sequence` that the same module imports from .models.
+    q = _query("SELECT id, n FROM sequences WHERE id = ANY($1)", params=("ids",))
+    columns = [{"name": "id", "type_info": "Int8", "not_null": True},
+               {"name": "n", "type_info": "Int8", "not_null": True}]
+    meta = {"tables": {"sequences": columns},
+            "queries": {q.key: {"origins": [["sequences", "id"], ["sequences", "n"]]}}}
+    plan = build_plan([q], _meta(q, [("id", "Int8"), ("n", "Int8")], [False, False],
+                                 ["Int8Array"]), meta, Uncertain())
+    text = render_repos(plan, SYNC)
+    assert "from collections.abc import Sequence\n" in text
+    assert "ids: Sequence[int]" in text
+    assert [m.name for m in plan.models] == ["Sequence2"]
+    assert "from .models import Sequence2\n" in text
 
 
 @pytest.mark.parametrize(("columns", "cardinality", "error", "message"), [
