@@ -127,6 +127,5 @@ TYPES: tuple[PgType, ...] = (
     PgType(4073, "_jsonpath", "JsonpathArray"),
 )
 
-BY_OID: dict[int, PgType] = {t.oid: t for t in TYPES}
 BY_TYPNAME: dict[str, PgType] = {t.typname: t for t in TYPES}
 BY_SQLX: dict[str, PgType] = {t.sqlx: t for t in TYPES}

@@ -12,8 +12,8 @@ from typing import Any
 
 import psycopg
 
-from ..metadata.model import TypeInfo
-from ..typetable import TYPES  # exactly the JSON value SQLx writes
+from ..metadata.model import TypeInfo  # exactly the JSON value SQLx writes
+from ..typetable import TYPES
 
 # OID -> SQLx PgType variant name (sqlx-postgres/src/type_info.rs `try_from_oid`).
 BUILTIN: dict[int, str] = {t.oid: t.sqlx for t in TYPES}
