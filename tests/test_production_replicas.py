@@ -18,11 +18,12 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
+from test_query_loader import error_of, write
 
 from repo.cli import main
 from repo.codegen.readonly import routing
 from repo.config import load_settings
-from repo.errors import ConfigError, QueryFileError
+from repo.errors import ConfigError
 from repo.generated import AsyncDatabase, Database
 from repo.generated import _queries as sql
 from repo.queries import load_queries
@@ -162,16 +163,9 @@ def test_replica_urls_in_config(tmp_path: Path) -> None:
 
 # --- `-- @primary`: a query file that never runs on a replica (read-your-writes) -----------
 
-def _write(root: Path, rel: str, text: str) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="")
-    return path
-
-
 def test_primary_directive_is_read_and_stays_in_the_hashed_text(tmp_path: Path) -> None:
     text = "-- The script just written.\n-- :optional\n-- @primary\nSELECT * FROM scripts\n"
-    _write(tmp_path, "scripts/get_fresh.sql", text)
+    write(tmp_path, "scripts/get_fresh.sql", text)
     [q] = load_queries(tmp_path)
     assert q.primary_line == 3 and q.doc == "The script just written."
     # A one-query file is sent (and hashed) whole, comments included, as SQLx's query_file!.
@@ -180,10 +174,10 @@ def test_primary_directive_is_read_and_stays_in_the_hashed_text(tmp_path: Path) 
 
 def test_primary_directive_in_a_sqlc_file(tmp_path: Path) -> None:
     plain = "-- name: GetAuthor :one\n-- Fresh.\nSELECT * FROM authors WHERE id = $1;\n"
-    _write(tmp_path, "authors/query.sql", plain)
+    write(tmp_path, "authors/query.sql", plain)
     [before] = load_queries(tmp_path)
-    _write(tmp_path, "authors/query.sql", plain.replace("-- Fresh.\n",
-           "-- Fresh.\n-- @primary\n-- @sqlc-vet-disable\n"))
+    write(tmp_path, "authors/query.sql", plain.replace("-- Fresh.\n",
+          "-- Fresh.\n-- @primary\n-- @sqlc-vet-disable\n"))
     [q] = load_queries(tmp_path)
     assert q.primary_line == 3 and before.primary_line is None
     assert q.doc == "Fresh.\n@sqlc-vet-disable"  # sqlc's own annotation is passed over
@@ -206,14 +200,12 @@ def test_primary_directive_in_a_sqlc_file(tmp_path: Path) -> None:
 ])
 def test_misplaced_or_misspelt_primary_is_refused(tmp_path: Path, rel: str, text: str,
                                                   message: str, line: int) -> None:
-    _write(tmp_path, rel, text)
-    with pytest.raises(QueryFileError) as info:
-        load_queries(tmp_path)
-    assert message in str(info.value) and info.value.line == line
+    err = error_of(tmp_path, {rel: text})
+    assert message in str(err) and err.line == line
 
 
 def test_near_miss_primary_is_warned_about(tmp_path: Path) -> None:
-    _write(tmp_path, "r/get.sql", "-- primary\nSELECT 1\n")
+    write(tmp_path, "r/get.sql", "-- primary\nSELECT 1\n")
     [q] = load_queries(tmp_path)
     assert q.primary_line is None and "did you mean `-- @primary`?" in q.warnings[0]
 
@@ -221,10 +213,10 @@ def test_near_miss_primary_is_warned_about(tmp_path: Path) -> None:
 def test_explain_names_the_primary_directive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     shutil.copytree(ROOT / "migrations", tmp_path / "migrations")
-    _write(tmp_path, "queries/scripts/get_fresh.sql",
-           "-- :optional\n-- @primary\nSELECT * FROM scripts WHERE uri = :uri\n")
-    _write(tmp_path, "queries/scripts/touch.sql",
-           "-- @primary\nUPDATE scripts SET code = code WHERE uri = :uri\n")
+    write(tmp_path, "queries/scripts/get_fresh.sql",
+          "-- :optional\n-- @primary\nSELECT * FROM scripts WHERE uri = :uri\n")
+    write(tmp_path, "queries/scripts/touch.sql",
+          "-- @primary\nUPDATE scripts SET code = code WHERE uri = :uri\n")
     monkeypatch.chdir(tmp_path)
     assert main(["explain", "queries/scripts/get_fresh.sql"]) == 0
     assert "routing: primary (-- @primary at queries/scripts/get_fresh.sql:2)\n" in (
@@ -251,7 +243,6 @@ class _Scripts(Repo):
 
     def fresh_rows(self, uri: str) -> Iterator[tuple[Any, ...]]:
         return self._iter(self.FRESH, (uri,))
-
 
     # `-- @optional uri`, with and without `-- @primary`: every variant text keeps the flags.
     FILTERED = {primary: Variants(

@@ -5,16 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_query_loader import write
 
 from repo.errors import QueryFileError
 from repo.queries import QueryDef, load_queries
-
-
-def write(root: Path, rel: str, content: str) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8", newline="")
-    return path
 
 
 def load(tmp_path: Path, content: str, rel: str = "authors/query.sql") -> dict[str, QueryDef]:
