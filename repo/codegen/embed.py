@@ -50,11 +50,11 @@ def nest(embeds: Sequence[str], fields: Sequence[FieldSpec], origins: Sequence[A
 def _run(embed: str, origins: Sequence[Any], tables: Mapping[str, ModelSpec],
          pos: int) -> tuple[int, ModelSpec] | None:
     # The embed names the table or its alias; a table of that name is tried first.
-    candidates = sorted(tables.items(), key=lambda kv: kv[0] != embed)
+    candidates = [([[table, f.column] for f in model.fields], model)
+                  for table, model in sorted(tables.items(), key=lambda kv: kv[0] != embed)]
+    got = [list(o) if o else None for o in origins]
     for start in range(pos, len(origins)):
-        for table, model in candidates:
-            columns = [[table, f.column] for f in model.fields]
-            got = [list(o) if o else None for o in origins[start:start + len(columns)]]
-            if got == columns:
+        for columns, model in candidates:
+            if got[start:start + len(columns)] == columns:
                 return start, model
     return None
