@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg.pq import TransactionStatus
+from helpers.connections import assert_clean, assert_clean_async
 from test_query_loader import error_of, write
 
 from repo.cli import main
@@ -279,8 +279,7 @@ def _seed_logs(url: str, where: str, count: int) -> None:
 def _idle_without_cursor(pool: Any) -> None:
     """The pool's one connection is back, outside any transaction, with no cursor open."""
     with pool.connection() as conn:
-        assert conn.info.transaction_status == TransactionStatus.IDLE
-        assert conn.execute("SELECT count(*) FROM pg_cursors").fetchone() == (0,)
+        assert_clean(conn)
 
 
 def test_a_read_only_stream_runs_on_the_replica(db_url: str, replica_url: str) -> None:
@@ -323,9 +322,7 @@ async def test_a_read_only_async_stream_runs_on_the_replica(db_url: str,
                 assert log.message.startswith("replica")
                 break
         async with db.replica_pools[0].connection() as conn:
-            assert conn.info.transaction_status == TransactionStatus.IDLE
-            cur = await conn.execute("SELECT count(*) FROM pg_cursors")
-            assert await cur.fetchone() == (0,)
+            await assert_clean_async(conn)
         async with db.transaction() as tx:
             inside = [log.message async for log in tx.logs.iter_for_script(script_uri="/s.js")]
         assert sorted(inside) == ["primary 1", "primary 2"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from helpers.connections import OPEN_CURSORS, assert_clean, assert_clean_async
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
@@ -24,11 +25,6 @@ def _fill(conn: psycopg.Connection[Any], n: int, uri: str = URI) -> None:
     Repos(conn).logs.append_many((uri, f"line {i:06d}") for i in range(n))
 
 
-def _clean(conn: psycopg.Connection[Any]) -> None:
-    assert conn.info.transaction_status == TransactionStatus.IDLE
-    assert conn.execute("SELECT count(*) FROM pg_cursors").fetchone() == (0,)
-
-
 def test_iterates_every_row_in_order_across_batches(conn: psycopg.Connection[Any]) -> None:
     n = _sync.ITERSIZE * 2 + 7  # three fetches, the last one partial
     _fill(conn, n)
@@ -37,12 +33,12 @@ def test_iterates_every_row_in_order_across_batches(conn: psycopg.Connection[Any
     assert len(rows) == n
     assert {r.script_uri for r in rows} == {URI}
     assert [r.created_at for r in rows] == sorted(r.created_at for r in rows)
-    _clean(conn)
+    assert_clean(conn)
 
 
 def test_no_rows(conn: psycopg.Connection[Any]) -> None:
     assert list(Repos(conn).logs.iter_for_script(script_uri="/none.js")) == []
-    _clean(conn)
+    assert_clean(conn)
 
 
 def test_stopping_early_leaves_the_connection_clean(conn: psycopg.Connection[Any]) -> None:
@@ -50,11 +46,11 @@ def test_stopping_early_leaves_the_connection_clean(conn: psycopg.Connection[Any
     for row in Repos(conn).logs.iter_for_script(script_uri=URI):
         assert row.script_uri == URI
         break
-    _clean(conn)
+    assert_clean(conn)
     rows = Repos(conn).logs.iter_for_script(script_uri=URI)
     next(rows)
     rows.close()
-    _clean(conn)
+    assert_clean(conn)
 
 
 def test_an_error_in_the_loop_leaves_the_connection_clean(
@@ -66,7 +62,7 @@ def test_an_error_in_the_loop_leaves_the_connection_clean(
             seen += 1
             if seen == 10:
                 raise RuntimeError("stop")
-    _clean(conn)
+    assert_clean(conn)
     # The connection still works, in autocommit as before.
     Repos(conn).scripts.upsert(uri="/after.js", code="x")
     assert conn.info.transaction_status == TransactionStatus.IDLE
@@ -79,7 +75,7 @@ def test_inside_the_callers_transaction(db_url: str) -> None:
         assert len(list(Repos(conn).logs.iter_for_script(script_uri=URI))) == 10
         # The caller's transaction is still open (a savepoint held the cursor), cursor gone.
         assert conn.info.transaction_status == TransactionStatus.INTRANS
-        assert conn.execute("SELECT count(*) FROM pg_cursors").fetchone() == (0,)
+        assert conn.execute(OPEN_CURSORS).fetchone() == (0,)
         conn.rollback()
         assert list(Repos(conn).logs.iter_for_script(script_uri=URI)) == []
         assert conn.info.transaction_status == TransactionStatus.IDLE
@@ -93,20 +89,14 @@ def test_from_a_pool_the_connection_goes_back_clean(db_url: str,
         next(rows)
         rows.close()
         with pool.connection() as pooled:
-            _clean(pooled)
+            assert_clean(pooled)
         assert sum(1 for _ in Repos(pool).logs.iter_for_script(script_uri=URI)) == 3000
 
 
 def test_arguments_are_checked_at_the_call(conn: psycopg.Connection[Any]) -> None:
     with pytest.raises(InvalidArgument, match="script_uri"):
         Repos(conn).logs.iter_for_script(script_uri=1)  # type: ignore[arg-type]
-    _clean(conn)
-
-
-async def _aclean(aconn: psycopg.AsyncConnection[Any]) -> None:
-    assert aconn.info.transaction_status == TransactionStatus.IDLE
-    cur = await aconn.execute("SELECT count(*) FROM pg_cursors")
-    assert await cur.fetchone() == (0,)
+    assert_clean(conn)
 
 
 async def test_async_iterates_and_closes(conn: psycopg.Connection[Any],
@@ -115,16 +105,16 @@ async def test_async_iterates_and_closes(conn: psycopg.Connection[Any],
     repos = AsyncRepos(aconn)
     assert len([r async for r in repos.logs.iter_for_script(script_uri=URI)]) == (
         _sync.ITERSIZE + 1)
-    await _aclean(aconn)
+    await assert_clean_async(aconn)
     async with contextlib.aclosing(repos.logs.iter_for_script(script_uri=URI)) as rows:
         async for _ in rows:
             break
-    await _aclean(aconn)
+    await assert_clean_async(aconn)
     with pytest.raises(RuntimeError):
         async with contextlib.aclosing(repos.logs.iter_for_script(script_uri=URI)) as rows:
             async for _ in rows:
                 raise RuntimeError("stop")
-    await _aclean(aconn)
+    await assert_clean_async(aconn)
 
 
 def test_through_pgbouncer_transaction_mode(db_url: str, conn: psycopg.Connection[Any]) -> None:
