@@ -65,14 +65,11 @@ def override_type(rust: str, described: PyType, types: Mapping[str, str],
     if key == WILDCARD:
         return described, None
     table = {_squash(k): v for k, v in types.items()}
-    plain = _PLAIN_PATH.fullmatch(key)
-    mapped = table.get(key) or (table.get(plain.group("last")) if plain else None)
-    json = _JSON.fullmatch(key)
-    if mapped is None and json is not None:
+    mapped = _mapped(table, key)
+    if mapped is None and (json := _JSON.fullmatch(key)) is not None:
         # `Json<SessionData>` with SessionData mapped to an importable type: typed JSON, the
         # document validated into it on read (the same as config.toml [json]).
-        inner = _PLAIN_PATH.fullmatch(json["inner"])
-        target = table.get(json["inner"]) or (table.get(inner.group("last")) if inner else None)
+        target = _mapped(table, json["inner"])
         if target is not None and _IMPORTABLE.fullmatch(target):
             typed = typemap.json_model(described, target)
             if typed is not None:
@@ -88,6 +85,13 @@ def override_type(rust: str, described: PyType, types: Mapping[str, str],
         f"overridden with the Rust type `{rust}`, which has no Python mapping: typed as the "
         f"described type `{described.annotation}`; to choose the type, map it in config.toml "
         f'[types], e.g. "{key}" = "int" or "myapp.types:{_last_word(key)}"')
+
+
+def _mapped(table: Mapping[str, str], key: str) -> str | None:
+    """The ``[types]`` value for ``key``, else for the last segment of its path (``UserId``
+    for ``crate::ids::UserId``)."""
+    plain = _PLAIN_PATH.fullmatch(key)
+    return table.get(key) or (table.get(plain.group("last")) if plain else None)
 
 
 def python_type(value: str, described: PyType, enum_names: dict[str, str]) -> PyType:
