@@ -77,34 +77,30 @@ BASEMODEL_ATTRIBUTES = frozenset({
     "model_validate_json", "model_validate_strings", "model_fields_schema",
 })
 
-# Every module-level name a generated module imports or defines besides the generated classes:
-# a class of that name would shadow it, a field of that name would shadow it inside the class
-# body (a later annotation `x: datetime.date` would then read the field's default).
-GENERATED_MODULE_NAMES = frozenset({
-    # pydantic, enum, typing
-    "BaseModel", "ConfigDict", "Field", "StrEnum", "AwareDatetime", "NaiveDatetime", "NamedTuple",
-    # stdlib and psycopg modules and names used in annotations (repo.codegen.typemap.IMPORTS)
-    "datetime", "uuid", "decimal", "Decimal", "ipaddress", "Range", "Multirange",
-    # collections.abc names the repositories annotate with (copyfrom/@rows, :iter, arrays)
-    "Iterable", "Iterator", "AsyncIterator", "Sequence",
-    # repo.runtime names the generated modules import
-    "Repo", "AsyncRepo", "Source", "AsyncSource", "Query", "Param", "row_maker", "array_of",
-    "scalar_maker", "JsonValue", "IPAddress", "IPNetwork", "CopyIn", "Variants", "columns_of",
-    "json_as", "row_of", "rows_of",
-    # names the generated package defines itself
-    "Repos", "AsyncRepos", "Database", "AsyncDatabase",
-    # the generated package's modules (attributes of the package)
-    "models", "repos", "async_repos", "database", "_queries", "extensions",
-})
-
 # The module-level names of ``models.py`` (imports used by annotations and class bodies): a
 # field of that name would shadow it for every later line of its class body. Other modules'
 # names (``models``, ``database``, runtime classes) are fine as fields.
 MODELS_MODULE_NAMES = frozenset({
+    # pydantic, enum, typing
     "BaseModel", "ConfigDict", "Field", "StrEnum", "AwareDatetime", "NaiveDatetime", "NamedTuple",
-    "datetime",
-    "uuid", "decimal", "Decimal", "ipaddress", "Range", "Multirange", "JsonValue", "IPAddress",
-    "IPNetwork",
+    # stdlib and psycopg modules and names used in annotations (repo.codegen.typemap.IMPORTS)
+    "datetime", "uuid", "decimal", "Decimal", "ipaddress", "Range", "Multirange", "JsonValue",
+    "IPAddress", "IPNetwork",
+})
+
+# Every module-level name a generated module imports or defines besides the generated classes:
+# a class of that name would shadow it, a field of that name would shadow it inside the class
+# body (a later annotation `x: datetime.date` would then read the field's default).
+GENERATED_MODULE_NAMES = MODELS_MODULE_NAMES | frozenset({
+    # collections.abc names the repositories annotate with (copyfrom/@rows, :iter, arrays)
+    "Iterable", "Iterator", "AsyncIterator", "Sequence",
+    # repo.runtime names the generated modules import
+    "Repo", "AsyncRepo", "Source", "AsyncSource", "Query", "Param", "row_maker", "array_of",
+    "scalar_maker", "CopyIn", "Variants", "columns_of", "json_as", "row_of", "rows_of",
+    # names the generated package defines itself
+    "Repos", "AsyncRepos", "Database", "AsyncDatabase",
+    # the generated package's modules (attributes of the package)
+    "models", "repos", "async_repos", "database", "_queries", "extensions",
 })
 
 # Builtins written in generated annotations; a field of that name would shadow them.
