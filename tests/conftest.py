@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from helpers.repos import Api, make_api
 
 from repo.server import create_database, drop_database
 
@@ -102,3 +103,10 @@ async def aconn(repo_aconn: psycopg.AsyncConnection[tuple[object, ...]]
                 ) -> AsyncIterator[psycopg.AsyncConnection[tuple[object, ...]]]:
     """An async autocommit connection to this test's migrated database."""
     yield repo_aconn
+
+
+@pytest.fixture(params=["sync", "async"])
+def api(request: pytest.FixtureRequest) -> Api:
+    """One test body, run over ``Repos(conn)`` and over ``AsyncRepos(aconn)`` (an `Api`: see
+    helpers/repos.py)."""
+    return make_api(request)

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 from helpers.fixture_project import assert_script_ok
-from helpers.repos import Api, make_api
+from helpers.repos import Api
 from test_verify import project, run_verify  # noqa: F401  (the `project` fixture)
 
 from repo.generated import Log, User
@@ -21,11 +21,6 @@ T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
 # Text that needs quoting in a record or an array literal.
 AWKWARD = ['plain', 'comma, "quotes" (parens) \\back\\slash', '', '{braces}', 'NULL']
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest) -> Api:
-    return make_api(request)
 
 
 async def _logs(api: Api, uri: str, messages: list[str]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.repos import Api, make_api
+from helpers.repos import Api
 from test_verify import project, run_verify  # noqa: F401  (the `project` fixture)
 
 from repo.errors import QueryFileError
@@ -19,11 +19,6 @@ from repo.queries.variants import MAX_OPTIONAL, expand
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest) -> Api:
-    return make_api(request)
 
 
 def _load(tmp_path: Path, body: str) -> Any:

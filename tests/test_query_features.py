@@ -9,17 +9,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from helpers.repos import Api, make_api
+from helpers.repos import Api
 
 from repo import InvalidArgument
 from repo.analysis import load_catalog, null_tested, param_facts
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest) -> Api:
-    return make_api(request)
 
 
 async def test_one_column_results_are_the_value(api: Api) -> None:

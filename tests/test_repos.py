@@ -9,16 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
-from helpers.repos import Api, make_api
+from helpers.repos import Api
 
 NOW = dt.datetime.now(dt.UTC)
 HOUR = dt.timedelta(hours=1)
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest) -> Api:
-    return make_api(request)
 
 
 async def _user(api: Api, user_id: str = "u1", email: str | None = None) -> Any:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from helpers.repos import Api, make_api
+from helpers.repos import Api
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from repo import (
@@ -35,11 +35,6 @@ from repo.runtime import AsyncRepo, Param, Query, Repo, scalar_maker
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime.now(dt.UTC)
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest) -> Api:
-    return make_api(request)
 
 
 def _base(api: Api) -> Repo | AsyncRepo:

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from helpers.repos import Api, make_api
+from helpers.repos import Api
 from pydantic import ValidationError
 
 from repo.codegen.nullability import Uncertain
@@ -19,11 +19,6 @@ from repo.metadata.model import QueryData
 from repo.queries import QueryDef
 
 NOW = dt.datetime.now(dt.UTC)
-
-
-@pytest.fixture(params=["sync", "async"])
-def api(request: pytest.FixtureRequest) -> Api:
-    return make_api(request)
 
 
 async def _session(api: Api, data: object) -> None:
