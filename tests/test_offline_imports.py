@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers.fixture_project import copy_project
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = ("import sys\nfrom repo.cli import main\nrc = main(sys.argv[1:])\n"
@@ -31,14 +31,7 @@ def test_offline_commands_do_not_import_psycopg(argv: list[str]) -> None:
 def test_verify_loads_only_what_it_runs(tmp_path: Path) -> None:
     """Startup is part of every verify: with the generator's stamp current, verify imports
     neither the code generator nor the embedded server, prepare or pydantic."""
-    for rel in ("migrations", "queries", ".sqlx", "config.toml", "pyproject.toml",
-                "repo/generated", "repo/extensions.py"):
-        src, dst = ROOT / rel, tmp_path / rel
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
-        elif src.exists():
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
+    copy_project(tmp_path)
     probe = ("import sys\nfrom repo.cli import main\nrc = main(sys.argv[1:])\n"
              "heavy = ('repo.codegen', 'repo.server', 'repo.prepare', 'pydantic', 'psycopg')\n"
              "print('LOADED:', sorted(m for m in sys.modules if m in heavy))\nsys.exit(rc)\n")

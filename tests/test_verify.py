@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,25 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.fixture_project import copy_project
 
 from repo.cli import main
-
-ROOT = Path(__file__).resolve().parent.parent
-COPIED = ("migrations", "queries", ".sqlx", "config.toml", "pyproject.toml", "repo/generated",
-          "repo/extensions.py")
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the project's data files; the current directory is the copy."""
-    for rel in COPIED:
-        src, dst = ROOT / rel, tmp_path / rel
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(copy_project(tmp_path))
     for var in ("DATABASE_URL", "APP_REPOSITORY__DATABASE_URL"):
         monkeypatch.delenv(var, raising=False)
     return tmp_path

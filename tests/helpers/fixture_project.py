@@ -1,9 +1,10 @@
-"""A fixture project under tests/fixtures/codegen/ prepared into an importable package, and
-generated code run in a fresh interpreter."""
+"""A fixture project under tests/fixtures/codegen/ prepared into an importable package,
+generated code run in a fresh interpreter, and this repository's own project copied."""
 
 from __future__ import annotations
 
 import contextlib
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,11 @@ import psycopg
 
 from repo.config import Settings
 from repo.migrate import Migrator, connect, resolve
+
+ROOT = Path(__file__).resolve().parents[2]
+# What `verify` and `generate` read of this repository's project.
+PROJECT_FILES = ("migrations", "queries", ".sqlx", "config.toml", "pyproject.toml",
+                 "repo/generated", "repo/extensions.py")
 
 
 @contextlib.contextmanager
@@ -48,3 +54,15 @@ def assert_script_ok(script: str, cwd: Path) -> None:
     out = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True,
                          text=True)
     assert out.stdout.strip() == "ok", out.stderr + out.stdout
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy this repository's `PROJECT_FILES` under ``dest`` (no __pycache__)."""
+    for rel in PROJECT_FILES:
+        src, dst = ROOT / rel, dest / rel
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    return dest
