@@ -278,6 +278,7 @@ def test_prepare_with_embedded_server(project: Path,
 
 
 @pytest.mark.parametrize("module", ["repo.queries.model", "repo.queries.loader",
+                                    "repo.queries.placeholders",
                                     "repo.describe.nullability", "repo.metadata.store",
                                     "repo.metadata.diff"])
 def test_doctests(module: str) -> None:

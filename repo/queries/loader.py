@@ -38,6 +38,7 @@ from . import sqlc, variants
 from .copyfrom import copy_target
 from .directives import KNOWN_DIRECTIVES, refuse_block_directive
 from .model import CARDINALITIES, Cardinality, QueryDef
+from .placeholders import compile_placeholders
 
 _MARKER = re.compile(r"^\s*--\s*:([A-Za-z_]\w*)\s*$")
 _DIRECTIVE = re.compile(r"^\s*--\s*@([A-Za-z_]\w*)\b(.*)$")
@@ -438,51 +439,6 @@ def _default(rest: str, lineno: int, path: Path, header: Header) -> None:
                              "false)")
     header.defaults[found[1]] = repr(value)  # repr of a literal: safe to put in source
     header.directive_lines[found[1]] = lineno
-
-
-def compile_placeholders(
-    text: str, toks: list[Token], path: Path
-) -> tuple[str, tuple[str, ...], bool, tuple[tuple[int, int], ...]]:
-    """Return (sql, params, positional, offsets) for the file text.
-
-    >>> sql, params, pos, _ = compile_placeholders("SELECT :a, ':b', :a::int, $$:c$$",
-    ...     list(tokens("SELECT :a, ':b', :a::int, $$:c$$")), Path("x.sql"))
-    >>> sql, params, pos
-    ("SELECT $1, ':b', $1::int, $$:c$$", ('a',), False)
-    """
-    named = [t for t in toks if t.kind == "named"]
-    positional = [t for t in toks if t.kind == "positional"]
-    if named and positional:
-        later = max(named[0], positional[0], key=lambda t: t.start)
-        line, col = line_col(text, later.start)
-        raise QueryFileError("query mixes :name and $n placeholders", path=path, line=line,
-                             col=col, hint="use :name placeholders throughout (or $n throughout)")
-    if not named:
-        count = max((int(t.value) for t in positional), default=0)
-        return text, tuple(f"p{i}" for i in range(1, count + 1)), bool(positional), ()
-    return _compile_named(text, named)
-
-
-def _compile_named(
-    text: str, named: list[Token]
-) -> tuple[str, tuple[str, ...], bool, tuple[tuple[int, int], ...]]:
-    order: dict[str, int] = {}
-    parts: list[str] = []
-    offsets: list[tuple[int, int]] = []
-    pos = 0
-    out_len = 0
-    for tok in named:
-        number = order.setdefault(tok.value, len(order) + 1)
-        parts.append(text[pos:tok.start])
-        out_len += tok.start - pos
-        offsets.append((out_len, tok.start))
-        placeholder = f"${number}"
-        parts.append(placeholder)
-        out_len += len(placeholder)
-        offsets.append((out_len, tok.end))
-        pos = tok.end
-    parts.append(text[pos:])
-    return "".join(parts), tuple(order), False, tuple(offsets)
 
 
 def returns_rows(text: str, toks: list[Token]) -> bool:

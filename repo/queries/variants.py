@@ -33,6 +33,7 @@ from pathlib import Path
 from ..errors import QueryFileError
 from ..sqltext import Token, line_col, tokens
 from .model import QueryDef
+from .placeholders import compile_placeholders
 
 MAX_OPTIONAL = 6
 _OPENERS = {"where", "having"}
@@ -202,7 +203,6 @@ def expand(q: QueryDef) -> list[QueryDef]:
     """
     if not q.optional:
         return []
-    from .loader import compile_placeholders  # the loader imports this module
     preds = predicates(q.text, list(tokens(q.text)), q.optional, q.path)
     out: list[QueryDef] = []
     for mask in range((1 << len(q.optional)) - 1):
