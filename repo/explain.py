@@ -18,7 +18,7 @@ from .metadata.model import Describe, QueryData
 from .metadata.store import load_all, load_meta
 from .queries.loader import load_file
 from .queries.model import QueryDef
-from .queries.variants import expand
+from .queries.variants import expand, given
 
 
 def explain(path: Path, settings: Settings) -> str:
@@ -140,7 +140,7 @@ def _variant_lines(query: QueryDef, metas: Mapping[str, QueryData]) -> list[str]
              f"{', '.join(query.optional)}), each described by PostgreSQL"]
     for v in [*expand(query), query]:
         mask = every if v.variant is None else v.variant
-        kept = [n for i, n in enumerate(query.optional) if mask >> i & 1]
+        kept = given(query.optional, mask)
         state = "metadata present" if v.hash in metas else "metadata MISSING"
         lines.append(f"  {mask:>3}: with {', '.join(kept) or 'no optional filter'} "
                      f"- query-{v.hash[:12]}... ({state})")

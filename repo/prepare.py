@@ -34,7 +34,7 @@ from .metadata.store import SQLX_VERSIONS
 from .migrate import Kind, Migrator, connect, fingerprint, resolve
 from .queries.loader import load_queries
 from .queries.model import QueryDef
-from .queries.variants import expand
+from .queries.variants import expand, given
 from .server import scratch_server, temporary_database
 
 _TABLES = """
@@ -192,7 +192,7 @@ def _variant_error(d: Described, full: Described | None) -> DescribeError | None
                                                          strict=False))
     if same and same_params:
         return None
-    kept = [n for i, n in enumerate(q.optional) if q.variant >> i & 1]
+    kept = given(q.optional, q.variant)
     return DescribeError(
         f"{q.key}: the variant with optional {', '.join(kept) or 'none'} given describes "
         "other column or parameter types than the full query", path=q.path, line=1,

@@ -22,6 +22,7 @@ from .analysis.pgtypes import type_info_name
 from .config import CONFIG_FILE, Settings
 from .errors import RepoError
 from .findings import PREPARE, fix_for
+from .queries.variants import expand, given
 from .reads import shared_reads
 
 if TYPE_CHECKING:
@@ -155,7 +156,6 @@ def _load_queries(settings: Settings, report: Report) -> list[QueryDef] | None:
 
 
 def _variants(queries: list[QueryDef], settings: Settings, report: Report) -> list[QueryDef]:
-    from .queries.variants import expand
     out: list[QueryDef] = []
     for q in queries:
         try:
@@ -204,7 +204,7 @@ def _sqlx_file(settings: Settings, h: str) -> str:
 def _variant_label(q: QueryDef) -> str:
     if q.variant is None:
         return ""
-    kept = [n for i, n in enumerate(q.optional) if q.variant >> i & 1]
+    kept = given(q.optional, q.variant)
     return f" (the variant with optional {', '.join(kept) or 'none'} given)"
 
 

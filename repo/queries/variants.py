@@ -195,6 +195,11 @@ def mask_of(optional: Sequence[str], present: frozenset[str]) -> int:
     return sum(1 << i for i, name in enumerate(optional) if name in present)
 
 
+def given(optional: Sequence[str], mask: int) -> tuple[str, ...]:
+    """The optional parameters a variant's ``mask`` keeps (the inverse of `mask_of`)."""
+    return tuple(name for i, name in enumerate(optional) if mask >> i & 1)
+
+
 def expand(q: QueryDef) -> list[QueryDef]:
     """Every variant of ``q`` but the full text (``q`` itself), ordered by mask.
 
@@ -206,7 +211,7 @@ def expand(q: QueryDef) -> list[QueryDef]:
     preds = predicates(q.text, list(tokens(q.text)), q.optional, q.path)
     out: list[QueryDef] = []
     for mask in range((1 << len(q.optional)) - 1):
-        present = frozenset(n for i, n in enumerate(q.optional) if mask >> i & 1)
+        present = frozenset(given(q.optional, mask))
         text, pieces = _cut(q.text, preds, present)
         sql, params, _, offsets = compile_placeholders(text, list(tokens(text)), q.path)
         out.append(dataclasses.replace(q, sql=sql, params=params, variant=mask,
