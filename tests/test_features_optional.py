@@ -220,3 +220,17 @@ def test_a_variant_describing_other_types_fails_prepare(
     assert "logs/bad: the variant with optional none given describes other column or " \
         "parameter types than the full query" in err
     assert sorted(p.name for p in (project / ".sqlx").iterdir()) == before
+
+
+def test_a_default_for_a_numeric_parameter_is_refused_with_a_usable_hint(
+        project: Path, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    # No literal is a Decimal: `price: Decimal = 5` would fail mypy, so the directive is
+    # refused, and the hint must not ask for "a Decimal value".
+    from repo.cli import main
+
+    (project / "queries/logs/longer.sql").write_text(
+        "-- @default n 5\nSELECT count(*) FROM logs WHERE length(message) > :n::numeric\n")
+    assert main(["prepare", "-D", pg_url]) == 1
+    err = capsys.readouterr().err
+    assert "logs/longer: @default n 5 is a int, but the parameter is `Decimal`" in err
+    assert "takes no @default" in err and "give a Decimal value" not in err

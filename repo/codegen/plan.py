@@ -523,8 +523,9 @@ class _Planner:
 
 
 # `-- @default name value`: the literal's Python type must fit the parameter's annotation.
+# Other annotations (Decimal, datetime, UUID, ...) have no literal a default could be.
 _DEFAULT_FITS = {"int": ("int",), "float": ("int", "float"), "str": ("str",),
-                 "bool": ("bool",), "decimal.Decimal": ("int",)}
+                 "bool": ("bool",)}
 
 
 def _check_defaults(q: QueryDef, params: Sequence[ParamSpec]) -> None:
@@ -535,9 +536,12 @@ def _check_defaults(q: QueryDef, params: Sequence[ParamSpec]) -> None:
             continue
         kind = type(ast.literal_eval(literal)).__name__
         if kind not in _DEFAULT_FITS.get(p.type.param, ()):
+            hint = (f"give a {p.type.param} value, or drop the directive"
+                    if p.type.param in _DEFAULT_FITS else
+                    f"a `{p.type.param}` parameter takes no @default (no literal is one): "
+                    "drop the directive and pass the value")
             raise CodegenError(f"{q.key}: @default {source} {literal} is a {kind}, but the "
-                               f"parameter is `{p.type.param}`", path=q.path,
-                               hint=f"give a {p.type.param} value, or drop the directive")
+                               f"parameter is `{p.type.param}`", path=q.path, hint=hint)
 
 
 def _ext(name: str, extensions: frozenset[str]) -> str | None:
