@@ -113,7 +113,8 @@ async def acheck_connection(conn: AsyncConnection[Any]) -> None:
 
 
 def _with_check(args: dict[str, Any], check: Any) -> dict[str, Any]:
-    """Pool arguments with the PgBouncer check run before the caller's own ``configure``."""
+    """Pool arguments with ``check`` (the PgBouncer check, a replica's read-only setting) run
+    before the caller's own ``configure``."""
     if check is None:
         return args
     own = args.get("configure")
